@@ -1,0 +1,69 @@
+# uniroot: one Makefile builds everything. Each room adds its programs through
+# a build.mk fragment (runtime/build.mk, tests/guests/build.mk, ...), so the
+# rooms can grow without touching this file.
+#
+#   make            build every program into build/bin
+#   make check      unit tests (plain and ASan+UBSan) and integration tests
+#   make bench      benchmarks, each figure beside its baseline
+#   make demo       boot a unikernel from a block rootfs
+#   make install    install programs under $(PREFIX)
+#   make clean
+
+CC       ?= cc
+PREFIX   ?= /usr/local
+BUILD    := build
+BIN      := $(BUILD)/bin
+OBJ      := $(BUILD)/obj
+ASAN     := $(BUILD)/asan
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 $(WARN) -D_GNU_SOURCE -Icommon -MMD -MP
+SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+# Filled in by the fragments.
+PROGRAMS    :=   # installed programs, in $(BIN)
+UNIT_TESTS  :=   # cmocka test programs, in $(BIN) and $(ASAN)/bin
+TEST_DEPS   :=   # anything else the tests need built (guests, helpers)
+BENCH_DEPS  :=
+
+.PHONY: all check unit integration bench demo install clean
+all:
+
+include common/build.mk
+include $(sort $(filter-out common/build.mk,$(wildcard */build.mk) $(wildcard tests/*/build.mk)))
+
+all: $(PROGRAMS) $(TEST_DEPS)
+
+# Plain and sanitizer objects from any C file in the tree.
+$(OBJ)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(ASAN)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) -c $< -o $@
+
+check: all $(UNIT_TESTS) $(patsubst $(BIN)/%,$(ASAN)/bin/%,$(UNIT_TESTS)) $(ASAN)/bin/uniroot-vmm
+	tests/run.sh
+
+unit: $(UNIT_TESTS) $(patsubst $(BIN)/%,$(ASAN)/bin/%,$(UNIT_TESTS))
+	tests/run.sh unit
+
+integration: all $(ASAN)/bin/uniroot-vmm
+	tests/run.sh integration
+
+bench: all $(BENCH_DEPS)
+	tests/bench/run.sh
+
+demo: all
+	tools/demo.sh
+
+install: $(PROGRAMS)
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,136 @@
+/* rootfs_record.c: JSON form of struct rootfs_record (see rootfs_record.h), with cJSON. */
+#include "rootfs_record.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const type_names[] = {
+    [ROOTFS_NONE] = "none", [ROOTFS_BLOCK] = "block",
+    [ROOTFS_INITRD] = "initrd", [ROOTFS_SHARED] = "shared",
+};
+
+const char *rootfs_type_name(enum rootfs_type t)
+{
+    return ((unsigned)t < sizeof(type_names) / sizeof(type_names[0])) ? type_names[t] : "?";
+}
+
+int rootfs_type_parse(const char *s, enum rootfs_type *out)
+{
+    for (unsigned i = 0; i < sizeof(type_names) / sizeof(type_names[0]); i++) {
+        if (strcmp(s, type_names[i]) == 0) {
+            *out = (enum rootfs_type)i;
+            return 0;
+        }
+    }
+    return -EINVAL;
+}
+
+int rootfs_record_to_json(const struct rootfs_record *r, char **out, struct ur_err *err)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return ur_errf(err, -ENOMEM, "out of memory");
+    int ok = cJSON_AddNumberToObject(o, "version", ROOTFS_RECORD_VERSION) &&
+             cJSON_AddStringToObject(o, "type", rootfs_type_name(r->type)) &&
+             cJSON_AddStringToObject(o, "device", r->device) &&
+             cJSON_AddNumberToObject(o, "major", r->major) &&
+             cJSON_AddNumberToObject(o, "minor", r->minor) &&
+             cJSON_AddStringToObject(o, "fstype", r->fstype) &&
+             cJSON_AddStringToObject(o, "backing", r->backing) &&
+             cJSON_AddStringToObject(o, "observed_by", r->observed_by) &&
+             cJSON_AddNumberToObject(o, "observed_at_ns", (double)r->observed_at_ns) &&
+             cJSON_AddStringToObject(o, "namespace", r->namespace_) &&
+             cJSON_AddStringToObject(o, "container", r->container) &&
+             cJSON_AddStringToObject(o, "mount_target", r->mount_target);
+    char *s = ok ? cJSON_PrintUnformatted(o) : NULL;
+    cJSON_Delete(o);
+    if (!s)
+        return ur_errf(err, -ENOMEM, "out of memory");
+    *out = s;
+    return 0;
+}
+
+/* Copy string member key into dst (size n); absent is "", wrong type or too long is an error. */
+static int get_str(const cJSON *o, const char *key, char *dst, size_t n, struct ur_err *err)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    dst[0] = '\0';
+    if (!v)
+        return 0;
+    if (!cJSON_IsString(v) || !v->valuestring)
+        return ur_errf(err, -EINVAL, "rootfs record: \"%s\" is not a string", key);
+    size_t len = strlen(v->valuestring);
+    if (len >= n)
+        return ur_errf(err, -EINVAL, "rootfs record: \"%s\" is too long (%zu bytes)", key, len);
+    memcpy(dst, v->valuestring, len + 1);
+    return 0;
+}
+
+/* Read a non-negative integer member no larger than max. */
+static int get_uint(const cJSON *o, const char *key, double max, uint64_t *dst, bool required,
+                    struct ur_err *err)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    *dst = 0;
+    if (!v)
+        return required ? ur_errf(err, -EINVAL, "rootfs record: \"%s\" is missing", key) : 0;
+    if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > max ||
+        v->valuedouble != (double)(uint64_t)v->valuedouble)
+        return ur_errf(err, -EINVAL, "rootfs record: \"%s\" is not a valid number", key);
+    *dst = (uint64_t)v->valuedouble;
+    return 0;
+}
+
+int rootfs_record_from_json(const char *json, struct rootfs_record *r, struct ur_err *err)
+{
+    memset(r, 0, sizeof(*r));
+    cJSON *o = cJSON_Parse(json);
+    if (!o)
+        return ur_errf(err, -EINVAL, "rootfs record: not valid JSON");
+    int rc;
+    uint64_t version, major, minor, at;
+    char type[16];
+    if (!cJSON_IsObject(o)) {
+        rc = ur_errf(err, -EINVAL, "rootfs record: not a JSON object");
+        goto out;
+    }
+    if ((rc = get_uint(o, "version", 1e6, &version, true, err)) < 0)
+        goto out;
+    if (version != ROOTFS_RECORD_VERSION) {
+        rc = ur_errf(err, -EPROTO, "rootfs record: version %llu, this build reads %d",
+                     (unsigned long long)version, ROOTFS_RECORD_VERSION);
+        goto out;
+    }
+    r->version = (int)version;
+    if ((rc = get_str(o, "type", type, sizeof(type), err)) < 0)
+        goto out;
+    if (rootfs_type_parse(type, &r->type) < 0) {
+        rc = ur_errf(err, -EINVAL, "rootfs record: unknown type \"%s\"", type);
+        goto out;
+    }
+    if ((rc = get_uint(o, "major", 0xfff, &major, r->type == ROOTFS_BLOCK, err)) < 0 ||
+        (rc = get_uint(o, "minor", 0xfffff, &minor, r->type == ROOTFS_BLOCK, err)) < 0 ||
+        (rc = get_uint(o, "observed_at_ns", 9.0e18, &at, false, err)) < 0 ||
+        (rc = get_str(o, "device", r->device, sizeof(r->device), err)) < 0 ||
+        (rc = get_str(o, "fstype", r->fstype, sizeof(r->fstype), err)) < 0 ||
+        (rc = get_str(o, "backing", r->backing, sizeof(r->backing), err)) < 0 ||
+        (rc = get_str(o, "observed_by", r->observed_by, sizeof(r->observed_by), err)) < 0 ||
+        (rc = get_str(o, "namespace", r->namespace_, sizeof(r->namespace_), err)) < 0 ||
+        (rc = get_str(o, "container", r->container, sizeof(r->container), err)) < 0 ||
+        (rc = get_str(o, "mount_target", r->mount_target, sizeof(r->mount_target), err)) < 0)
+        goto out;
+    r->major = (uint32_t)major;
+    r->minor = (uint32_t)minor;
+    r->observed_at_ns = at;
+    if (r->type == ROOTFS_BLOCK && r->device[0] != '/') {
+        rc = ur_errf(err, -EINVAL, "rootfs record: block type needs an absolute \"device\" path");
+        goto out;
+    }
+    rc = 0;
+out:
+    cJSON_Delete(o);
+    return rc;
+}
