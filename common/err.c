@@ -35,14 +35,26 @@ int ur_err_wrap(struct ur_err *e, const char *fmt, ...)
 {
     if (!e)
         return -1;
-    char prefix[UR_ERR_MSG_MAX];
     char old[UR_ERR_MSG_MAX];
+    memcpy(old, e->msg, sizeof(old));
+    old[sizeof(old) - 1] = '\0';
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(prefix, sizeof(prefix), fmt, ap);
+    int n = vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
     va_end(ap);
-    memcpy(old, e->msg, sizeof(old));
-    snprintf(e->msg, sizeof(e->msg), "%s: %s", prefix, old);
+    size_t used = n < 0 ? 0 : (size_t)n < sizeof(e->msg) ? (size_t)n : sizeof(e->msg) - 1;
+    size_t room = sizeof(e->msg) - 1 - used;
+    size_t len = strlen(old);
+    if (room >= 2) {
+        memcpy(e->msg + used, ": ", 2);
+        used += 2;
+        room -= 2;
+        if (len > room)
+            len = room;
+        memcpy(e->msg + used, old, len);
+        used += len;
+    }
+    e->msg[used] = '\0';
     return e->code;
 }
 

@@ -45,7 +45,8 @@ struct vmm_opts {
     char *const *guest_argv;  /* NULL-terminated, may be empty */
     int guest_argc;
     const char *start_fifo;   /* uniroot extension: wait here before running */
-    bool help, version, quiet;
+    int ready_fd;             /* uniroot extension: write "ready\n" here, -1 if unset */
+    bool help, version;
 };
 
 struct vmm;
@@ -145,6 +146,7 @@ int net_parse_mac(const char *s, uint8_t mac[6]);
 /* ---- run.c */
 int vmm_run(struct vmm *vmm, struct ur_err *err);
 void vmm_install_signals(struct vmm *vmm);
+int vmm_stop_signal(void); /* the stop signal received, or 0 */
 
 /* ---- seccomp.c */
 int vmm_seccomp_install(const struct vmm *vmm, struct ur_err *err);

@@ -1,0 +1,15 @@
+# runtime/: uniroot-vmm (the KVM monitor). The OCI runtime adds runtime/oci/build.mk.
+VMM_SRC := $(filter-out runtime/vmm/main.c,$(wildcard runtime/vmm/*.c))
+VMM_OBJ := $(VMM_SRC:%.c=$(OBJ)/%.o)
+VMM_ASAN_OBJ := $(VMM_SRC:%.c=$(ASAN)/obj/%.o)
+VMM_LIBS := -lelf -lz
+
+PROGRAMS += $(BIN)/uniroot-vmm
+
+$(BIN)/uniroot-vmm: $(OBJ)/runtime/vmm/main.o $(VMM_OBJ) $(COMMON_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(VMM_LIBS)
+
+$(ASAN)/bin/uniroot-vmm: $(ASAN)/obj/runtime/vmm/main.o $(VMM_ASAN_OBJ) $(COMMON_ASAN_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $^ $(VMM_LIBS)

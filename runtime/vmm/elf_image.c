@@ -1,0 +1,243 @@
+/* elf_image.c: read a unikernel image with libelf and load it into guest memory.
+ *
+ * The image is hostile input. libelf validates the ELF and program headers;
+ * everything derived from them (segment ranges, note sizes) is bounds-checked
+ * here against the file and against guest memory before a byte is copied.
+ * Solo5 notes are parsed by hand because their descriptors follow Solo5's own
+ * alignment rule (4-byte padded name, then the descriptor, with MFT1 holding
+ * 4 more bytes of padding inside n_descsz), not the ELF ABI's.
+ */
+#include <errno.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmm.h"
+
+struct elf_image {
+    Elf *elf;
+    const uint8_t *buf;
+    size_t len;
+    const Elf64_Ehdr *eh;
+    const Elf64_Phdr *ph;
+    size_t phnum;
+};
+
+static bool add_overflows(uint64_t a, uint64_t b, uint64_t *sum)
+{
+    return __builtin_add_overflow(a, b, sum);
+}
+
+int elf_image_open(struct elf_image **out, const void *buf, size_t len, struct ur_err *err)
+{
+    *out = NULL;
+    if (elf_version(EV_CURRENT) == EV_NONE)
+        return ur_errf(err, -ENOSYS, "libelf: %s", elf_errmsg(-1));
+    if (len < EI_NIDENT || memcmp(buf, ELFMAG, SELFMAG) != 0)
+        return ur_errf(err, -ENOEXEC, "not an ELF file");
+    struct elf_image *img = calloc(1, sizeof(*img));
+    if (!img)
+        return ur_errf(err, -ENOMEM, "out of memory");
+    img->buf = buf;
+    img->len = len;
+    int rc;
+    img->elf = elf_memory((char *)buf, len);
+    if (!img->elf || elf_kind(img->elf) != ELF_K_ELF) {
+        rc = ur_errf(err, -ENOEXEC, "not a valid ELF file: %s", elf_errmsg(-1));
+        goto fail;
+    }
+    if (gelf_getclass(img->elf) != ELFCLASS64) {
+        rc = ur_errf(err, -ENOEXEC, "not a 64-bit ELF file");
+        goto fail;
+    }
+    img->eh = elf64_getehdr(img->elf);
+    if (!img->eh) {
+        rc = ur_errf(err, -ENOEXEC, "bad ELF header: %s", elf_errmsg(-1));
+        goto fail;
+    }
+    const Elf64_Ehdr *eh = img->eh;
+    if (eh->e_ident[EI_DATA] != ELFDATA2LSB || eh->e_machine != EM_X86_64) {
+        rc = ur_errf(err, -ENOEXEC, "not an x86_64 image (machine %u)", eh->e_machine);
+        goto fail;
+    }
+    if (eh->e_ident[EI_OSABI] != ELFOSABI_NONE && eh->e_ident[EI_OSABI] != ELFOSABI_FREEBSD) {
+        rc = ur_errf(err, -ENOEXEC, "unsupported ELF OS ABI %u", eh->e_ident[EI_OSABI]);
+        goto fail;
+    }
+    if (eh->e_type != ET_EXEC) {
+        rc = ur_errf(err, -ENOEXEC, "not a statically linked executable (ELF type %u)", eh->e_type);
+        goto fail;
+    }
+    if (elf_getphdrnum(img->elf, &img->phnum) != 0 || img->phnum == 0 ||
+        !(img->ph = elf64_getphdr(img->elf))) {
+        rc = ur_errf(err, -ENOEXEC, "bad or missing program headers");
+        goto fail;
+    }
+    /* libelf checked the table fits; check each entry's file range ourselves. */
+    for (size_t i = 0; i < img->phnum; i++) {
+        uint64_t end;
+        const Elf64_Phdr *p = &img->ph[i];
+        if (p->p_type != PT_LOAD && p->p_type != PT_NOTE)
+            continue;
+        if (add_overflows(p->p_offset, p->p_filesz, &end) || end > len) {
+            rc = ur_errf(err, -ENOEXEC, "program header %zu lies outside the file", i);
+            goto fail;
+        }
+    }
+    *out = img;
+    return 0;
+fail:
+    elf_image_close(img);
+    return rc;
+}
+
+void elf_image_close(struct elf_image *img)
+{
+    if (!img)
+        return;
+    if (img->elf)
+        elf_end(img->elf);
+    free(img);
+}
+
+/* Find the Solo5 note of the given type; desc and descsz point into the file. */
+static int find_solo5_note(const struct elf_image *img, uint32_t type, const uint8_t **desc,
+                           uint32_t *descsz, struct ur_err *err)
+{
+    for (size_t i = 0; i < img->phnum; i++) {
+        const Elf64_Phdr *p = &img->ph[i];
+        if (p->p_type != PT_NOTE)
+            continue;
+        const uint8_t *seg = img->buf + p->p_offset;
+        uint64_t off = 0;
+        while (p->p_filesz - off >= 12) {
+            uint32_t hdr[3];
+            memcpy(hdr, seg + off, sizeof(hdr));
+            if (hdr[0] == 0) { /* no Solo5 note has an empty name */
+                off += 4; /* alignment padding between notes sharing a segment */
+                continue;
+            }
+            uint64_t name_len = ((uint64_t)hdr[0] + 3) & ~3ull;
+            uint64_t desc_len = ((uint64_t)hdr[1] + 3) & ~3ull;
+            uint64_t desc_off = off + 12 + name_len;
+            if (desc_off > p->p_filesz || hdr[1] > p->p_filesz - desc_off)
+                return ur_errf(err, -ENOEXEC, "ELF note overruns its segment");
+            if (hdr[0] == sizeof(SOLO5_NOTE_NAME) && hdr[2] == type &&
+                memcmp(seg + off + 12, SOLO5_NOTE_NAME, sizeof(SOLO5_NOTE_NAME)) == 0) {
+                *desc = seg + desc_off;
+                *descsz = hdr[1];
+                return 0;
+            }
+            off = desc_off + desc_len;
+        }
+    }
+    return -ENOENT;
+}
+
+int elf_image_check_abi(const struct elf_image *img, struct ur_err *err)
+{
+    const uint8_t *desc;
+    uint32_t size;
+    int rc = find_solo5_note(img, SOLO5_NOTE_TYPE_ABI1, &desc, &size, err);
+    if (rc == -ENOENT)
+        return ur_errf(err, -ENOEXEC, "not a Solo5 unikernel (no ABI1 note)");
+    if (rc < 0)
+        return rc;
+    struct solo5_abi1_info info;
+    if (size != sizeof(info))
+        return ur_errf(err, -ENOEXEC, "bad Solo5 ABI1 note (%u bytes)", size);
+    memcpy(&info, desc, sizeof(info));
+    if (info.abi_target != SOLO5_ABI_TARGET_HVT)
+        return ur_errf(err, -ENOEXEC, "unikernel built for Solo5 target %u, not hvt (%d)",
+                       info.abi_target, SOLO5_ABI_TARGET_HVT);
+    if (info.abi_version != HVT_ABI_VERSION)
+        return ur_errf(err, -ENOEXEC, "unikernel built for hvt ABI version %u, this monitor "
+                       "speaks version %d", info.abi_version, HVT_ABI_VERSION);
+    return 0;
+}
+
+int elf_image_manifest(const struct elf_image *img, struct mft **out, size_t *out_size,
+                       struct ur_err *err)
+{
+    const uint8_t *desc;
+    uint32_t size;
+    int rc = find_solo5_note(img, SOLO5_NOTE_TYPE_MFT1, &desc, &size, err);
+    if (rc == -ENOENT)
+        return ur_errf(err, -ENOEXEC, "not a Solo5 unikernel (no manifest note)");
+    if (rc < 0)
+        return rc;
+    size_t max = MFT1_NOTE_DESC_PAD + sizeof(struct mft) + MFT_MAX_ENTRIES * sizeof(struct mft_entry);
+    if (size <= MFT1_NOTE_DESC_PAD || size > max)
+        return ur_errf(err, -ENOEXEC, "bad manifest note size (%u bytes)", size);
+    size_t msize = size - MFT1_NOTE_DESC_PAD;
+    struct mft *m = malloc(msize);
+    if (!m)
+        return ur_errf(err, -ENOMEM, "out of memory");
+    memcpy(m, desc + MFT1_NOTE_DESC_PAD, msize);
+    if ((rc = mft_validate(m, msize, err)) < 0) {
+        free(m);
+        return ur_err_wrap(err, "bad manifest");
+    }
+    *out = m;
+    *out_size = msize;
+    return 0;
+}
+
+/* Load every PT_LOAD segment into mem (zero-filled, mem_size bytes) after
+ * checking all of them: nothing is written unless the whole image fits. */
+int elf_image_load(const struct elf_image *img, uint8_t *mem, uint64_t mem_size,
+                   uint64_t *entry, uint64_t *kernel_end, struct ur_err *err)
+{
+    uint64_t top = 0;
+    bool entry_ok = false;
+    unsigned nload = 0;
+    const uint64_t ep = img->eh->e_entry;
+
+    for (size_t i = 0; i < img->phnum; i++) {
+        const Elf64_Phdr *p = &img->ph[i];
+        if (p->p_type != PT_LOAD || p->p_memsz == 0)
+            continue;
+        uint64_t end;
+        if (p->p_filesz > p->p_memsz)
+            return ur_errf(err, -ENOEXEC, "segment %zu: file size larger than memory size", i);
+        if (p->p_paddr < HVT_GUEST_MIN_BASE)
+            return ur_errf(err, -ENOEXEC, "segment %zu at 0x%llx: below the lowest load "
+                           "address 0x%x", i, (unsigned long long)p->p_paddr, HVT_GUEST_MIN_BASE);
+        if (add_overflows(p->p_paddr, p->p_memsz, &end) || end > mem_size)
+            return ur_errf(err, -ENOEXEC, "segment %zu (0x%llx + 0x%llx bytes) does not fit in "
+                           "%llu MiB of guest memory", i, (unsigned long long)p->p_paddr,
+                           (unsigned long long)p->p_memsz, (unsigned long long)(mem_size >> 20));
+        for (size_t j = 0; j < i; j++) {
+            const Elf64_Phdr *q = &img->ph[j];
+            if (q->p_type == PT_LOAD && q->p_memsz &&
+                p->p_paddr < q->p_paddr + q->p_memsz && q->p_paddr < end)
+                return ur_errf(err, -ENOEXEC, "segments %zu and %zu overlap", j, i);
+        }
+        if ((p->p_flags & PF_X) && ep >= p->p_paddr && ep < end)
+            entry_ok = true;
+        if (end > top)
+            top = end;
+        nload++;
+    }
+    if (nload == 0)
+        return ur_errf(err, -ENOEXEC, "no loadable segments");
+    if (!entry_ok)
+        return ur_errf(err, -ENOEXEC, "entry point 0x%llx is not in an executable segment",
+                       (unsigned long long)ep);
+    top = (top + 0xfff) & ~0xfffull;
+    if (top >= mem_size)
+        return ur_errf(err, -ENOEXEC, "image leaves no guest memory for the stack");
+
+    /* All checked: copy. Guest memory is fresh anonymous memory, already zero,
+     * so the .bss tails are not touched (untouched pages cost no RSS). */
+    for (size_t i = 0; i < img->phnum; i++) {
+        const Elf64_Phdr *p = &img->ph[i];
+        if (p->p_type != PT_LOAD || p->p_memsz == 0)
+            continue;
+        memcpy(mem + p->p_paddr, img->buf + p->p_offset, p->p_filesz);
+    }
+    *entry = ep;
+    *kernel_end = top;
+    return 0;
+}

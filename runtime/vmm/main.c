@@ -1,0 +1,170 @@
+/* main.c: uniroot-vmm, a KVM monitor for Solo5 hvt unikernels.
+ *
+ * Order of work: parse the command line; read and check the image; make the
+ * VM and load the image; attach devices; set up the vCPU and boot info; then
+ * (for the OCI runtime) report ready and wait for start; then lock down with
+ * seccomp and run. Any failure before the guest runs is one line on stderr
+ * and exit status 1.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vmm.h"
+
+static const struct vmm_module *const modules[] = {&vmm_block_module, &vmm_net_module};
+#define NMODULES (sizeof(modules) / sizeof(modules[0]))
+
+/* Map the kernel file read-only (private, so libelf may not write through). */
+static int map_kernel(const char *path, void **buf, size_t *len, struct ur_err *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return ur_errf_sys(err, -errno, "cannot open unikernel %s", path);
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
+        int e = errno;
+        close(fd);
+        return ur_errf(err, -ENOEXEC, "unikernel %s: %s", path,
+                       S_ISREG(st.st_mode) ? (st.st_size ? strerror(e) : "empty file")
+                                           : "not a regular file");
+    }
+    void *p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    int e = errno;
+    close(fd);
+    if (p == MAP_FAILED)
+        return ur_errf_sys(err, -e, "cannot map unikernel %s", path);
+    *buf = p;
+    *len = (size_t)st.st_size;
+    return 0;
+}
+
+/* Read and check the image: its ABI note and manifest, then make the VM and
+ * load it. Image errors are prefixed with the image's path. */
+static int load_image(struct vmm *vmm, const char *path, struct ur_err *err)
+{
+    void *kbuf = NULL;
+    size_t klen = 0;
+    int rc = map_kernel(path, &kbuf, &klen, err);
+    if (rc < 0)
+        return rc;
+    struct elf_image *img = NULL;
+    if ((rc = elf_image_open(&img, kbuf, klen, err)) < 0 ||
+        (rc = elf_image_check_abi(img, err)) < 0 ||
+        (rc = elf_image_manifest(img, &vmm->mft, &vmm->mft_size, err)) < 0) {
+        ur_err_wrap(err, "%s", path);
+        goto out;
+    }
+    if ((rc = kvm_create(vmm, err)) < 0)
+        goto out;
+    if ((rc = elf_image_load(img, vmm->mem, vmm->mem_size, &vmm->entry, &vmm->kernel_end, err)) < 0)
+        ur_err_wrap(err, "%s", path);
+out:
+    elf_image_close(img);
+    munmap(kbuf, klen);
+    return rc;
+}
+
+/* Everything up to a guest that is ready to enter. */
+static int prepare(struct vmm *vmm, const struct vmm_opts *o, struct ur_err *err)
+{
+    int rc = x86_mem_size(o->mem_bytes, &vmm->mem_size, err);
+    if (rc < 0 || (rc = load_image(vmm, o->kernel, err)) < 0)
+        return rc;
+    hypercall_register_core(vmm);
+    for (unsigned i = 0; i < NMODULES; i++)
+        if ((rc = modules[i]->attach(vmm, o, err)) < 0)
+            return rc;
+    if ((rc = mft_check_all_attached(vmm->mft, err)) < 0)
+        return rc;
+
+    x86_setup_gdt(vmm->mem);
+    x86_setup_pagetables(vmm->mem, vmm->mem_size);
+    if ((rc = kvm_setup_vcpu(vmm, err)) < 0)
+        return rc;
+    return boot_info_write(vmm, o->guest_argv, err);
+}
+
+/* --ready-fd / --start-fifo: tell the runtime we are set up, wait for start. */
+static int wait_for_start(const struct vmm_opts *o, struct ur_err *err)
+{
+    if (o->ready_fd >= 0) {
+        ssize_t n = write(o->ready_fd, "ready\n", 6);
+        close(o->ready_fd);
+        if (n != 6)
+            return ur_errf_sys(err, n < 0 ? -errno : -EIO, "cannot report ready on fd %d", o->ready_fd);
+    }
+    if (!o->start_fifo)
+        return 0;
+    int fd = open(o->start_fifo, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return ur_errf_sys(err, -errno, "waiting for start on %s", o->start_fifo);
+    char c;
+    ssize_t n;
+    do
+        n = read(fd, &c, 1);
+    while (n < 0 && errno == EINTR && !vmm_stop_signal());
+    close(fd);
+    if (n != 1)
+        return ur_errf(err, -ECANCELED, "start cancelled");
+    return 0;
+}
+
+static void cleanup(struct vmm *vmm)
+{
+    for (unsigned i = 0; i < NMODULES; i++)
+        modules[i]->cleanup(vmm);
+    kvm_destroy(vmm);
+    free(vmm->mft);
+    vmm->mft = NULL;
+}
+
+int main(int argc, char *argv[])
+{
+    struct ur_err err = {0};
+    struct vmm_opts o;
+    if (vmm_parse_args(argc, argv, &o, &err) < 0) {
+        fprintf(stderr, "uniroot-vmm: %s\n", err.msg);
+        return VMM_EXIT_SETUP;
+    }
+    if (o.help) {
+        vmm_usage(stdout, "uniroot-vmm");
+        return 0;
+    }
+    if (o.version) {
+        printf("uniroot-vmm %s (Solo5 hvt ABI %d, x86_64)\n", VMM_VERSION, HVT_ABI_VERSION);
+        return 0;
+    }
+
+    struct vmm vmm = {.kvm_fd = -1, .vm_fd = -1, .vcpu_fd = -1};
+    int status;
+    if (prepare(&vmm, &o, &err) < 0) {
+        fprintf(stderr, "uniroot-vmm: %s\n", err.msg);
+        status = VMM_EXIT_SETUP;
+        goto out;
+    }
+    vmm_install_signals(&vmm);
+    if (wait_for_start(&o, &err) < 0) {
+        if (vmm_stop_signal()) {
+            status = VMM_EXIT_SIGNAL_BASE + vmm_stop_signal();
+        } else {
+            fprintf(stderr, "uniroot-vmm: %s\n", err.msg);
+            status = VMM_EXIT_SETUP;
+        }
+        goto out;
+    }
+    if (vmm_seccomp_install(&vmm, &err) < 0) {
+        fprintf(stderr, "uniroot-vmm: %s\n", err.msg);
+        status = VMM_EXIT_SETUP;
+        goto out;
+    }
+    status = vmm_run(&vmm, &err);
+out:
+    cleanup(&vmm);
+    return status;
+}

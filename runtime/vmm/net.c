@@ -1,0 +1,195 @@
+/* net.c: the network module. --net:NAME=TAP attaches an existing tap
+ * interface to the manifest entry NAME; the guest sends and receives whole
+ * Ethernet frames, and poll wakes when a frame is waiting.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "vmm.h"
+
+#define ETHER_HDR 14
+
+int net_parse_mac(const char *s, uint8_t mac[6])
+{
+    unsigned v[6];
+    char tail;
+    if (strlen(s) != 17 ||
+        sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &tail) != 6)
+        return -EINVAL;
+    for (int i = 0; i < 6; i++)
+        mac[i] = (uint8_t)v[i];
+    if (mac[0] & 1) /* multicast */
+        return -EINVAL;
+    return 0;
+}
+
+/* Open the existing tap interface ifname; returns the fd and its MTU. */
+static int tap_open(const char *ifname, int *mtu, struct ur_err *err)
+{
+    if (strlen(ifname) >= IFNAMSIZ)
+        return ur_errf(err, -EINVAL, "interface name '%s' is too long", ifname);
+    if (if_nametoindex(ifname) == 0)
+        return ur_errf(err, -ENODEV, "no network interface '%s' (create it with "
+                       "'ip tuntap add %s mode tap')", ifname, ifname);
+    int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return ur_errf_sys(err, -errno, "cannot open /dev/net/tun");
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof(ifr));
+    ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+    snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+    if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+        int e = errno;
+        close(fd);
+        return ur_errf_sys(err, -e, "cannot attach to tap '%s'%s", ifname,
+                           e == EINVAL ? " (is it a tap, not a tun?)" : e == EBUSY ? " (in use)" : "");
+    }
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0 || ioctl(s, SIOCGIFMTU, &ifr) < 0) {
+        int e = errno;
+        if (s >= 0)
+            close(s);
+        close(fd);
+        return ur_errf_sys(err, -e, "cannot read the MTU of '%s'", ifname);
+    }
+    close(s);
+    *mtu = ifr.ifr_mtu;
+    return fd;
+}
+
+static int attach_one(struct vmm *vmm, const struct vmm_opts *o, const struct vmm_dev_opt *d,
+                      struct ur_err *err)
+{
+    unsigned idx = 0;
+    struct mft_entry *e = mft_find(vmm->mft, d->name, MFT_DEV_NET_BASIC);
+    if (!e)
+        return ur_errf(err, -ENODEV, "--net:%s: the unikernel declares no network device '%s'",
+                       d->name, d->name);
+    idx = (unsigned)(e - vmm->mft->e);
+    uint8_t mac[6];
+    bool have_mac = false;
+    for (unsigned i = 0; i < o->ndev; i++)
+        if (o->dev[i].kind == VMM_OPT_NET_MAC && strcmp(o->dev[i].name, d->name) == 0)
+            have_mac = net_parse_mac(o->dev[i].value, mac) == 0;
+    if (!have_mac) {
+        if (getrandom(mac, sizeof(mac), 0) != sizeof(mac))
+            return ur_errf_sys(err, -errno, "getrandom");
+        mac[0] = (uint8_t)((mac[0] & 0xfc) | 0x02); /* unicast, locally administered */
+    }
+    int mtu = 0;
+    int fd = tap_open(d->value, &mtu, err);
+    if (fd < 0)
+        return ur_err_wrap(err, "--net:%s", d->name);
+    int rc = vmm_add_pollfd(vmm, fd, idx, err);
+    if (rc < 0) {
+        close(fd);
+        return rc;
+    }
+    memcpy(e->u.net_basic.mac, mac, 6);
+    e->u.net_basic.mtu = (uint16_t)mtu;
+    e->b.hostfd = fd;
+    e->attached = 1;
+    return 0;
+}
+
+static int hc_net_write(struct vmm *vmm, uint64_t gpa, struct ur_err *err)
+{
+    struct hvt_hc_net_write *a = vmm_gpa(vmm, gpa, sizeof(*a));
+    if (!a)
+        return ur_errf(err, -EFAULT, "guest broke the ABI: net write: argument 0x%" PRIx64
+                       " is outside guest memory", gpa);
+    uint64_t data = a->data, len = a->len;
+    struct mft_entry *e = mft_at(vmm->mft, a->handle, MFT_DEV_NET_BASIC);
+    if (!e || len == 0 || len > (uint64_t)e->u.net_basic.mtu + ETHER_HDR) {
+        a->ret = SOLO5_R_EINVAL;
+        return 0;
+    }
+    const void *p = vmm_gpa(vmm, data, len);
+    if (!p)
+        return ur_errf(err, -EFAULT, "guest broke the ABI: net write: data 0x%" PRIx64
+                       " (+%" PRIu64 " bytes) is outside guest memory", data, len);
+    ssize_t n;
+    do
+        n = write(e->b.hostfd, p, len);
+    while (n < 0 && errno == EINTR);
+    a->ret = (n == (ssize_t)len) ? SOLO5_R_OK : (n < 0 && errno == EAGAIN) ? SOLO5_R_AGAIN
+                                                                           : SOLO5_R_EUNSPEC;
+    return 0;
+}
+
+static int hc_net_read(struct vmm *vmm, uint64_t gpa, struct ur_err *err)
+{
+    struct hvt_hc_net_read *a = vmm_gpa(vmm, gpa, sizeof(*a));
+    if (!a)
+        return ur_errf(err, -EFAULT, "guest broke the ABI: net read: argument 0x%" PRIx64
+                       " is outside guest memory", gpa);
+    uint64_t data = a->data, len = a->len;
+    struct mft_entry *e = mft_at(vmm->mft, a->handle, MFT_DEV_NET_BASIC);
+    if (!e || len == 0) {
+        a->ret = SOLO5_R_EINVAL;
+        return 0;
+    }
+    void *p = vmm_gpa(vmm, data, len);
+    if (!p)
+        return ur_errf(err, -EFAULT, "guest broke the ABI: net read: data 0x%" PRIx64
+                       " (+%" PRIu64 " bytes) is outside guest memory", data, len);
+    ssize_t n;
+    do
+        n = read(e->b.hostfd, p, len);
+    while (n < 0 && errno == EINTR);
+    if (n > 0) {
+        a->len = (uint64_t)n;
+        a->ret = SOLO5_R_OK;
+    } else {
+        a->ret = (n == 0 || errno == EAGAIN) ? SOLO5_R_AGAIN : SOLO5_R_EUNSPEC;
+    }
+    return 0;
+}
+
+static int net_attach(struct vmm *vmm, const struct vmm_opts *o, struct ur_err *err)
+{
+    for (unsigned i = 0; i < o->ndev; i++) {
+        const struct vmm_dev_opt *d = &o->dev[i];
+        if (d->kind == VMM_OPT_NET_MAC) {
+            bool given = false;
+            for (unsigned j = 0; j < o->ndev; j++)
+                given |= o->dev[j].kind == VMM_OPT_NET && strcmp(o->dev[j].name, d->name) == 0;
+            if (!given)
+                return ur_errf(err, -EINVAL, "--net-mac:%s given without --net:%s", d->name, d->name);
+        } else if (d->kind == VMM_OPT_NET) {
+            int rc = attach_one(vmm, o, d, err);
+            if (rc < 0)
+                return rc;
+        }
+    }
+    vmm->hc[HVT_HYPERCALL_NET_WRITE] = hc_net_write;
+    vmm->hc[HVT_HYPERCALL_NET_READ] = hc_net_read;
+    return 0;
+}
+
+static void net_cleanup(struct vmm *vmm)
+{
+    for (unsigned i = 1; vmm->mft && i < vmm->mft->entries; i++) {
+        struct mft_entry *e = &vmm->mft->e[i];
+        if (e->type == MFT_DEV_NET_BASIC && e->attached) {
+            close(e->b.hostfd);
+            e->attached = 0;
+        }
+    }
+    vmm->npollfds = 0;
+}
+
+const struct vmm_module vmm_net_module = {
+    .name = "net",
+    .attach = net_attach,
+    .cleanup = net_cleanup,
+};

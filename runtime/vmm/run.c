@@ -1,0 +1,132 @@
+/* run.c: the vCPU loop. Each exit is a hypercall (a 32-bit OUT to the
+ * hypercall ports), a stop signal, or a guest fault; nothing else is
+ * expected from an hvt guest, so everything else ends the guest with the
+ * reason and its registers on stderr.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <linux/kvm.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "vmm.h"
+
+/* Set by the signal handler; the only process-wide state the monitor has,
+ * because a signal handler can reach nothing else. */
+static volatile sig_atomic_t stop_signo;
+static struct kvm_run *volatile signal_run;
+
+static void on_stop_signal(int sig)
+{
+    stop_signo = sig;
+    struct kvm_run *r = signal_run;
+    if (r)
+        r->immediate_exit = 1; /* make a KVM_RUN about to start return at once */
+}
+
+void vmm_install_signals(struct vmm *vmm)
+{
+    signal_run = vmm->run;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_stop_signal; /* no SA_RESTART: blocking calls return EINTR */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+}
+
+int vmm_stop_signal(void)
+{
+    return stop_signo;
+}
+
+/* Print the vCPU's registers after a fault: one line, enough to find the spot. */
+static void dump_registers(const struct vmm *vmm)
+{
+    struct kvm_regs r;
+    struct kvm_sregs s;
+    if (ioctl(vmm->vcpu_fd, KVM_GET_REGS, &r) < 0 || ioctl(vmm->vcpu_fd, KVM_GET_SREGS, &s) < 0) {
+        fprintf(stderr, "uniroot-vmm: (registers unavailable: %s)\n", strerror(errno));
+        return;
+    }
+    fprintf(stderr,
+            "uniroot-vmm: registers: rip=0x%llx rsp=0x%llx rbp=0x%llx rflags=0x%llx "
+            "rax=0x%llx rbx=0x%llx rcx=0x%llx rdx=0x%llx rsi=0x%llx rdi=0x%llx "
+            "cr0=0x%llx cr2=0x%llx cr3=0x%llx cr4=0x%llx efer=0x%llx\n",
+            r.rip, r.rsp, r.rbp, r.rflags, r.rax, r.rbx, r.rcx, r.rdx, r.rsi, r.rdi,
+            s.cr0, s.cr2, s.cr3, s.cr4, s.efer);
+}
+
+/* The guest faulted: say why, show the registers, return the fault status. */
+static int guest_fault(const struct vmm *vmm, struct ur_err *err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int guest_fault(const struct vmm *vmm, struct ur_err *err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+    va_end(ap);
+    err->code = -EFAULT;
+    fprintf(stderr, "uniroot-vmm: %s\n", err->msg);
+    dump_registers(vmm);
+    return VMM_EXIT_GUEST_FAULT;
+}
+
+int vmm_run(struct vmm *vmm, struct ur_err *err)
+{
+    struct kvm_run *run = vmm->run;
+    for (;;) {
+        if (stop_signo) {
+            fprintf(stderr, "uniroot-vmm: stopped by signal %d (%s)\n", stop_signo,
+                    strsignal(stop_signo));
+            return VMM_EXIT_SIGNAL_BASE + stop_signo;
+        }
+        if (ioctl(vmm->vcpu_fd, KVM_RUN, 0) < 0) {
+            if (errno == EINTR || errno == EAGAIN) {
+                run->immediate_exit = 0;
+                continue;
+            }
+            if (errno == EFAULT)
+                return guest_fault(vmm, err, "guest fault: host/guest translation fault");
+            return guest_fault(vmm, err, "KVM_RUN failed: %s", strerror(errno));
+        }
+        switch (run->exit_reason) {
+        case KVM_EXIT_IO: {
+            uint16_t port = run->io.port;
+            if (run->io.direction != KVM_EXIT_IO_OUT || run->io.size != 4 || run->io.count != 1 ||
+                port < HVT_HYPERCALL_PIO_BASE || port >= HVT_HYPERCALL_PIO_BASE + HVT_HYPERCALL_MAX)
+                return guest_fault(vmm, err, "guest broke the ABI: %s of %u byte(s) at I/O port 0x%x",
+                                   run->io.direction == KVM_EXIT_IO_OUT ? "write" : "read",
+                                   run->io.size, port);
+            uint32_t gpa;
+            memcpy(&gpa, (uint8_t *)run + run->io.data_offset, sizeof(gpa));
+            int rc = hypercall_dispatch(vmm, port - HVT_HYPERCALL_PIO_BASE, gpa, err);
+            if (rc == VMM_HC_HALT)
+                return vmm->exit_status;
+            if (rc < 0) {
+                fprintf(stderr, "uniroot-vmm: %s\n", err->msg);
+                return VMM_EXIT_GUEST_FAULT;
+            }
+            break;
+        }
+        case KVM_EXIT_SHUTDOWN:
+            return guest_fault(vmm, err, "guest fault: triple fault (an exception the guest could not handle)");
+        case KVM_EXIT_HLT:
+            return guest_fault(vmm, err, "guest fault: the guest stopped its CPU (hlt) instead of calling halt");
+        case KVM_EXIT_MMIO:
+            return guest_fault(vmm, err, "guest fault: %s at guest-physical address 0x%llx, outside guest memory",
+                               run->mmio.is_write ? "write" : "read", run->mmio.phys_addr);
+        case KVM_EXIT_FAIL_ENTRY:
+            return guest_fault(vmm, err, "KVM could not enter the guest (reason 0x%llx)",
+                               run->fail_entry.hardware_entry_failure_reason);
+        case KVM_EXIT_INTERNAL_ERROR:
+            return guest_fault(vmm, err, "guest fault: KVM internal error %u (often an instruction "
+                               "KVM could not emulate)", run->internal.suberror);
+        default:
+            return guest_fault(vmm, err, "guest fault: unexpected VM exit %u", run->exit_reason);
+        }
+    }
+}
