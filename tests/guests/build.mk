@@ -1,0 +1,54 @@
+# tests/guests/build.mk: uniroot's own freestanding Solo5-hvt test guests
+# (build/guests/<name>.hvt) and the host-side helper of the guest tests
+# (build/bin/tap-echo-check, a test dependency, not an installed program).
+#
+# Guests are built with $(CC) but freestanding: no libc, no SSE (guest ring-0
+# code is instruction-emulated on PVM hosts), linked at 1 MiB by
+# tests/guests/lib/guest.ld with the ABI1 and MFT1 notes in PT_NOTE segments.
+
+GUEST_SRC_DIR := tests/guests
+GUEST_OUT     := $(BUILD)/guests
+GUEST_OBJ     := $(GUEST_OUT)/obj
+GUEST_NAMES   := hello exit block ext4label walltime fault hostile net sleep
+GUEST_LIB_SRC := start.S hypercall.c console.c string.c cmdline.c manifest.c abi_note.c
+GUEST_LIB_OBJ := $(addprefix $(GUEST_OBJ)/lib/,$(addsuffix .o,$(basename $(GUEST_LIB_SRC))))
+GUEST_LD      := $(GUEST_SRC_DIR)/lib/guest.ld
+
+# gcc turns byte loops into memset/memcpy calls (recursion inside memset
+# itself); clang does not with -fno-builtin and rejects the gcc-only flag.
+GUEST_CC_IS_CLANG := $(shell $(CC) --version 2>/dev/null | grep -qi clang && echo 1)
+GUEST_CFLAGS := -std=gnu11 $(WARN) -O2 -g -ffreestanding -nostdinc \
+	-isystem $(shell $(CC) -print-file-name=include) \
+	-fno-pic -fno-pie -mno-red-zone -mgeneral-regs-only -fno-stack-protector \
+	-fno-builtin -fno-asynchronous-unwind-tables -fno-unwind-tables \
+	-fcf-protection=none -fno-omit-frame-pointer \
+	$(if $(GUEST_CC_IS_CLANG),,-fno-tree-loop-distribute-patterns) \
+	-Icommon -I$(GUEST_SRC_DIR)/lib -MMD -MP
+GUEST_LDFLAGS := -nostdlib -static $(if $(GUEST_CC_IS_CLANG),,-no-pie) -Wl,-T,$(GUEST_LD) -Wl,-z,max-page-size=0x1000 \
+	-Wl,--build-id=none -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments
+
+GUESTS := $(addprefix $(GUEST_OUT)/,$(addsuffix .hvt,$(GUEST_NAMES)))
+TEST_DEPS += $(GUESTS) $(BIN)/tap-echo-check
+
+.PHONY: guests
+guests: $(GUESTS)
+
+$(GUEST_OBJ)/%.o: $(GUEST_SRC_DIR)/%.c
+	@mkdir -p $(@D)
+	$(CC) $(GUEST_CFLAGS) -c $< -o $@
+
+$(GUEST_OBJ)/%.o: $(GUEST_SRC_DIR)/%.S
+	@mkdir -p $(@D)
+	$(CC) $(GUEST_CFLAGS) -c $< -o $@
+
+$(GUEST_OUT)/%.hvt: $(GUEST_OBJ)/%.o $(GUEST_LIB_OBJ) $(GUEST_LD)
+	@mkdir -p $(@D)
+	$(CC) $(GUEST_LDFLAGS) -o $@ $< $(GUEST_LIB_OBJ)
+
+# Host-side helper: sends a frame on a tap and checks the guest's echo.
+$(BIN)/tap-echo-check: $(OBJ)/tests/helpers/tap_echo_check.o $(COMMON_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $< $(COMMON_LIB)
+
+# Keep the objects (they are intermediates of a chain) so rebuilds are incremental.
+.SECONDARY: $(GUEST_LIB_OBJ) $(addprefix $(GUEST_OBJ)/,$(addsuffix .o,$(GUEST_NAMES)))

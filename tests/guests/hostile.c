@@ -1,0 +1,299 @@
+/* hostile.c: breaks the hvt ABI in one way, chosen by the first argument,
+ * to check the monitor's defences. It prints "hostile: <attack>" first.
+ * If a hypercall comes back, it prints what happened and exits 0:
+ *   "hostile: rejected with EINVAL"  the monitor refused it in-band
+ *   "hostile: survived ..."          the monitor let an ABI violation pass
+ * The test decides per attack which outcome is right (see
+ * tests/integration/vmm_guests.sh): for most, only being stopped by the
+ * monitor with an error and a non-zero status is. `hostile list` prints
+ * the attack names. */
+#include "guest.h"
+
+GUEST_MANIFEST(MFT_BLOCK("storage"), MFT_NET("net0"));
+
+static uint64_t mem, hb, hn, bs;
+static uint8_t buf[4096] __attribute__((aligned(8)));
+
+static int survived(void)
+{
+    guest_puts("hostile: survived");
+    return 0;
+}
+
+/* Outcome of a hypercall with a ret field. */
+static int outcome(int ret)
+{
+    if (ret == SOLO5_R_EINVAL) {
+        guest_puts("hostile: rejected with EINVAL");
+        return 0;
+    }
+    guest_printf("hostile: survived (ret=%d)\n", ret);
+    return 0;
+}
+
+/* ---- argument struct partly outside guest memory: its last bytes cross
+ * the end of memory. */
+static int arg_at_end(unsigned nr)
+{
+    hvt_outl((uint16_t)(HVT_HYPERCALL_PIO_BASE + nr), (uint32_t)(mem - 4));
+    return survived();
+}
+static int a_walltime_arg(void) { return arg_at_end(HVT_HYPERCALL_WALLTIME); }
+static int a_puts_arg(void) { return arg_at_end(HVT_HYPERCALL_PUTS); }
+static int a_poll_arg(void) { return arg_at_end(HVT_HYPERCALL_POLL); }
+static int a_block_write_arg(void) { return arg_at_end(HVT_HYPERCALL_BLOCK_WRITE); }
+static int a_block_read_arg(void) { return arg_at_end(HVT_HYPERCALL_BLOCK_READ); }
+static int a_net_write_arg(void) { return arg_at_end(HVT_HYPERCALL_NET_WRITE); }
+static int a_net_read_arg(void) { return arg_at_end(HVT_HYPERCALL_NET_READ); }
+static int a_halt_arg(void) { return arg_at_end(HVT_HYPERCALL_HALT); }
+
+static int a_puts_arg_far(void)
+{
+    hvt_outl(HVT_HYPERCALL_PIO_BASE + HVT_HYPERCALL_PUTS, 0xfffffff0u);
+    return survived();
+}
+
+/* ---- puts data */
+static int puts_raw(uint64_t data, uint64_t len)
+{
+    volatile struct hvt_hc_puts p = { .data = data, .len = len };
+
+    hvt_hypercall(HVT_HYPERCALL_PUTS, &p);
+    return survived();
+}
+static int a_puts_data(void) { return puts_raw(mem - 8, 16); }
+static int a_puts_wrap(void) { return puts_raw(UINT64_MAX - 7, 16); }
+static int a_puts_len(void) { return puts_raw((uint64_t)(uintptr_t)buf, mem); }
+static int a_puts_huge(void) { return puts_raw((uint64_t)(uintptr_t)buf, UINT64_MAX); }
+
+/* ---- block data and lengths */
+static int block_raw(unsigned nr, uint64_t handle, uint64_t offset, uint64_t data, uint64_t len)
+{
+    /* block_read and block_write share one layout */
+    volatile struct hvt_hc_block_read r = {
+        .handle = handle, .offset = offset, .data = data, .len = len, .ret = -1,
+    };
+
+    hvt_hypercall(nr, &r);
+    return r.ret;
+}
+static int a_block_read_data(void)
+{
+    return outcome(block_raw(HVT_HYPERCALL_BLOCK_READ, hb, 0, mem - bs / 2, bs));
+}
+static int a_block_read_wrap(void)
+{
+    return outcome(block_raw(HVT_HYPERCALL_BLOCK_READ, hb, 0, UINT64_MAX - bs / 2 + 1, bs));
+}
+static int a_block_write_data(void)
+{
+    return outcome(block_raw(HVT_HYPERCALL_BLOCK_WRITE, hb, 0, mem - bs / 2, bs));
+}
+static int a_block_write_wrap(void)
+{
+    return outcome(block_raw(HVT_HYPERCALL_BLOCK_WRITE, hb, 0, UINT64_MAX - bs / 2 + 1, bs));
+}
+static int a_block_read_huge(void)
+{
+    return outcome(block_raw(HVT_HYPERCALL_BLOCK_READ, hb, 0, (uint64_t)(uintptr_t)buf,
+                             1ull << 63));
+}
+/* offset + len wraps to 0: a naive "offset + len <= capacity" passes. */
+static int a_block_len_wrap(void)
+{
+    return outcome(block_raw(HVT_HYPERCALL_BLOCK_READ, hb, bs, (uint64_t)(uintptr_t)buf,
+                             (uint64_t)0 - bs));
+}
+
+/* ---- net data and lengths */
+static int net_raw(unsigned nr, uint64_t handle, uint64_t data, uint64_t len)
+{
+    /* net_read and net_write share one layout */
+    volatile struct hvt_hc_net_read r = { .handle = handle, .data = data, .len = len, .ret = -1 };
+
+    hvt_hypercall(nr, &r);
+    return r.ret;
+}
+static int a_net_read_data(void) { return outcome(net_raw(HVT_HYPERCALL_NET_READ, hn, mem - 32, 2048)); }
+static int a_net_read_wrap(void)
+{
+    return outcome(net_raw(HVT_HYPERCALL_NET_READ, hn, UINT64_MAX - 31, 2048));
+}
+static int a_net_read_huge(void)
+{
+    return outcome(net_raw(HVT_HYPERCALL_NET_READ, hn, (uint64_t)(uintptr_t)buf, 1ull << 63));
+}
+static int a_net_write_data(void) { return outcome(net_raw(HVT_HYPERCALL_NET_WRITE, hn, mem - 32, 64)); }
+static int a_net_write_wrap(void)
+{
+    return outcome(net_raw(HVT_HYPERCALL_NET_WRITE, hn, UINT64_MAX - 31, 64));
+}
+static int a_net_write_huge(void)
+{
+    return outcome(net_raw(HVT_HYPERCALL_NET_WRITE, hn, (uint64_t)(uintptr_t)buf, 1ull << 63));
+}
+
+/* ---- halt with a cookie the monitor cannot read (status 0 on purpose: a
+ * monitor that ignores the bad cookie exits 0, which the test rejects) */
+static int halt_cookie(uint64_t cookie)
+{
+    volatile struct hvt_hc_halt h = { .cookie = cookie, .exit_status = 0 };
+
+    hvt_hypercall(HVT_HYPERCALL_HALT, &h);
+    return survived();
+}
+static int a_halt_cookie(void) { return halt_cookie(mem - 16); }
+static int a_halt_cookie_wrap(void) { return halt_cookie(UINT64_MAX - 15); }
+
+/* ---- ports that are not hypercalls, and hypercall ports used wrongly */
+static int valid_puts_port(uint16_t port)
+{
+    volatile struct hvt_hc_puts p = { .data = (uint64_t)(uintptr_t)"x\n", .len = 2 };
+
+    hvt_outl(port, (uint32_t)(uintptr_t)&p);
+    return survived();
+}
+static int a_hc0(void) { return valid_puts_port(HVT_HYPERCALL_PIO_BASE + 0); }
+static int a_hc9(void) { return valid_puts_port(HVT_HYPERCALL_PIO_BASE + HVT_HYPERCALL_MAX); }
+static int a_hc255(void) { return valid_puts_port(HVT_HYPERCALL_PIO_BASE + 255); }
+static int a_port_4ff(void) { return valid_puts_port(HVT_HYPERCALL_PIO_BASE - 1); }
+
+static int a_inb(void)
+{
+    uint8_t v;
+
+    __asm__ __volatile__("inb %1, %0" : "=a"(v) : "Nd"((uint16_t)(HVT_HYPERCALL_PIO_BASE + 2)));
+    (void)v;
+    return survived();
+}
+static int a_inl(void)
+{
+    uint32_t v;
+
+    __asm__ __volatile__("inl %1, %0" : "=a"(v) : "Nd"((uint16_t)(HVT_HYPERCALL_PIO_BASE + 2)));
+    (void)v;
+    return survived();
+}
+static int a_outb(void)
+{
+    volatile struct hvt_hc_puts p = { .data = (uint64_t)(uintptr_t)"x\n", .len = 2 };
+
+    __asm__ __volatile__("outb %b0, %1" : : "a"((uint8_t)(uintptr_t)&p),
+                         "Nd"((uint16_t)(HVT_HYPERCALL_PIO_BASE + 2)) : "memory");
+    return survived();
+}
+static int a_outw(void)
+{
+    volatile struct hvt_hc_puts p = { .data = (uint64_t)(uintptr_t)"x\n", .len = 2 };
+
+    __asm__ __volatile__("outw %w0, %1" : : "a"((uint16_t)(uintptr_t)&p),
+                         "Nd"((uint16_t)(HVT_HYPERCALL_PIO_BASE + 2)) : "memory");
+    return survived();
+}
+
+/* ---- bad handles: every device hypercall with handles that are not a
+ * device of its type must get EINVAL, and the guest goes on. */
+static int a_bad_handle(void)
+{
+    const uint64_t bad_block[] = { 0, hn, MFT_MAX_ENTRIES, 1000, 1ull << 63, UINT64_MAX };
+    const uint64_t bad_net[] = { 0, hb, MFT_MAX_ENTRIES, 1000, 1ull << 63, UINT64_MAX };
+    uint64_t data = (uint64_t)(uintptr_t)buf;
+    int bad = 0;
+
+    for (unsigned i = 0; i < sizeof(bad_block) / sizeof(bad_block[0]); i++) {
+        int r = block_raw(HVT_HYPERCALL_BLOCK_READ, bad_block[i], 0, data, bs);
+        int w = block_raw(HVT_HYPERCALL_BLOCK_WRITE, bad_block[i], 0, data, bs);
+        guest_printf("hostile: block handle %llu: read ret=%d write ret=%d\n",
+                     (unsigned long long)bad_block[i], r, w);
+        bad += (r != SOLO5_R_EINVAL) + (w != SOLO5_R_EINVAL);
+    }
+    for (unsigned i = 0; i < sizeof(bad_net) / sizeof(bad_net[0]); i++) {
+        int r = net_raw(HVT_HYPERCALL_NET_READ, bad_net[i], data, sizeof(buf));
+        int w = net_raw(HVT_HYPERCALL_NET_WRITE, bad_net[i], data, 60);
+        guest_printf("hostile: net handle %llu: read ret=%d write ret=%d\n",
+                     (unsigned long long)bad_net[i], r, w);
+        bad += (r != SOLO5_R_EINVAL) + (w != SOLO5_R_EINVAL);
+    }
+    if (bad) {
+        guest_printf("hostile: survived (%d bad-handle calls not refused with EINVAL)\n", bad);
+        return 0;
+    }
+    guest_puts("hostile: rejected with EINVAL");
+    return 0;
+}
+
+struct attack {
+    const char *name;
+    int (*fn)(void);
+};
+
+static const struct attack attacks[] = {
+    { "walltime-arg", a_walltime_arg },
+    { "puts-arg", a_puts_arg },
+    { "puts-arg-far", a_puts_arg_far },
+    { "poll-arg", a_poll_arg },
+    { "block-write-arg", a_block_write_arg },
+    { "block-read-arg", a_block_read_arg },
+    { "net-write-arg", a_net_write_arg },
+    { "net-read-arg", a_net_read_arg },
+    { "halt-arg", a_halt_arg },
+    { "puts-data", a_puts_data },
+    { "puts-wrap", a_puts_wrap },
+    { "puts-len", a_puts_len },
+    { "puts-huge", a_puts_huge },
+    { "block-read-data", a_block_read_data },
+    { "block-read-wrap", a_block_read_wrap },
+    { "block-write-data", a_block_write_data },
+    { "block-write-wrap", a_block_write_wrap },
+    { "block-read-huge", a_block_read_huge },
+    { "block-len-wrap", a_block_len_wrap },
+    { "net-read-data", a_net_read_data },
+    { "net-read-wrap", a_net_read_wrap },
+    { "net-read-huge", a_net_read_huge },
+    { "net-write-data", a_net_write_data },
+    { "net-write-wrap", a_net_write_wrap },
+    { "net-write-huge", a_net_write_huge },
+    { "halt-cookie", a_halt_cookie },
+    { "halt-cookie-wrap", a_halt_cookie_wrap },
+    { "hc0", a_hc0 },
+    { "hc9", a_hc9 },
+    { "hc255", a_hc255 },
+    { "port-4ff", a_port_4ff },
+    { "inb", a_inb },
+    { "inl", a_inl },
+    { "outb", a_outb },
+    { "outw", a_outw },
+    { "bad-handle", a_bad_handle },
+};
+
+int guest_main(int argc, char **argv)
+{
+    const struct mft_entry *b, *n;
+
+    b = guest_mft_find("storage", MFT_DEV_BLOCK_BASIC, &hb);
+    n = guest_mft_find("net0", MFT_DEV_NET_BASIC, &hn);
+    if (!b || !n) {
+        guest_puts("hostile: devices \"storage\" and \"net0\" missing from the manifest");
+        return 2;
+    }
+    mem = guest_boot_info->mem_size;
+    bs = b->u.block_basic.block_size;
+    if (argc < 1) {
+        guest_puts("hostile: usage: hostile ATTACK (or list)");
+        return 2;
+    }
+    if (strcmp(argv[0], "list") == 0) {
+        for (unsigned i = 0; i < sizeof(attacks) / sizeof(attacks[0]); i++)
+            guest_printf("attack: %s\n", attacks[i].name);
+        return 0;
+    }
+    for (unsigned i = 0; i < sizeof(attacks) / sizeof(attacks[0]); i++) {
+        if (strcmp(argv[0], attacks[i].name) == 0) {
+            guest_printf("hostile: %s (mem_size=0x%llx)\n", attacks[i].name,
+                         (unsigned long long)mem);
+            return attacks[i].fn();
+        }
+    }
+    guest_printf("hostile: unknown attack %s\n", argv[0]);
+    return 2;
+}

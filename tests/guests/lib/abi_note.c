@@ -1,0 +1,13 @@
+/* abi_note.c: the ABI1 note every guest carries (section .note.solo5.abi):
+ * this image speaks hvt ABI version 2. The linker script puts it in its own
+ * PT_NOTE segment. */
+#include "guest.h"
+
+__attribute__((section(".note.solo5.abi"), used, aligned(4)))
+const struct solo5_abi1_note guest_abi1_note = {
+    .h = { .n_namesz = sizeof(SOLO5_NOTE_NAME),
+           .n_descsz = sizeof(struct solo5_abi1_info),
+           .n_type = SOLO5_NOTE_TYPE_ABI1,
+           .n_name = SOLO5_NOTE_NAME },
+    .i = { .abi_target = SOLO5_ABI_TARGET_HVT, .abi_version = HVT_ABI_VERSION },
+};
