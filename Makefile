@@ -28,6 +28,7 @@ TEST_DEPS   :=   # anything else the tests need built (guests, helpers)
 BENCH_DEPS  :=
 
 .PHONY: all check unit integration bench demo install clean
+.SECONDARY:
 all:
 
 include common/build.mk

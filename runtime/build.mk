@@ -13,3 +13,16 @@ $(BIN)/uniroot-vmm: $(OBJ)/runtime/vmm/main.o $(VMM_OBJ) $(COMMON_LIB)
 $(ASAN)/bin/uniroot-vmm: $(ASAN)/obj/runtime/vmm/main.o $(VMM_ASAN_OBJ) $(COMMON_ASAN_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $^ $(VMM_LIBS)
+
+# Unit tests of the monitor (tests/unit/test_vmm_*.c), plain and sanitized.
+VMM_UNIT := $(patsubst tests/unit/%.c,$(BIN)/%,$(wildcard tests/unit/test_vmm_*.c))
+UNIT_TESTS += $(VMM_UNIT)
+
+$(BIN)/test_vmm_%: $(OBJ)/tests/unit/test_vmm_%.o $(VMM_OBJ) $(COMMON_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(VMM_LIBS) -lcmocka
+
+$(ASAN)/bin/test_vmm_%: $(ASAN)/obj/tests/unit/test_vmm_%.o $(VMM_ASAN_OBJ) $(COMMON_ASAN_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $^ $(VMM_LIBS) -lcmocka
+.SECONDARY: $(VMM_UNIT:$(BIN)/%=$(OBJ)/tests/unit/%.o) $(VMM_UNIT:$(BIN)/%=$(ASAN)/obj/tests/unit/%.o)

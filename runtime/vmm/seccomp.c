@@ -64,11 +64,6 @@ static void emit_rule(struct prog *p, long sysno, const uint32_t *a0, unsigned n
 
 int vmm_seccomp_install(const struct vmm *vmm, struct ur_err *err)
 {
-#ifdef UR_SANITIZED
-    (void)vmm;
-    (void)err;
-    return 0;
-#else
     uint32_t vcpu[] = {(uint32_t)vmm->vcpu_fd};
     uint32_t kvm_cmds[] = {KVM_RUN, KVM_GET_REGS, KVM_GET_SREGS};
     uint32_t blk[MFT_MAX_ENTRIES], net[MFT_MAX_ENTRIES], out[MFT_MAX_ENTRIES + 2];
@@ -109,6 +104,9 @@ int vmm_seccomp_install(const struct vmm *vmm, struct ur_err *err)
     if (p.overflow)
         return ur_errf(err, -E2BIG, "seccomp filter too large");
 
+#ifdef UR_SANITIZED
+    return 0; /* built (so it is checked), not installed */
+#else
     struct sock_fprog fprog = {.len = (unsigned short)p.n, .filter = p.f};
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         return ur_errf_sys(err, -errno, "PR_SET_NO_NEW_PRIVS");
