@@ -24,9 +24,9 @@ static void fill(uint64_t *buf, uint64_t len, uint64_t first, uint64_t tag)
         uint64_t *w = buf + s * (bs / 8);
         for (uint64_t i = 0; i < bs / 8; i++)
             w[i] = ((first + s) << 32) ^ (i * 0x9e3779b97f4a7c15ull) ^ tag;
-        memset(w, ' ', 32);
-        guest_snprintf((char *)w, 32, "uniroot block sector %llu", (unsigned long long)(first + s));
-        ((char *)w)[31] = '\n';
+        int n = guest_snprintf((char *)w, 32, "uniroot block sector %llu",
+                               (unsigned long long)(first + s));
+        ((char *)w)[n < 31 ? n : 31] = '\n';
     }
 }
 

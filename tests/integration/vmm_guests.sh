@@ -1,0 +1,298 @@
+#!/bin/bash
+# vmm_guests.sh: boots uniroot's own test guests (build/guests/*.hvt, from
+# tests/guests/) on uniroot-vmm and on its ASan+UBSan twin, and checks what
+# they print and how they end: boot and command line, exit statuses, block
+# I/O and its error cases on a file and a loop device, the ext4 superblock of
+# a real image, the clock, a guest fault, every ABI attack of the hostile
+# guest, a network echo through a tap in a private network namespace,
+# SIGTERM, seccomp, and the monitor's command-line errors.
+# Needs root and /dev/kvm. Cleans up its namespace, tap and loop device.
+source "$(dirname "$0")/lib.sh"
+
+HELPER=$UR_TOP/build/bin/tap-echo-check
+NS=urvg$$
+TAP=urtap$$
+GUEST_MAC=02:00:00:00:00:01
+UUID=0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0
+LABEL=urlabel
+
+# ---- running the monitor and judging the result -------------------------
+
+# vrun CMD...: run CMD (60 s at most); R_RC, R_OUT (stdout), R_ERR (stderr).
+vrun() {
+    timeout -k 5 60 "$@" >"$T_TMP/out" 2>"$T_TMP/err"
+    R_RC=$?
+    R_OUT=$(cat "$T_TMP/out")
+    R_ERR=$(cat "$T_TMP/err")
+}
+
+# A case collects failed expectations with want, then verdict reports it.
+_why=
+want() { # want WHY COMMAND...: record WHY unless COMMAND succeeds
+    local why=$1
+    shift
+    "$@" || _why="${_why:+$_why; }$why"
+}
+rc_is() { [ "$R_RC" -eq "$1" ]; }
+out_has() { grep -qE -- "$1" <<<"$R_OUT"; }
+err_has() { grep -qE -- "$1" <<<"$R_ERR"; }
+out_lacks() { ! grep -qE -- "$1" <<<"$R_OUT$R_ERR"; }
+# Exactly one line on stderr that is not the register dump, from the monitor.
+one_error_line() {
+    local lines
+    lines=$(grep -v '^uniroot-vmm: registers:' <<<"$R_ERR" | grep -c .)
+    [ "$lines" -eq 1 ] && grep -qE '^uniroot-vmm: .{10,}' <<<"$R_ERR"
+}
+verdict() { # verdict NAME
+    if grep -qE 'ERROR: AddressSanitizer|runtime error:|LeakSanitizer|Sanitizer' <<<"$R_OUT$R_ERR"; then
+        _why="${_why:+$_why; }sanitizer report: $(grep -E 'ERROR|runtime error' <<<"$R_ERR" | head -2 | tr '\n' '|')"
+    fi
+    if [ -z "$_why" ]; then
+        ok "$1"
+    else
+        not_ok "$1" "$_why [rc=$R_RC stdout: $(tail -4 <<<"$R_OUT" | tr '\n' '|') stderr: $(tail -4 <<<"$R_ERR" | tr '\n' '|')]"
+    fi
+    _why=
+}
+
+# The first line of sector N (of SIZE bytes) of FILE.
+sector_head() { dd if="$1" bs="$2" skip="$3" count=1 status=none | head -c 64 | head -n 1 | tr -d '\0'; }
+
+# ---- preconditions ---------------------------------------------------------
+
+if [ "$(id -u)" -ne 0 ] || [ ! -c /dev/kvm ]; then
+    skip "vmm guests" "needs root and /dev/kvm"
+    finish
+    exit
+fi
+missing=
+for f in "$VMM" "$VMM_ASAN" "$HELPER"; do [ -x "$f" ] || missing="$missing $f"; done
+for g in hello exit block ext4label walltime fault hostile net sleep; do
+    [ -f "$GUESTS/$g.hvt" ] || missing="$missing $GUESTS/$g.hvt"
+done
+if [ -n "$missing" ]; then
+    not_ok "vmm guests: build outputs" "missing:$missing (run make all build/asan/bin/uniroot-vmm)"
+    finish
+    exit
+fi
+
+# Network namespace with a tap for the net and hostile guests. IPv6 is off so
+# the kernel sends no neighbour discovery noise to the guest.
+ip netns add "$NS" || { not_ok "vmm guests: netns" "ip netns add $NS failed"; finish; exit; }
+at_exit ip netns del "$NS"
+ip netns exec "$NS" sysctl -qw net.ipv6.conf.default.disable_ipv6=1 net.ipv6.conf.all.disable_ipv6=1 2>/dev/null
+ip netns exec "$NS" ip tuntap add mode tap name "$TAP" || { not_ok "vmm guests: tap" "ip tuntap add failed"; finish; exit; }
+at_exit ip netns exec "$NS" ip link del "$TAP"
+ip netns exec "$NS" ip link set "$TAP" up
+ip netns exec "$NS" ip link set lo up
+
+# An ext4 image, also attached to a loop device (the monitor then takes its
+# capacity from BLKGETSIZE64).
+EXT4=$T_TMP/rootfs.ext4
+truncate -s 8M "$EXT4"
+mkfs.ext4 -q -F -L "$LABEL" -U "$UUID" "$EXT4" || not_ok "vmm guests: mkfs.ext4" "failed"
+LOOP=$(losetup -f --show "$EXT4") || LOOP=
+[ -n "$LOOP" ] && at_exit losetup -d "$LOOP"
+ZERO=$T_TMP/zero.img
+truncate -s 1M "$ZERO"
+
+# A monitor running in the background, killed at exit if a case left it.
+BG_PID=
+at_exit '[ -n "$BG_PID" ] && kill -9 "$BG_PID"'
+
+# The hostile guest's attacks and the outcome each must have:
+#   fatal   the monitor stops the guest: status 255, one error line
+#   either  fatal, or the call is refused in-band with EINVAL and the guest goes on
+#   einval  the call is refused with EINVAL and the guest goes on (exit 0)
+declare -A ATTACK=(
+    [walltime-arg]=fatal [puts-arg]=fatal [puts-arg-far]=fatal [poll-arg]=fatal
+    [block-write-arg]=fatal [block-read-arg]=fatal [net-write-arg]=fatal [net-read-arg]=fatal
+    [halt-arg]=fatal
+    [puts-data]=fatal [puts-wrap]=fatal [puts-len]=fatal [puts-huge]=fatal
+    [block-read-data]=fatal [block-read-wrap]=fatal [block-write-data]=fatal [block-write-wrap]=fatal
+    [block-read-huge]=either [block-len-wrap]=either
+    [net-read-data]=fatal [net-read-wrap]=fatal [net-read-huge]=fatal
+    [net-write-data]=fatal [net-write-wrap]=fatal [net-write-huge]=either
+    [halt-cookie]=fatal [halt-cookie-wrap]=fatal
+    [hc0]=fatal [hc9]=fatal [hc255]=fatal [port-4ff]=fatal
+    [inb]=fatal [inl]=fatal [outb]=fatal [outw]=fatal
+    [bad-handle]=einval
+)
+
+# ---- the cases, run on one monitor ----------------------------------------
+
+run_all() { # run_all TAG MONITOR
+    local t=$1 m=$2 img n a got
+
+    vrun "$m" "$GUESTS/hello.hvt" a b c
+    want "status 0" rc_is 0
+    want "no greeting" out_has '^Hello, uniroot!$'
+    want "cmdline not echoed" out_has '^cmdline: a b c$'
+    verdict "$t: hello"
+
+    vrun "$m" "$GUESTS/hello.hvt"
+    want "status 0" rc_is 0
+    want "empty cmdline not echoed" out_has '^cmdline: $'
+    verdict "$t: hello without arguments"
+
+    for n in 0 1 42 255; do
+        vrun "$m" "$GUESTS/exit.hvt" "$n"
+        want "status $R_RC, want $n" rc_is "$n"
+        want "no exit line" out_has "^exit: status $n\$"
+        verdict "$t: exit $n"
+    done
+
+    # block: 512-byte sectors, then 4096-byte sectors, on fresh 1 MiB files.
+    img=$T_TMP/block512.img
+    rm -f "$img" && truncate -s 1M "$img"
+    vrun "$m" --block:storage="$img" "$GUESTS/block.hvt"
+    want "status 0" rc_is 0
+    want "no capacity line" out_has '^block: handle=1 capacity=1048576 block_size=512$'
+    want "checks failed" out_has '^block: all checks passed$'
+    want "a check failed" out_lacks 'FAIL'
+    want "sector 0 not in the file" [ "$(sector_head "$img" 512 0)" = "uniroot block sector 0" ]
+    want "middle sector not in the file" [ "$(sector_head "$img" 512 1024)" = "uniroot block sector 1024" ]
+    want "last sector not in the file" [ "$(sector_head "$img" 512 2047)" = "uniroot block sector 2047" ]
+    verdict "$t: block, 512-byte sectors"
+
+    img=$T_TMP/block4k.img
+    rm -f "$img" && truncate -s 1M "$img"
+    vrun "$m" --block:storage="$img" --block-sector-size:storage=4096 "$GUESTS/block.hvt"
+    want "status 0" rc_is 0
+    want "no capacity line" out_has '^block: handle=1 capacity=1048576 block_size=4096$'
+    want "checks failed" out_has '^block: all checks passed$'
+    want "a check failed" out_lacks 'FAIL'
+    want "last sector not in the file" [ "$(sector_head "$img" 4096 255)" = "uniroot block sector 255" ]
+    verdict "$t: block, 4096-byte sectors"
+
+    # ext4label: an image file, the same image on a loop device, a non-ext4 file.
+    vrun "$m" --block:rootfs="$EXT4" "$GUESTS/ext4label.hvt"
+    want "status 0" rc_is 0
+    want "wrong label/uuid" out_has "^label=$LABEL uuid=$UUID\$"
+    verdict "$t: ext4label on an image file"
+
+    if [ -n "$LOOP" ]; then
+        vrun "$m" --block:rootfs="$LOOP" "$GUESTS/ext4label.hvt"
+        want "status 0" rc_is 0
+        want "wrong label/uuid" out_has "^label=$LABEL uuid=$UUID\$"
+        verdict "$t: ext4label on a loop device"
+    else
+        not_ok "$t: ext4label on a loop device" "losetup failed"
+    fi
+
+    vrun "$m" --block:rootfs="$ZERO" "$GUESTS/ext4label.hvt"
+    want "status 1" rc_is 1
+    want "no 'not ext4'" out_has '^ext4label: not ext4'
+    verdict "$t: ext4label on a non-ext4 file"
+
+    vrun "$m" "$GUESTS/walltime.hvt"
+    want "status 0" rc_is 0
+    want "no ok line" out_has '^walltime: ok'
+    verdict "$t: walltime"
+
+    vrun "$m" "$GUESTS/fault.hvt"
+    want "status 255" rc_is 255
+    want "guest did not start" out_has '^fault: touching unmapped memory$'
+    want "guest survived" out_lacks 'survived'
+    want "no fault message" err_has '[Ff]ault'
+    want "no registers" err_has 'rip=0x[0-9a-f]+'
+    verdict "$t: fault"
+
+    # hostile: the guest's list of attacks must be the one judged here.
+    vrun ip netns exec "$NS" "$m" --block:storage="$ZERO" --net:net0="$TAP" "$GUESTS/hostile.hvt" list
+    got=$(sed -n 's/^attack: //p' <<<"$R_OUT" | sort | tr '\n' ' ')
+    want "status 0" rc_is 0
+    want "guest attacks [$got] differ from the test's [$(printf '%s\n' "${!ATTACK[@]}" | sort | tr '\n' ' ')]" \
+        [ "$got" = "$(printf '%s\n' "${!ATTACK[@]}" | sort | tr '\n' ' ')" ]
+    verdict "$t: hostile list"
+
+    for a in $(printf '%s\n' "${!ATTACK[@]}" | sort); do
+        vrun ip netns exec "$NS" "$m" --block:storage="$ZERO" --net:net0="$TAP" "$GUESTS/hostile.hvt" "$a"
+        want "attack did not run" out_has "^hostile: $a"
+        want "the monitor let it pass" out_lacks 'hostile: survived'
+        case ${ATTACK[$a]} in
+        fatal)
+            want "status $R_RC, want 255" rc_is 255
+            want "not one error line on stderr" one_error_line
+            ;;
+        either)
+            if [ "$R_RC" -eq 0 ]; then
+                want "status 0 without EINVAL" out_has '^hostile: rejected with EINVAL$'
+            else
+                want "status $R_RC, want 255 or EINVAL" rc_is 255
+                want "not one error line on stderr" one_error_line
+            fi
+            ;;
+        einval)
+            want "status 0" rc_is 0
+            want "not refused with EINVAL" out_has '^hostile: rejected with EINVAL$'
+            ;;
+        esac
+        verdict "$t: hostile $a (${ATTACK[$a]})"
+    done
+
+    # net: the helper sends a frame to the guest's MAC and waits for the echo.
+    ip netns exec "$NS" "$m" --net:net0="$TAP" --net-mac:net0="$GUEST_MAC" "$GUESTS/net.hvt" \
+        >"$T_TMP/net.out" 2>"$T_TMP/net.err" &
+    local vpid=$!
+    BG_PID=$vpid
+    local hout hrc
+    hout=$(ip netns exec "$NS" timeout 20 "$HELPER" "$TAP" "$GUEST_MAC" 10 2>&1)
+    hrc=$?
+    wait "$vpid"
+    R_RC=$? BG_PID=
+    R_OUT=$(cat "$T_TMP/net.out") R_ERR=$(cat "$T_TMP/net.err")
+    want "helper: $hout" [ "$hrc" -eq 0 ]
+    want "status 0" rc_is 0
+    want "manifest MAC not filled in" out_has "mac=$GUEST_MAC mtu=[0-9]+"
+    want "no echo line" out_has '^net: echoed 96 bytes$'
+    verdict "$t: net echo through a tap"
+
+    # sleep: runs its time, then SIGTERM stops it promptly with 128+15.
+    vrun "$m" "$GUESTS/sleep.hvt" 1
+    want "status 0" rc_is 0
+    want "did not finish" out_has '^sleep: done$'
+    verdict "$t: sleep 1"
+
+    "$m" "$GUESTS/sleep.hvt" 30 >"$T_TMP/sleep.out" 2>"$T_TMP/sleep.err" &
+    vpid=$!
+    BG_PID=$vpid
+    for _ in $(seq 50); do
+        grep -q 'sleep: sleeping' "$T_TMP/sleep.out" && break
+        sleep 0.1
+    done
+    if [ "$t" = plain ]; then
+        want "no 'Seccomp:\t2' in /proc/$vpid/status: $(grep Seccomp: /proc/$vpid/status | head -1)" \
+            grep -qP '^Seccomp:\t2$' /proc/$vpid/status
+    fi
+    local t0 ms
+    t0=$(date +%s%N)
+    kill -TERM "$vpid"
+    wait "$vpid"
+    R_RC=$? BG_PID=
+    ms=$((($(date +%s%N) - t0) / 1000000))
+    R_OUT=$(cat "$T_TMP/sleep.out") R_ERR=$(cat "$T_TMP/sleep.err")
+    want "guest never started" out_has '^sleep: sleeping 30 s$'
+    want "status 143" rc_is 143
+    want "took $ms ms to stop" [ "$ms" -lt 1000 ]
+    verdict "$t: SIGTERM stops a sleeping guest ($ms ms)"
+
+    # Command-line errors: status 1, one line on stderr, nothing on stdout.
+    local -a cli_names=("unknown option" "--block: name not in the manifest"
+        "manifest device not given" "missing kernel file" "non-ELF kernel")
+    local -a cli_args=("--bogus $GUESTS/hello.hvt" "--block:nosuch=$ZERO $GUESTS/hello.hvt"
+        "$GUESTS/block.hvt" "$T_TMP/no-such-kernel.hvt" "$ZERO")
+    local i
+    for i in "${!cli_names[@]}"; do
+        # shellcheck disable=SC2086 # the arguments are split on purpose
+        vrun "$m" ${cli_args[$i]}
+        want "status 1" rc_is 1
+        want "not exactly one line on stderr" [ "$(grep -c . <<<"$R_ERR")" -eq 1 ]
+        want "stdout not empty" [ -z "$R_OUT" ]
+        verdict "$t: CLI error: ${cli_names[$i]}"
+    done
+}
+
+run_all plain "$VMM"
+run_all asan "$VMM_ASAN"
+finish
