@@ -1,0 +1,11 @@
+# tests/bench/: benchmark helpers (not installed): spawn-stats times whole
+# programs; kvm-floor is the least a monitor can do to run guest code.
+BENCH_DEPS += $(BIN)/spawn-stats $(BIN)/kvm-floor
+
+$(BIN)/spawn-stats: $(OBJ)/tests/bench/spawn_stats.o
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^
+
+$(BIN)/kvm-floor: $(OBJ)/tests/bench/kvm_floor.o
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^
