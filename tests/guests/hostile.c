@@ -49,7 +49,7 @@ static int a_halt_arg(void) { return arg_at_end(HVT_HYPERCALL_HALT); }
 
 static int a_puts_arg_far(void)
 {
-    hvt_outl(HVT_HYPERCALL_PIO_BASE + HVT_HYPERCALL_PUTS, 0xfffffff0u);
+    hvt_outl(HVT_HYPERCALL_PIO_BASE + HVT_HYPERCALL_PUTS, 0xfffffff8u);  /* crosses 4 GiB */
     return survived();
 }
 
@@ -222,6 +222,105 @@ static int a_bad_handle(void)
     return 0;
 }
 
+/* ---- the guest's copy of the manifest is the guest's: after clearing
+ * CR0.WP (the monitor maps the boot-info area read-only, which ring 0 can
+ * undo) it claims a huge capacity and 1-byte sectors for "storage" and
+ * points the host-fd field at stdin. The monitor must judge requests by its
+ * own copy: beyond the real end and misaligned requests still get EINVAL,
+ * and an aligned read still reads the real file. */
+static int a_mft_tamper(void)
+{
+    struct mft *m = (struct mft *)(uintptr_t)guest_boot_info->mft;
+    struct mft_entry *e = &m->e[hb];
+    uint64_t cap = e->u.block_basic.capacity, cr0;
+    uint64_t data = (uint64_t)(uintptr_t)buf;
+    int beyond, misaligned, ok;
+
+    __asm__ __volatile__("mov %%cr0, %0" : "=r"(cr0));
+    __asm__ __volatile__("mov %0, %%cr0" : : "r"(cr0 & ~(1ull << 16)) : "memory");
+    e->u.block_basic.capacity = UINT64_MAX;
+    e->u.block_basic.block_size = 1;
+    e->b.hostfd = 0;
+    beyond = block_raw(HVT_HYPERCALL_BLOCK_READ, hb, cap, data, bs);
+    misaligned = block_raw(HVT_HYPERCALL_BLOCK_READ, hb, 1, data, bs);
+    ok = block_raw(HVT_HYPERCALL_BLOCK_READ, hb, 0, data, bs);
+    guest_printf("hostile: tampered manifest: read beyond end ret=%d, misaligned ret=%d, "
+                 "valid ret=%d\n", beyond, misaligned, ok);
+    if (beyond == SOLO5_R_EINVAL && misaligned == SOLO5_R_EINVAL && ok == SOLO5_R_OK) {
+        guest_puts("hostile: rejected with EINVAL");
+        return 0;
+    }
+    return survived();
+}
+
+/* net write of a frame longer than MTU + Ethernet header. */
+static int a_net_write_big(void)
+{
+    static uint8_t big[9000];
+
+    memset(big, 0xff, 12);
+    return outcome(net_raw(HVT_HYPERCALL_NET_WRITE, hn, (uint64_t)(uintptr_t)big, sizeof(big)));
+}
+
+/* ---- CPU-level misbehaviour: each must end the guest with an error. */
+static int a_hlt(void)
+{
+    __asm__ __volatile__("cli; hlt");
+    return survived();
+}
+static int a_ud2(void)
+{
+    __asm__ __volatile__("ud2");
+    return survived();
+}
+static int a_int3(void)
+{
+    __asm__ __volatile__("int3");
+    return survived();
+}
+
+/* Guest-physical addresses past the end of memory: the monitor's page
+ * tables do not map them, so the guest loads its own (an identity map of
+ * 4 GiB with 2 MiB pages) and then touches mem_size + 64 KiB. KVM finds no
+ * memory there and reports MMIO, which the monitor must refuse. */
+static uint64_t pt_pml4[512] __attribute__((aligned(4096)));
+static uint64_t pt_pdpt[512] __attribute__((aligned(4096)));
+static uint64_t pt_pd[4][512] __attribute__((aligned(4096)));
+
+static void own_page_tables(void)
+{
+    pt_pml4[0] = (uint64_t)(uintptr_t)pt_pdpt | 0x3;
+    for (unsigned i = 0; i < 4; i++) {
+        pt_pdpt[i] = (uint64_t)(uintptr_t)pt_pd[i] | 0x3;
+        for (unsigned j = 0; j < 512; j++)
+            pt_pd[i][j] = ((uint64_t)i << 30 | (uint64_t)j << 21) | 0x83;  /* P RW PS */
+    }
+    __asm__ __volatile__("mov %0, %%cr3" : : "r"((uint64_t)(uintptr_t)pt_pml4) : "memory");
+}
+static int a_mmio_write(void)
+{
+    if (mem + 0x10000 >= 4ull << 30) {
+        guest_puts("hostile: mmio needs less than 4 GiB of guest memory");
+        return 2;
+    }
+    own_page_tables();
+    *(volatile uint32_t *)(uintptr_t)(mem + 0x10000) = 0x2a;
+    return survived();
+}
+static int a_mmio_read(void)
+{
+    uint32_t v;
+
+    if (mem + 0x10000 >= 4ull << 30) {
+        guest_puts("hostile: mmio needs less than 4 GiB of guest memory");
+        return 2;
+    }
+    own_page_tables();
+    v = *(volatile uint32_t *)(uintptr_t)(mem + 0x10000);
+    guest_printf("hostile: read 0x%x past the end of memory\n", v);
+    return survived();
+}
+
 struct attack {
     const char *name;
     int (*fn)(void);
@@ -264,6 +363,13 @@ static const struct attack attacks[] = {
     { "outb", a_outb },
     { "outw", a_outw },
     { "bad-handle", a_bad_handle },
+    { "mft-tamper", a_mft_tamper },
+    { "net-write-big", a_net_write_big },
+    { "hlt", a_hlt },
+    { "ud2", a_ud2 },
+    { "int3", a_int3 },
+    { "mmio-write", a_mmio_write },
+    { "mmio-read", a_mmio_read },
 };
 
 int guest_main(int argc, char **argv)

@@ -5,7 +5,7 @@
 # I/O and its error cases on a file and a loop device, the ext4 superblock of
 # a real image, the clock, a guest fault, every ABI attack of the hostile
 # guest, a network echo through a tap in a private network namespace,
-# SIGTERM, seccomp, and the monitor's command-line errors.
+# SIGTERM, seccomp, an endless poll, and the monitor's command-line errors.
 # Needs root and /dev/kvm. Cleans up its namespace, tap and loop device.
 source "$(dirname "$0")/lib.sh"
 
@@ -116,7 +116,8 @@ declare -A ATTACK=(
     [halt-cookie]=fatal [halt-cookie-wrap]=fatal
     [hc0]=fatal [hc9]=fatal [hc255]=fatal [port-4ff]=fatal
     [inb]=fatal [inl]=fatal [outb]=fatal [outw]=fatal
-    [bad-handle]=einval
+    [hlt]=fatal [ud2]=fatal [int3]=fatal [mmio-write]=fatal [mmio-read]=fatal
+    [bad-handle]=einval [mft-tamper]=einval [net-write-big]=einval
 )
 
 # ---- the cases, run on one monitor ----------------------------------------
@@ -141,6 +142,12 @@ run_all() { # run_all TAG MONITOR
         want "no exit line" out_has "^exit: status $n\$"
         verdict "$t: exit $n"
     done
+
+    vrun "$m" "$GUESTS/exit.hvt" abort
+    want "status 255" rc_is 255
+    want "trap frame not printed" err_has 'rip=0x1234567 .*cr2=0xdead000'
+    want "guest survived halt" out_lacks 'survived'
+    verdict "$t: exit abort with a trap frame"
 
     # block: 512-byte sectors, then 4096-byte sectors, on fresh 1 MiB files.
     img=$T_TMP/block512.img
@@ -231,6 +238,21 @@ run_all() { # run_all TAG MONITOR
         verdict "$t: hostile $a (${ATTACK[$a]})"
     done
 
+    # The attacks on the end of memory again with the smallest and the
+    # largest guest memory (the edge is then at 2 MiB and at 4 GiB).
+    local mem
+    for mem in 2 4096; do
+        for a in $(printf '%s\n' "${!ATTACK[@]}" | grep -E -- '-(arg|data|far|cookie)$' | sort); do
+            vrun ip netns exec "$NS" "$m" --mem="$mem" --block:storage="$ZERO" --net:net0="$TAP" \
+                "$GUESTS/hostile.hvt" "$a"
+            want "attack did not run" out_has "^hostile: $a"
+            want "the monitor let it pass" out_lacks 'hostile: survived'
+            want "status $R_RC, want 255" rc_is 255
+            want "not one error line on stderr" one_error_line
+            verdict "$t: hostile $a with --mem=$mem"
+        done
+    done
+
     # net: the helper sends a frame to the guest's MAC and waits for the echo.
     ip netns exec "$NS" "$m" --net:net0="$TAP" --net-mac:net0="$GUEST_MAC" "$GUESTS/net.hvt" \
         >"$T_TMP/net.out" 2>"$T_TMP/net.err" &
@@ -276,6 +298,25 @@ run_all() { # run_all TAG MONITOR
     want "status 143" rc_is 143
     want "took $ms ms to stop" [ "$ms" -lt 1000 ]
     verdict "$t: SIGTERM stops a sleeping guest ($ms ms)"
+
+    # poll with the largest timeout must wait, not overflow and return.
+    "$m" "$GUESTS/sleep.hvt" forever >"$T_TMP/sleep.out" 2>"$T_TMP/sleep.err" &
+    vpid=$!
+    BG_PID=$vpid
+    for _ in $(seq 50); do
+        grep -q 'sleep: sleeping' "$T_TMP/sleep.out" && break
+        sleep 0.1
+    done
+    sleep 0.5
+    want "monitor gone before SIGTERM" kill -0 "$vpid"
+    kill -TERM "$vpid"
+    wait "$vpid"
+    R_RC=$? BG_PID=
+    R_OUT=$(cat "$T_TMP/sleep.out") R_ERR=$(cat "$T_TMP/sleep.err")
+    want "guest never started" out_has '^sleep: sleeping forever$'
+    want "poll returned early" out_lacks 'FAIL'
+    want "status 143" rc_is 143
+    verdict "$t: poll(UINT64_MAX) waits until SIGTERM"
 
     # Command-line errors: status 1, one line on stderr, nothing on stdout.
     local -a cli_names=("unknown option" "--block: name not in the manifest"
