@@ -5,6 +5,7 @@
 # I/O and its error cases on a file and a loop device, the ext4 superblock of
 # a real image, the clock, a guest fault, every ABI attack of the hostile
 # guest, a network echo through a tap in a private network namespace,
+# several devices at once, an image too big for guest memory,
 # signals, seccomp, an endless poll, the --ready-fd/--start-fifo start
 # protocol, a closed console, and the monitor's command-line errors.
 # Needs root and /dev/kvm. Cleans up its namespace, tap and loop device.
@@ -68,7 +69,7 @@ if [ "$(id -u)" -ne 0 ] || [ ! -c /dev/kvm ]; then
 fi
 missing=
 for f in "$VMM" "$VMM_ASAN" "$HELPER"; do [ -x "$f" ] || missing="$missing $f"; done
-for g in hello exit block ext4label walltime fault hostile net sleep; do
+for g in hello exit block ext4label walltime fault hostile net sleep multi bigbss; do
     [ -f "$GUESTS/$g.hvt" ] || missing="$missing $GUESTS/$g.hvt"
 done
 if [ -n "$missing" ]; then
@@ -285,6 +286,41 @@ run_all() { # run_all TAG MONITOR
     want "manifest MAC not filled in" out_has "mac=$GUEST_MAC mtu=[0-9]+"
     want "no echo line" out_has '^net: echoed 96 bytes$'
     verdict "$t: net echo through a tap"
+
+    # multi: two block devices and a tap, options in another order than the
+    # manifest's: each handle must reach its own file, poll bit 3 means net0.
+    rm -f "$T_TMP/first.img" "$T_TMP/second.img"
+    truncate -s 1M "$T_TMP/first.img"
+    truncate -s 2M "$T_TMP/second.img"
+    ip netns exec "$NS" "$m" --net:net0="$TAP" --block:second="$T_TMP/second.img" \
+        --net-mac:net0="$GUEST_MAC" --block:first="$T_TMP/first.img" "$GUESTS/multi.hvt" \
+        >"$T_TMP/multi.out" 2>"$T_TMP/multi.err" &
+    vpid=$!
+    BG_PID=$vpid
+    hout=$(ip netns exec "$NS" timeout 20 "$HELPER" "$TAP" "$GUEST_MAC" 10 2>&1)
+    hrc=$?
+    wait "$vpid"
+    R_RC=$? BG_PID=
+    R_OUT=$(cat "$T_TMP/multi.out") R_ERR=$(cat "$T_TMP/multi.err")
+    want "helper: $hout" [ "$hrc" -eq 0 ]
+    want "status 0" rc_is 0
+    want "first: wrong handle or capacity" out_has '^multi: first handle=1 capacity=1048576$'
+    want "second: wrong handle or capacity" out_has '^multi: second handle=2 capacity=2097152$'
+    want "no echo" out_has '^multi: echoed 96 bytes$'
+    want "first.img not stamped 'first'" [ "$(sector_head "$T_TMP/first.img" 512 0)" = "uniroot device first" ]
+    want "second.img not stamped 'second'" [ "$(sector_head "$T_TMP/second.img" 512 0)" = "uniroot device second" ]
+    verdict "$t: multi: two block devices and a tap"
+
+    # bigbss: 600 MiB of bss does not fit the default 512 MiB, fits 1 GiB.
+    vrun "$m" "$GUESTS/bigbss.hvt"
+    want "status 1" rc_is 1
+    want "not one error line" [ "$(grep -c . <<<"$R_ERR")" -eq 1 ]
+    want "guest ran" out_lacks 'bigbss: ok'
+    verdict "$t: bigbss refused with 512 MiB"
+    vrun "$m" --mem=1024 "$GUESTS/bigbss.hvt"
+    want "status 0" rc_is 0
+    want "no ok line" out_has '^bigbss: ok'
+    verdict "$t: bigbss runs with 1 GiB"
 
     # sleep: runs its time, then SIGTERM stops it promptly with 128+15.
     vrun "$m" "$GUESTS/sleep.hvt" 1
