@@ -30,6 +30,10 @@ GUEST_LDFLAGS := -nostdlib -static $(if $(GUEST_CC_IS_CLANG),,-no-pie) -Wl,-T,$(
 GUESTS := $(addprefix $(GUEST_OUT)/,$(addsuffix .hvt,$(GUEST_NAMES)))
 TEST_DEPS += $(GUESTS) $(BIN)/tap-echo-check
 
+# Guests only the benchmarks use (tests/bench/vmm.sh).
+BENCH_GUEST_NAMES := blkread
+BENCH_DEPS += $(addprefix $(GUEST_OUT)/,$(addsuffix .hvt,$(BENCH_GUEST_NAMES)))
+
 .PHONY: guests
 guests: $(GUESTS)
 
@@ -51,4 +55,4 @@ $(BIN)/tap-echo-check: $(OBJ)/tests/helpers/tap_echo_check.o $(COMMON_LIB)
 	$(CC) $(CFLAGS) -o $@ $< $(COMMON_LIB)
 
 # Keep the objects (they are intermediates of a chain) so rebuilds are incremental.
-.SECONDARY: $(GUEST_LIB_OBJ) $(addprefix $(GUEST_OBJ)/,$(addsuffix .o,$(GUEST_NAMES)))
+.SECONDARY: $(GUEST_LIB_OBJ) $(addprefix $(GUEST_OBJ)/,$(addsuffix .o,$(GUEST_NAMES) $(BENCH_GUEST_NAMES)))
