@@ -1,0 +1,94 @@
+# tests/integration/agent_lib.sh: helpers for unirootd's integration tests
+# (sourced by tests/integration/agent_*.sh; run on its own it does nothing).
+#
+# Every test gets its own containerd-style state dir on a tmpfs (like
+# /run/containerd), its own socket and its own BPF pin dir, so it never meets
+# a real agent. Cleanup (always, via at_exit): agent killed by pid, every
+# mount under the state dir unmounted, loop devices detached, pins removed.
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then echo "0 passed, 0 failed"; exit 0; fi
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+UNIROOTD=$UR_TOP/build/bin/unirootd
+UNIROOTCTL=$UR_TOP/build/bin/unirootctl
+HELPER=$UR_TOP/build/tests/agent-mnt-helper
+STATE=$T_TMP/state
+TASKS=$STATE/io.containerd.runtime.v2.task
+SOCK=$T_TMP/unirootd.sock
+PIN=/sys/fs/bpf/uniroot-test-$$/v1
+LOG=$T_TMP/agent.log
+AGENT_PID=
+LOOPS=()
+
+[ "$(id -u)" -eq 0 ] || { skip "agent tests" "need root"; finish; exit 0; }
+for f in "$UNIROOTD" "$UNIROOTCTL" "$HELPER"; do
+    [ -x "$f" ] || { not_ok "build" "$f missing (run make)"; finish; exit 1; }
+done
+
+mkdir -p "$STATE"
+mount -t tmpfs -o mode=0711 tmpfs "$STATE"
+at_exit "umount -l '$STATE'"
+at_exit "agent_cleanup_mounts"
+at_exit "agent_stop"
+at_exit "'$UNIROOTD' --cleanup --pin-dir '$PIN'; rmdir '$(dirname "$PIN")' 2>/dev/null"
+at_exit "agent_cleanup_loops"
+
+agent_cleanup_mounts() { # every mount under the state dir, deepest first
+    awk -v p="$STATE/" 'index($5, p) == 1 {print $5}' /proc/self/mountinfo | sort -r |
+        while read -r m; do umount -l "$m"; done
+}
+agent_cleanup_loops() { local l; for l in "${LOOPS[@]}"; do losetup -d "$l"; done; }
+
+# new_loop SIZE_MB -> prints /dev/loopN of a fresh ext4 image
+new_loop() {
+    local img dev
+    img=$(mktemp "$T_TMP/img.XXXXXX")
+    truncate -s "${1:-8}M" "$img" && mkfs.ext4 -q -F "$img" || return 1
+    dev=$(losetup -f --show "$img") || return 1
+    LOOPS+=("$dev")
+    echo "$dev"
+}
+
+# new_bundle ID KIND -> bundle dir with config.json (KIND: unikernel|plain|garbage)
+new_bundle() {
+    local b=$TASKS/default/$1
+    mkdir -p "$b/rootfs"
+    case $2 in
+    unikernel) printf '{"ociVersion":"1.0.2","process":{"args":["/unikernel"],"cwd":"/"},\n "annotations":{"com.urunc.unikernel.unikernelType":"solo5","com.urunc.unikernel.hypervisor":"hvt"},\n "linux":{"resources":{"memory":{"limit":9223372036854775807}}},"root":{"path":"rootfs"}}\n' >"$b/config.json" ;;
+    plain) printf '{"ociVersion":"1.0.2","process":{"args":["/pause"]},"annotations":{"io.kubernetes.cri.container-type":"sandbox"},"root":{"path":"rootfs"}}\n' >"$b/config.json" ;;
+    garbage) printf '{"ociVersion":"1.0.2", "annotations":{"com.urunc.unikernel.unikernelType":"solo5"' >"$b/config.json" ;;
+    esac
+    echo "$b"
+}
+
+# start_agent [ARGS...]: start unirootd, wait for "ready"
+start_agent() {
+    local before
+    before=$(grep -c '"event":"ready"' "$LOG" 2>/dev/null)
+    "$UNIROOTD" --config /dev/null --state-dir "$STATE" --socket "$SOCK" --pin-dir "$PIN" \
+        --reconcile-interval 0 "$@" >>"$LOG" 2>&1 &
+    AGENT_PID=$!
+    for _ in $(seq 200); do
+        [ "$(grep -c '"event":"ready"' "$LOG" 2>/dev/null)" -gt "${before:-0}" ] && return 0
+        kill -0 "$AGENT_PID" 2>/dev/null || { AGENT_PID=; return 1; }
+        sleep 0.05
+    done
+    return 1
+}
+
+agent_stop() { # [SIGNAL]
+    [ -n "$AGENT_PID" ] || return 0
+    kill -"${1:-TERM}" "$AGENT_PID" 2>/dev/null
+    wait "$AGENT_PID" 2>/dev/null
+    AGENT_PID=
+}
+
+ctl() { "$UNIROOTCTL" --socket "$SOCK" --timeout 3000 "$@"; }
+
+# wait_log REGEX [TRIES]: wait until the agent log has a line matching REGEX
+wait_log() {
+    for _ in $(seq "${2:-100}"); do grep -qE -- "$1" "$LOG" && return 0; sleep 0.05; done
+    return 1
+}
+
+# strip_annotation FILE: the file without the member unirootd inserts
+strip_annotation() { sed 's/"dev\.uniroot\.rootfs":"\([^"\\]\|\\.\)*",\{0,1\}//' "$1"; }

@@ -1,0 +1,75 @@
+#!/bin/bash
+# agent_rootfs.sh: unirootd sees an ext4 image on a loop device mounted on a
+# containerd-style bundle path and writes the record and the annotation before
+# a simulated runtime `create` (printing the gap); umount removes the record;
+# a garbage config.json stays byte-identical (error logged); a bundle that is
+# not a unikernel is never touched; the pinned table reads with bpftool.
+. "$(dirname "$0")/agent_lib.sh"
+
+start_agent || { not_ok "agent starts" "$(tail -3 "$LOG")"; finish; exit 1; }
+ok "agent starts"
+expect "status names the live observer" 0 '"observer":"(bpf-tracepoint|bpf-fentry)"' -- ctl status
+echo "# $(grep -o '"event":"observer".*' "$LOG" | head -1)"
+
+LOOP=$(new_loop 16) || { not_ok "loop device" "losetup failed"; finish; exit 1; }
+IMG=$(losetup -n -O BACK-FILE "$LOOP")
+B1=$(new_bundle c1 unikernel)
+cp "$B1/config.json" "$T_TMP/c1.orig"
+
+# The shim mounts, then execs the runtime: the annotation must be there already.
+expect "annotation present at simulated create" 0 '^create: ok' -- "$HELPER" mount-create "$LOOP" "$B1/rootfs" ext4
+echo "# $T_OUT"
+
+read -r MA MI < <(stat -c '%Hd %Ld' "$B1/rootfs")
+expect "get by bundle returns the block record" 0 \
+    "\"device\":\"$LOOP\",\"major\":$MA,\"minor\":$MI,\"fstype\":\"ext4\",\"backing\":\"$IMG\"" -- ctl get "$B1"
+expect "get by namespace and id" 0 '"namespace":"default","container":"c1"' -- ctl get default c1
+if strip_annotation "$B1/config.json" | cmp -s - "$T_TMP/c1.orig"; then
+    ok "every other byte of config.json kept (incl. int64 memory limit)"
+else
+    not_ok "every other byte of config.json kept" "$(diff <(strip_annotation "$B1/config.json") "$T_TMP/c1.orig" | head -5)"
+fi
+if grep -q '"dev.uniroot.rootfs":"{\\"version\\":1,\\"type\\":\\"block\\"' "$B1/config.json"; then
+    ok "annotation is the versioned record"
+else
+    not_ok "annotation is the versioned record" "$(head -c 400 "$B1/config.json")"
+fi
+expect "bpftool shows the pinned record" 0 "\"id\": \"c1\"" -- bpftool map dump pinned "$PIN/containers"
+echo "$T_OUT" | grep -q "\"device\": \"$LOOP\"" && ok "pinned record names the device" ||
+    not_ok "pinned record names the device" "$(echo "$T_OUT" | head -20 | tr '\n' ' ')"
+
+# Not a unikernel: recorded, never written.
+B3=$(new_bundle c3 plain)
+cp "$B3/config.json" "$T_TMP/c3.orig"
+mount "$LOOP" "$B3/rootfs"
+expect "non-unikernel bundle still gets a record" 0 '"container":"c3"' -- ctl get default c3
+cmp -s "$B3/config.json" "$T_TMP/c3.orig" && ok "non-unikernel config.json untouched" ||
+    not_ok "non-unikernel config.json untouched" "changed"
+
+# Garbage config.json: byte-identical, error logged.
+B2=$(new_bundle c2 garbage)
+cp "$B2/config.json" "$T_TMP/c2.orig"
+mount "$LOOP" "$B2/rootfs"
+if wait_log '"event":"annotate-failed".*/default/c2"'; then ok "garbage config.json: error logged"; else
+    not_ok "garbage config.json: error logged" "$(tail -3 "$LOG")"; fi
+cmp -s "$B2/config.json" "$T_TMP/c2.orig" && ok "garbage config.json byte-identical" ||
+    not_ok "garbage config.json byte-identical" "changed"
+ls "$B2" | grep -q unirootd && not_ok "no temp files left" "$(ls "$B2")" || ok "no temp files left"
+
+# umount removes the record (and the pinned entry).
+umount "$B1/rootfs"
+expect "umount removes the record" 1 'no record' -- ctl get default c1
+expect "umount removes the pinned entry" 0 '' -- bpftool map dump pinned "$PIN/containers"
+echo "$T_OUT" | grep -q '"id": "c1"' && not_ok "pinned entry gone" "still there" || ok "pinned entry gone"
+
+# Loop detach is seen.
+umount "$B2/rootfs" "$B3/rootfs"
+losetup -d "$LOOP"
+if wait_log "\"event\":\"loop-detach\",\"device\":\"$LOOP\""; then ok "loop detach seen"; else
+    not_ok "loop detach seen" "$(grep loop "$LOG" | tail -3)"; fi
+
+agent_stop TERM
+grep -q '"event":"stopping"' "$LOG" && ok "SIGTERM stops cleanly" || not_ok "SIGTERM stops cleanly" "$(tail -2 "$LOG")"
+[ -z "$(ls "$PIN/links" 2>/dev/null)" ] && ok "SIGTERM detaches (no pinned links)" ||
+    not_ok "SIGTERM detaches" "$(ls "$PIN/links")"
+finish

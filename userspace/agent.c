@@ -1,0 +1,445 @@
+/* agent.c: unirootd's core (see agent.h). */
+#include "agent.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libmount/libmount.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/vfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bpfobs.h"
+#include "bundle.h"
+#include "log.h"
+#include "matcher.h"
+#include "resolve.h"
+#include "server.h"
+
+#ifndef STATX_MNT_ID_UNIQUE
+#define STATX_MNT_ID_UNIQUE 0x00004000U
+#endif
+
+static uint64_t now_ns(clockid_t clk)
+{
+    struct timespec ts;
+    clock_gettime(clk, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int agent_init(struct agent *a, struct ur_err *err)
+{
+    (void)err;
+    table_init(&a->table);
+    for (int i = 0; i < a->cfg.n_state_dirs; i++)
+        a->state_dirs[i] = a->cfg.state_dirs[i];
+    return 0;
+}
+
+void agent_fini(struct agent *a)
+{
+    table_free(&a->table);
+}
+
+static int match(const struct agent *a, const char *target, struct ur_match *m)
+{
+    return matcher_match_target(target, a->state_dirs, (size_t)a->cfg.n_state_dirs, m);
+}
+
+/* Bounded copy that always terminates (truncation is fine for the pinned view). */
+static void scpy(char *d, size_t n, const char *s)
+{
+    size_t l = strnlen(s ? s : "", n - 1);
+    memcpy(d, s ? s : "", l);
+    d[l] = '\0';
+}
+
+static void to_pinned(const struct trec *r, struct ur_ckey *k, struct ur_container *v)
+{
+    memset(k, 0, sizeof(*k));
+    memset(v, 0, sizeof(*v));
+    scpy(k->namespace_, sizeof(k->namespace_), r->namespace_);
+    scpy(k->id, sizeof(k->id), r->id);
+    v->type = (__u32)r->type;
+    v->major = r->major;
+    v->minor = r->minor;
+    v->observed_at_ns = r->observed_at_ns;
+    scpy(v->observed_by, sizeof(v->observed_by), r->observed_by);
+    scpy(v->fstype, sizeof(v->fstype), r->fstype);
+    scpy(v->device, sizeof(v->device), r->device);
+    scpy(v->backing, sizeof(v->backing), r->backing);
+    scpy(v->mount_target, sizeof(v->mount_target), r->target);
+}
+
+/* The record's JSON (contract form); static buffer owner: caller frees *out. */
+static int record_json(const struct trec *r, char **out)
+{
+    static struct rootfs_record rec;
+    trec_to_record(r, &rec);
+    return rootfs_record_to_json(&rec, out, NULL);
+}
+
+/* Write the annotation for r's bundle when it is a unikernel. */
+static void annotate(struct agent *a, struct trec *r)
+{
+    char *json = NULL;
+    struct ur_err err;
+    enum bundle_kind kind;
+    ur_err_clear(&err);
+    if (record_json(r, &json) < 0)
+        return;
+    int rc = bundle_annotate(r->bundle, json, &kind, &err);
+    r->bundle_kind = (int)kind;
+    if (rc < 0) {
+        if (kind == BUNDLE_UNPARSABLE)
+            a->n_unparsable++;
+        ulog(ULOG_ERROR, "annotate-failed", "\"bundle\":%s,\"kind\":\"%s\",\"error\":%s",
+             ulog_q(r->bundle), bundle_kind_name(kind), ulog_q(err.msg));
+    } else if (rc == 1) {
+        a->n_annotated++;
+        if (r->mount_mono_ns) {
+            uint64_t d = now_ns(CLOCK_MONOTONIC) - r->mount_mono_ns;
+            a->lat_ns[a->n_lat++ % LAT_SAMPLES] = d;
+        }
+        ulog(ULOG_INFO, "annotated", "\"bundle\":%s,\"container\":%s,\"device\":%s,\"latency_us\":%.1f",
+             ulog_q(r->bundle), ulog_q(r->id), ulog_q(r->device),
+             r->mount_mono_ns ? (double)(now_ns(CLOCK_MONOTONIC) - r->mount_mono_ns) / 1e3 : 0.0);
+    } else if (kind == BUNDLE_OTHER) {
+        a->n_not_unikernel++;
+        ulog(ULOG_DEBUG, "not-unikernel", "\"bundle\":%s", ulog_q(r->bundle));
+    }
+    free(json);
+}
+
+static void publish(struct agent *a, const struct trec *r, const char *what)
+{
+    char *json = NULL;
+    if (a->srv && record_json(r, &json) == 0) {
+        server_broadcast(a->srv, what, json);
+        free(json);
+    }
+}
+
+void agent_on_mount(struct agent *a, const struct obs_mount *m)
+{
+    struct ur_match mt;
+    if (!m->target || !match(a, m->target, &mt))
+        return;
+    /* The target must now be the root of a mount; its device is authoritative. */
+    struct statx stx;
+    if (statx(AT_FDCWD, m->target, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT,
+              STATX_BASIC_STATS | STATX_MNT_ID_UNIQUE, &stx) < 0) {
+        ulog(ULOG_DEBUG, "mount-gone", "\"target\":%s", ulog_q(m->target));
+        return;
+    }
+    if ((stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && !(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT)) {
+        ulog(ULOG_DEBUG, "not-a-mount", "\"target\":%s", ulog_q(m->target));
+        return;
+    }
+    uint32_t ma = stx.stx_dev_major, mi = stx.stx_dev_minor;
+    if (m->have_dev && (m->major != ma || m->minor != mi))
+        ulog(ULOG_INFO, "device-changed", "\"target\":%s,\"seen\":\"%u:%u\",\"now\":\"%u:%u\"",
+             ulog_q(m->target), m->major, m->minor, ma, mi);
+    struct blockdev_info bi;
+    struct ur_err err;
+    if (resolve_blockdev(a->cfg.sysfs, ma, mi, &bi, &err) < 0) {
+        ulog(ULOG_DEBUG, "not-block-backed", "\"target\":%s,\"dev\":\"%u:%u\"", ulog_q(m->target), ma, mi);
+        return;
+    }
+    struct trec r;
+    memset(&r, 0, sizeof(r));
+    r.namespace_ = mt.namespace_;
+    r.id = mt.id;
+    r.bundle = mt.bundle;
+    r.target = (char *)m->target;
+    r.device = bi.device;
+    r.backing = bi.backing;
+    r.major = ma;
+    r.minor = mi;
+    r.type = ROOTFS_BLOCK;
+    if (m->fstype && m->fstype[0]) {
+        snprintf(r.fstype, sizeof(r.fstype), "%s", m->fstype);
+    } else {
+        struct statfs sfs;
+        const char *n = statfs(m->target, &sfs) == 0 ? resolve_fstype_name((long)sfs.f_type) : NULL;
+        snprintf(r.fstype, sizeof(r.fstype), "%s", n ? n : "");
+    }
+    snprintf(r.observed_by, sizeof(r.observed_by), "%s", m->observed_by);
+    uint64_t mono = now_ns(CLOCK_MONOTONIC), real = now_ns(CLOCK_REALTIME);
+    r.mount_mono_ns = m->mono_ns;
+    r.observed_at_ns = m->mono_ns && m->mono_ns <= mono ? real - (mono - m->mono_ns) : real;
+    r.mnt_id = (stx.stx_mask & STATX_MNT_ID_UNIQUE) ? stx.stx_mnt_id : m->mnt_id;
+    r.seen = a->gen;
+
+    struct trec *old = table_by_bundle(&a->table, mt.bundle);
+    if (old && old->major == ma && old->minor == mi && !strcmp(old->target, m->target)) {
+        old->seen = a->gen;
+        if (old->bundle_kind != BUNDLE_UNIKERNEL || !strcmp(m->observed_by, "probe"))
+            annotate(a, old); /* idempotent: writes only when the value differs */
+        return;
+    }
+    struct trec *stored;
+    if (table_put(&a->table, &r, &stored) < 0) {
+        ulog(ULOG_ERROR, "out-of-memory", NULL);
+        return;
+    }
+    a->n_mounts++;
+    if (a->bpf) {
+        struct ur_ckey k;
+        struct ur_container v;
+        to_pinned(stored, &k, &v);
+        int rc = bpfobs_put_container(a->bpf, &k, &v);
+        if (rc < 0)
+            ulog(ULOG_WARN, "pin-map-update-failed", "\"error\":%s", ulog_q(strerror(-rc)));
+    }
+    ulog(ULOG_INFO, "record-added",
+         "\"namespace\":%s,\"container\":%s,\"device\":%s,\"dev\":\"%u:%u\",\"fstype\":%s,"
+         "\"backing\":%s,\"observed_by\":%s,\"layout\":\"%s\"",
+         ulog_q(stored->namespace_), ulog_q(stored->id), ulog_q(stored->device), ma, mi,
+         ulog_q(stored->fstype), ulog_q(stored->backing), ulog_q(stored->observed_by), mt.layout);
+    annotate(a, stored);
+    publish(a, stored, "add");
+}
+
+static void drop_record(struct agent *a, struct trec *r, const char *why)
+{
+    if (a->bpf) {
+        struct ur_ckey k;
+        struct ur_container v;
+        to_pinned(r, &k, &v);
+        bpfobs_del_container(a->bpf, &k);
+    }
+    ulog(ULOG_INFO, "record-removed", "\"namespace\":%s,\"container\":%s,\"why\":\"%s\"",
+         ulog_q(r->namespace_), ulog_q(r->id), why);
+    publish(a, r, "remove");
+    table_remove(&a->table, r);
+}
+
+/* Is r's mount still there (target is a mount root with r's device)? */
+static int still_mounted(const struct trec *r)
+{
+    struct statx stx;
+    if (statx(AT_FDCWD, r->target, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, STATX_BASIC_STATS, &stx) < 0)
+        return 0;
+    if ((stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && !(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
+        return 0;
+    return stx.stx_dev_major == r->major && stx.stx_dev_minor == r->minor;
+}
+
+void agent_on_umount(struct agent *a, const char *target, uint64_t mnt_id, const char *observed_by)
+{
+    struct ur_match mt;
+    struct trec *r = NULL;
+    if (target && match(a, target, &mt))
+        r = table_by_bundle(&a->table, mt.bundle);
+    if (!r && mnt_id) { /* fanotify detach: only the mount id is known */
+        struct trec *found = NULL;
+        for (size_t i = 0; i < TABLE_BUCKETS && !found; i++)
+            for (struct trec *x = a->table.by_bundle[i]; x; x = x->next_bundle)
+                if (x->mnt_id == mnt_id) {
+                    found = x;
+                    break;
+                }
+        r = found;
+    }
+    if (!r)
+        return;
+    a->n_umounts++;
+    if (still_mounted(r)) { /* an upper mount went away; the rootfs stays */
+        ulog(ULOG_DEBUG, "umount-not-rootfs", "\"target\":%s,\"by\":\"%s\"", ulog_q(r->target), observed_by);
+        return;
+    }
+    drop_record(a, r, "unmounted");
+}
+
+void agent_on_bundle(struct agent *a, const char *dir)
+{
+    struct trec *r = table_by_bundle(&a->table, dir);
+    if (r) {
+        annotate(a, r);
+        return;
+    }
+    enum bundle_kind kind;
+    struct ur_err err;
+    if (bundle_classify(dir, &kind, &err) == 0)
+        ulog(ULOG_DEBUG, "bundle-seen", "\"bundle\":%s,\"kind\":\"%s\"", ulog_q(dir), bundle_kind_name(kind));
+}
+
+struct sweep {
+    struct trec **v;
+    size_t n, cap;
+    unsigned gen;
+};
+
+static void collect_unseen(const struct trec *r, void *arg)
+{
+    struct sweep *s = arg;
+    if (r->seen == s->gen)
+        return;
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 64;
+        struct trec **nv = realloc(s->v, cap * sizeof(*nv));
+        if (!nv)
+            return;
+        s->v = nv;
+        s->cap = cap;
+    }
+    s->v[s->n++] = (struct trec *)r;
+}
+
+void agent_reconcile(struct agent *a, const char *why)
+{
+    uint64_t t0 = now_ns(CLOCK_MONOTONIC);
+    size_t before = a->table.count;
+    uint64_t added0 = a->n_mounts;
+    a->gen++;
+    a->n_reconciles++;
+    struct libmnt_table *tb = mnt_new_table_from_file("/proc/self/mountinfo");
+    if (!tb) {
+        ulog(ULOG_ERROR, "reconcile-failed", "\"why\":\"%s\",\"error\":\"cannot read /proc/self/mountinfo\"", why);
+        return;
+    }
+    struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
+    struct libmnt_fs *fs;
+    size_t scanned = 0;
+    while (it && mnt_table_next_fs(tb, it, &fs) == 0) {
+        const char *t = mnt_fs_get_target(fs);
+        struct ur_match mt;
+        scanned++;
+        if (!t || !match(a, t, &mt))
+            continue;
+        dev_t d = mnt_fs_get_devno(fs);
+        struct obs_mount m = {
+            .target = t, .fstype = mnt_fs_get_fstype(fs), .source = mnt_fs_get_source(fs),
+            .major = major(d), .minor = minor(d), .have_dev = 1, .observed_by = "mountinfo",
+        };
+        agent_on_mount(a, &m);
+    }
+    mnt_free_iter(it);
+    mnt_unref_table(tb);
+    /* Records whose mount is gone. */
+    struct sweep s = {.gen = a->gen};
+    table_foreach(&a->table, collect_unseen, &s);
+    size_t dropped = 0;
+    for (size_t i = 0; i < s.n; i++) {
+        if (still_mounted(s.v[i])) { /* mounted in a way mountinfo did not show us (other ns) */
+            s.v[i]->seen = a->gen;
+            continue;
+        }
+        drop_record(a, s.v[i], "gone at reconciliation");
+        dropped++;
+    }
+    free(s.v);
+    uint64_t added = a->n_mounts - added0;
+    a->n_repaired += added + dropped;
+    ulog(added || dropped ? ULOG_INFO : ULOG_DEBUG, "reconciled",
+         "\"why\":\"%s\",\"mounts_scanned\":%zu,\"records_before\":%zu,\"added\":%llu,\"dropped\":%zu,\"ms\":%.2f",
+         why, scanned, before, (unsigned long long)added, dropped,
+         (double)(now_ns(CLOCK_MONOTONIC) - t0) / 1e6);
+}
+
+static void load_one(const struct ur_ckey *k, const struct ur_container *v, void *arg)
+{
+    struct agent *a = arg;
+    struct ur_match mt;
+    char target[sizeof(v->mount_target) + 1];
+    snprintf(target, sizeof(target), "%.*s", (int)sizeof(v->mount_target) - 1, v->mount_target);
+    if (!match(a, target, &mt) || strcmp(mt.namespace_, k->namespace_) || strcmp(mt.id, k->id)) {
+        bpfobs_del_container(a->bpf, k);
+        return;
+    }
+    struct trec r;
+    memset(&r, 0, sizeof(r));
+    r.namespace_ = mt.namespace_;
+    r.id = mt.id;
+    r.bundle = mt.bundle;
+    r.target = target;
+    char dev[sizeof(v->device) + 1], backing[sizeof(v->backing) + 1];
+    snprintf(dev, sizeof(dev), "%.*s", (int)sizeof(v->device) - 1, v->device);
+    snprintf(backing, sizeof(backing), "%.*s", (int)sizeof(v->backing) - 1, v->backing);
+    r.device = dev;
+    r.backing = backing;
+    r.major = v->major;
+    r.minor = v->minor;
+    r.type = (enum rootfs_type)v->type;
+    r.observed_at_ns = v->observed_at_ns;
+    snprintf(r.fstype, sizeof(r.fstype), "%.*s", (int)sizeof(v->fstype) - 1, v->fstype);
+    snprintf(r.observed_by, sizeof(r.observed_by), "%.*s", (int)sizeof(v->observed_by) - 1, v->observed_by);
+    r.bundle_kind = BUNDLE_MISSING; /* re-checked (and re-annotated if needed) by the reconciliation */
+    r.seen = a->gen - 1;
+    table_put(&a->table, &r, NULL);
+}
+
+void agent_load_pinned(struct agent *a)
+{
+    if (!a->bpf)
+        return;
+    int n = bpfobs_each_container(a->bpf, load_one, a);
+    ulog(ULOG_INFO, "pinned-table-loaded", "\"entries\":%d,\"kept\":%zu", n, a->table.count);
+}
+
+void agent_drain(struct agent *a)
+{
+    if (!a->bpf)
+        return;
+    bpfobs_drain(a->bpf);
+    struct ur_stats st;
+    if (bpfobs_stats(a->bpf, &st) == 0 && st.drops > a->last_drops) {
+        ulog(ULOG_WARN, "events-dropped", "\"new\":%llu,\"total\":%llu",
+             (unsigned long long)(st.drops - a->last_drops), (unsigned long long)st.drops);
+        a->last_drops = st.drops;
+        bpfobs_drain(a->bpf);
+        agent_reconcile(a, "ring buffer drops");
+    }
+}
+
+const struct trec *agent_get(struct agent *a, const char *bundle, const char *ns, const char *id)
+{
+    agent_drain(a);
+    if (bundle) {
+        char b[PATH_MAX];
+        size_t n = strlen(bundle);
+        if (n == 0 || n >= sizeof(b))
+            return NULL;
+        memcpy(b, bundle, n + 1);
+        while (n > 1 && b[n - 1] == '/')
+            b[--n] = '\0';
+        const struct trec *r = table_by_bundle(&a->table, b);
+        if (r)
+            return r;
+        /* Not seen (dropped event, other observer): look at the rootfs itself. */
+        char target[PATH_MAX + 8];
+        snprintf(target, sizeof(target), "%s/rootfs", b);
+        struct obs_mount m = {.target = target, .observed_by = "probe"};
+        agent_on_mount(a, &m);
+        return table_by_bundle(&a->table, b);
+    }
+    return table_by_key(&a->table, ns, id);
+}
+
+static int cmp_u64(const void *x, const void *y)
+{
+    uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+    return a < b ? -1 : a > b;
+}
+
+uint64_t agent_latency(const struct agent *a, double q)
+{
+    size_t n = a->n_lat < LAT_SAMPLES ? (size_t)a->n_lat : LAT_SAMPLES;
+    if (n == 0)
+        return 0;
+    uint64_t *v = malloc(n * sizeof(*v));
+    if (!v)
+        return 0;
+    memcpy(v, a->lat_ns, n * sizeof(*v));
+    qsort(v, n, sizeof(*v), cmp_u64);
+    size_t i = (size_t)((q / 100.0) * (double)(n - 1) + 0.5);
+    uint64_t r = v[i < n ? i : n - 1];
+    free(v);
+    return r;
+}

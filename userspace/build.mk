@@ -1,0 +1,48 @@
+# userspace/: unirootd, the node agent, its unit tests (tests/unit/agent_*)
+# and the test helper for its integration tests (tests/integration/agent_*.sh).
+UNIROOTD_LIBS     := -lbpf -lelf -lz -lmount -lcjson
+UNIROOTD_MAIN     := userspace/unirootd.c
+UNIROOTD_SRC      := $(filter-out $(UNIROOTD_MAIN),$(wildcard userspace/*.c))
+UNIROOTD_LIB      := $(BUILD)/libunirootd.a
+UNIROOTD_ASAN_LIB := $(ASAN)/libunirootd.a
+AGENT_UNIT_SRC    := $(wildcard tests/unit/agent_*_test.c)
+AGENT_UNIT        := $(AGENT_UNIT_SRC:tests/unit/agent_%_test.c=test_agent_%)
+AGENT_MNT_HELPER  := $(BUILD)/tests/agent-mnt-helper
+
+PROGRAMS   += $(BIN)/unirootd
+UNIT_TESTS += $(AGENT_UNIT:%=$(BIN)/%)
+TEST_DEPS  += $(AGENT_MNT_HELPER)
+
+# The agent's objects see the BPF layout header and the generated skeletons.
+$(OBJ)/userspace/%.o $(ASAN)/obj/userspace/%.o $(OBJ)/tests/unit/agent_%.o $(ASAN)/obj/tests/unit/agent_%.o: CFLAGS += -Ibpf -I$(BPF_OUT) -Iuserspace
+$(OBJ)/userspace/bpfobs.o $(ASAN)/obj/userspace/bpfobs.o: $(BPF_SKELS)
+
+$(UNIROOTD_LIB): $(UNIROOTD_SRC:%.c=$(OBJ)/%.o)
+	@mkdir -p $(@D)
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(UNIROOTD_ASAN_LIB): $(UNIROOTD_SRC:%.c=$(ASAN)/obj/%.o)
+	@mkdir -p $(@D)
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(BIN)/unirootd: $(OBJ)/$(UNIROOTD_MAIN:.c=.o) $(UNIROOTD_LIB) $(COMMON_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $(filter %.o %.a,$^) $(UNIROOTD_LIBS)
+
+$(BIN)/test_agent_%: $(OBJ)/tests/unit/agent_%_test.o $(UNIROOTD_LIB) $(COMMON_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $(filter %.o %.a,$^) -lcmocka $(UNIROOTD_LIBS)
+
+$(ASAN)/bin/test_agent_%: $(ASAN)/obj/tests/unit/agent_%_test.o $(UNIROOTD_ASAN_LIB) $(COMMON_ASAN_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $(filter %.o %.a,$^) -lcmocka $(UNIROOTD_LIBS)
+
+$(AGENT_MNT_HELPER): userspace/helpers/mnt_helper.c $(COMMON_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Iuserspace -o $@ $(filter %.c %.a,$^) -lcjson
+
+# unirootctl (tools/unirootctl.c): the socket client, built here with the agent.
+PROGRAMS += $(BIN)/unirootctl
+$(BIN)/unirootctl: $(OBJ)/tools/unirootctl.o
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $< -lcjson

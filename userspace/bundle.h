@@ -1,0 +1,40 @@
+/* bundle.h: what unirootd does to an OCI bundle's config.json.
+ *
+ * Only unikernel bundles are touched: those whose annotations carry
+ * "com.urunc.unikernel.unikernelType" (a non-empty string). For them the
+ * annotation "dev.uniroot.rootfs" is set to the record's JSON, through a
+ * text edit that keeps every other byte (jsonpatch.h), written atomically:
+ * temp file in the same directory, fsync, rename, fsync of the directory,
+ * mode and owner kept. A config.json that does not parse is never written. */
+#ifndef UNIROOTD_BUNDLE_H
+#define UNIROOTD_BUNDLE_H
+
+#include "err.h"
+
+#define UNIKERNEL_TYPE_ANNOTATION "com.urunc.unikernel.unikernelType"
+
+enum bundle_kind {
+    BUNDLE_MISSING = 0,    /* no config.json (yet) */
+    BUNDLE_UNPARSABLE,     /* config.json is not a JSON object */
+    BUNDLE_OTHER,          /* not a unikernel: never touched */
+    BUNDLE_UNIKERNEL,
+};
+
+const char *bundle_kind_name(enum bundle_kind k);
+
+/* Classify the bundle in dir (reads dir/config.json). Returns 0, or a
+ * negative errno for read errors other than ENOENT. */
+int bundle_classify(const char *dir, enum bundle_kind *kind, struct ur_err *err);
+
+/* Set the annotation to value in dir/config.json if the bundle is a unikernel.
+ * *kind says what was found; returns 1 when the file was rewritten, 0 when
+ * nothing had to be done (not a unikernel, missing, or value already there),
+ * negative errno on failure (unparsable config.json is -EINVAL, untouched). */
+int bundle_annotate(const char *dir, const char *value, enum bundle_kind *kind,
+                    struct ur_err *err);
+
+/* Write data to path atomically (temp in the same dir, fsync, rename),
+ * copying mode and owner from the file being replaced when it exists. */
+int write_file_atomic(const char *path, const char *data, size_t len, struct ur_err *err);
+
+#endif

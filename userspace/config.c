@@ -1,0 +1,249 @@
+/* config.c: defaults, config file and command line of unirootd (see config.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "uniroot_events.h"
+
+#define DEFAULT_CONFIG "/etc/uniroot/unirootd.conf"
+
+static const char *const observer_names[] = {
+    [OBS_AUTO] = "auto", [OBS_BPF] = "bpf", [OBS_BPF_TRACEPOINT] = "bpf-tracepoint",
+    [OBS_BPF_FENTRY] = "bpf-fentry", [OBS_FANOTIFY] = "fanotify",
+};
+
+const char *observer_kind_name(enum observer_kind k)
+{
+    return (unsigned)k < sizeof(observer_names) / sizeof(observer_names[0]) ? observer_names[k] : "?";
+}
+
+void config_defaults(struct agent_config *c)
+{
+    memset(c, 0, sizeof(*c));
+    snprintf(c->socket_path, sizeof(c->socket_path), "/run/uniroot/unirootd.sock");
+    snprintf(c->pin_dir, sizeof(c->pin_dir), "%s", UR_PIN_DIR);
+    snprintf(c->sysfs, sizeof(c->sysfs), "/sys");
+    c->observer = OBS_AUTO;
+    c->log_level = ULOG_INFO;
+    c->block_only = true;
+    c->bundle_watch = true;
+    c->reconcile_interval = 60;
+}
+
+static int parse_bool(const char *v, bool *out)
+{
+    if (!strcasecmp(v, "yes") || !strcasecmp(v, "true") || !strcmp(v, "1") || !strcasecmp(v, "on"))
+        *out = true;
+    else if (!strcasecmp(v, "no") || !strcasecmp(v, "false") || !strcmp(v, "0") || !strcasecmp(v, "off"))
+        *out = false;
+    else
+        return -EINVAL;
+    return 0;
+}
+
+static int set_path(char *dst, const char *key, const char *v, struct ur_err *err)
+{
+    if (v[0] != '/' || strlen(v) >= CFG_PATH)
+        return ur_errf(err, -EINVAL, "%s: want an absolute path, got \"%s\"", key, v);
+    snprintf(dst, CFG_PATH, "%s", v);
+    return 0;
+}
+
+int config_set(struct agent_config *c, const char *key, const char *v, struct ur_err *err)
+{
+    bool b;
+    if (!strcmp(key, "state-dir")) {
+        if (c->n_state_dirs >= CFG_MAX_STATE_DIRS)
+            return ur_errf(err, -E2BIG, "state-dir: at most %d", CFG_MAX_STATE_DIRS);
+        if (strlen(v) + 2 > UR_PREFIX_LEN)
+            return ur_errf(err, -ENAMETOOLONG, "state-dir: at most %d bytes", UR_PREFIX_LEN - 2);
+        return set_path(c->state_dirs[c->n_state_dirs++], key, v, err);
+    }
+    if (!strcmp(key, "socket"))
+        return set_path(c->socket_path, key, v, err);
+    if (!strcmp(key, "pin-dir"))
+        return set_path(c->pin_dir, key, v, err);
+    if (!strcmp(key, "sysfs"))
+        return set_path(c->sysfs, key, v, err);
+    if (!strcmp(key, "observer")) {
+        for (unsigned i = 0; i < sizeof(observer_names) / sizeof(observer_names[0]); i++)
+            if (!strcmp(v, observer_names[i])) {
+                c->observer = (enum observer_kind)i;
+                return 0;
+            }
+        return ur_errf(err, -EINVAL, "observer: want auto, bpf, bpf-tracepoint, bpf-fentry or fanotify, got \"%s\"", v);
+    }
+    if (!strcmp(key, "log-level")) {
+        if (ulog_level_parse(v, &c->log_level) < 0)
+            return ur_errf(err, -EINVAL, "log-level: want debug, info, warn or error, got \"%s\"", v);
+        return 0;
+    }
+    if (!strcmp(key, "reconcile-interval")) {
+        char *end;
+        long n = strtol(v, &end, 10);
+        if (!*v || *end || n < 0 || n > 86400)
+            return ur_errf(err, -EINVAL, "reconcile-interval: want 0..86400 seconds, got \"%s\"", v);
+        c->reconcile_interval = (int)n;
+        return 0;
+    }
+    bool *flag = !strcmp(key, "block-only")       ? &c->block_only
+                 : !strcmp(key, "bundle-watch")   ? &c->bundle_watch
+                 : !strcmp(key, "keep-observing") ? &c->keep_observing
+                                                  : NULL;
+    if (flag) {
+        if (parse_bool(v, &b) < 0)
+            return ur_errf(err, -EINVAL, "%s: want yes or no, got \"%s\"", key, v);
+        *flag = b;
+        return 0;
+    }
+    return ur_errf(err, -EINVAL, "unknown setting \"%s\"", key);
+}
+
+static char *trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+        s[--n] = '\0';
+    return s;
+}
+
+int config_parse_text(struct agent_config *c, const char *text, const char *name, struct ur_err *err)
+{
+    char *copy = strdup(text), *save = NULL;
+    int lineno = 0, rc = 0;
+    if (!copy)
+        return ur_errf(err, -ENOMEM, "out of memory");
+    for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        lineno++;
+        char *hash = strchr(line, '#');
+        if (hash)
+            *hash = '\0';
+        char *l = trim(line);
+        if (!*l)
+            continue;
+        char *eq = strchr(l, '=');
+        if (!eq) {
+            rc = ur_errf(err, -EINVAL, "%s:%d: want \"key = value\"", name, lineno);
+            break;
+        }
+        *eq = '\0';
+        if ((rc = config_set(c, trim(l), trim(eq + 1), err)) < 0) {
+            ur_err_wrap(err, "%s:%d", name, lineno);
+            break;
+        }
+    }
+    free(copy);
+    return rc;
+}
+
+static int load_file(struct agent_config *c, const char *path, bool must_exist, struct ur_err *err)
+{
+    FILE *f = fopen(path, "re");
+    if (!f) {
+        if (errno == ENOENT && !must_exist)
+            return 0;
+        return ur_errf_sys(err, -errno, "config file %s", path);
+    }
+    char buf[65536];
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    return config_parse_text(c, buf, path, err);
+}
+
+static void usage(void)
+{
+    printf("usage: unirootd [options]\n"
+           "  --config FILE            settings file (default " DEFAULT_CONFIG ")\n"
+           "  --state-dir DIR          containerd state dir to watch (repeatable; default /run/containerd)\n"
+           "  --observer KIND          auto | bpf | bpf-tracepoint | bpf-fentry | fanotify\n"
+           "  --socket PATH            query socket (default /run/uniroot/unirootd.sock)\n"
+           "  --pin-dir DIR            BPF pin directory (default " UR_PIN_DIR ")\n"
+           "  --log-level LEVEL        debug | info | warn | error\n"
+           "  --block-only yes|no      report only block-backed rootfs mounts (default yes)\n"
+           "  --bundle-watch yes|no    fanotify watch of new config.json (default yes)\n"
+           "  --reconcile-interval S   mountinfo reconciliation period, 0 = after drops only\n"
+           "  --keep-observing yes|no  leave the BPF programs attached on SIGTERM\n"
+           "  --cleanup                detach and remove every pinned object, then exit\n"
+           "  --check-config           print the effective settings and exit\n");
+}
+
+int config_load(struct agent_config *c, int argc, char **argv, struct ur_err *err)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, 0, 'c'},
+        {"state-dir", required_argument, 0, 's'},
+        {"observer", required_argument, 0, 'o'},
+        {"socket", required_argument, 0, 'S'},
+        {"pin-dir", required_argument, 0, 'p'},
+        {"sysfs", required_argument, 0, 'y'},
+        {"log-level", required_argument, 0, 'l'},
+        {"block-only", required_argument, 0, 'b'},
+        {"bundle-watch", required_argument, 0, 'w'},
+        {"reconcile-interval", required_argument, 0, 'r'},
+        {"keep-observing", required_argument, 0, 'k'},
+        {"cleanup", no_argument, 0, 'C'},
+        {"check-config", no_argument, 0, 'K'},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
+    };
+    config_defaults(c);
+    /* First pass: only --config, so the file applies before the other flags. */
+    const char *file = DEFAULT_CONFIG;
+    bool explicit_file = false;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--config") && i + 1 < argc) {
+            file = argv[++i];
+            explicit_file = true;
+        } else if (!strncmp(argv[i], "--config=", 9)) {
+            file = argv[i] + 9;
+            explicit_file = true;
+        }
+    }
+    snprintf(c->config_file, sizeof(c->config_file), "%s", file);
+    int rc = load_file(c, file, explicit_file, err);
+    if (rc < 0)
+        return rc;
+    bool cli_dirs = false;
+    optind = 1;
+    opterr = 0;
+    for (;;) {
+        int idx = 0, o = getopt_long(argc, argv, "h", opts, &idx);
+        if (o == -1)
+            break;
+        if (o == 'h') {
+            usage();
+            return 1;
+        }
+        if (o == '?' || o == ':')
+            return ur_errf(err, -EINVAL, "bad option %s (see --help)", argv[optind - 1]);
+        if (o == 'c')
+            continue;
+        if (o == 'C') {
+            c->cleanup_only = true;
+            continue;
+        }
+        if (o == 'K') {
+            c->check_config = true;
+            continue;
+        }
+        if (o == 's' && !cli_dirs) { /* command-line dirs replace the file's */
+            cli_dirs = true;
+            c->n_state_dirs = 0;
+        }
+        if ((rc = config_set(c, opts[idx].name, optarg, err)) < 0)
+            return rc;
+    }
+    if (optind < argc)
+        return ur_errf(err, -EINVAL, "unexpected argument \"%s\"", argv[optind]);
+    if (c->n_state_dirs == 0)
+        snprintf(c->state_dirs[c->n_state_dirs++], CFG_PATH, "/run/containerd");
+    return 0;
+}

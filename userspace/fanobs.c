@@ -1,0 +1,293 @@
+/* fanobs.c: fanotify mount observer and bundle watcher (see fanobs.h). */
+#include "fanobs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/fanotify.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "log.h"
+#include "matcher.h"
+#include "server.h"
+
+/* Mount notifications (uapi linux/fanotify.h, 6.15). */
+#ifndef FAN_REPORT_MNT
+#define FAN_REPORT_MNT 0x00004000
+#endif
+#ifndef FAN_MNT_ATTACH
+#define FAN_MNT_ATTACH 0x01000000
+#endif
+#ifndef FAN_MNT_DETACH
+#define FAN_MNT_DETACH 0x02000000
+#endif
+#ifndef FAN_MARK_MNTNS
+#define FAN_MARK_MNTNS 0x00000110
+#endif
+#define UR_FAN_EVENT_INFO_TYPE_MNT 7
+
+/* statmount(2) (uapi linux/mount.h, 6.8+). */
+#ifndef __NR_statmount
+#define __NR_statmount 457
+#endif
+#define UR_STATMOUNT_SB_BASIC 0x00000001U
+#define UR_STATMOUNT_MNT_POINT 0x00000010U
+#define UR_STATMOUNT_FS_TYPE 0x00000020U
+#define UR_STATMOUNT_SB_SOURCE 0x00000200U
+
+struct ur_mnt_id_req {
+    uint32_t size;
+    uint32_t mnt_ns_fd;
+    uint64_t mnt_id;
+    uint64_t param;
+    uint64_t mnt_ns_id;
+};
+
+struct ur_statmount {
+    uint32_t size, mnt_opts;
+    uint64_t mask;
+    uint32_t sb_dev_major, sb_dev_minor;
+    uint64_t sb_magic;
+    uint32_t sb_flags, fs_type;
+    uint64_t mnt_id, mnt_parent_id;
+    uint32_t mnt_id_old, mnt_parent_id_old;
+    uint64_t mnt_attr, mnt_propagation, mnt_peer_group, mnt_master, propagate_from;
+    uint32_t mnt_root, mnt_point;
+    uint64_t mnt_ns_id;
+    uint32_t fs_subtype, sb_source;
+    uint32_t opt_num, opt_array, opt_sec_num, opt_sec_array;
+    uint64_t supported_mask;
+    uint32_t mnt_uidmap_num, mnt_uidmap, mnt_gidmap_num, mnt_gidmap;
+    uint64_t spare2[43];
+    char str[];
+};
+
+enum { FAN_KIND_MOUNT = 1, FAN_KIND_BUNDLE };
+
+struct fanobs {
+    int tag;   /* EP_FANOTIFY */
+    int fd;
+    int kind;
+    int ep;
+    struct agent *a;
+    int mount_fds[8]; /* bundle watcher: one fd per state dir, for open_by_handle_at */
+    int n_mount_fds;
+};
+
+static uint64_t mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int do_statmount(uint64_t mnt_id, struct ur_statmount *buf, size_t size)
+{
+    struct ur_mnt_id_req req = {.size = 24, .mnt_id = mnt_id};
+    long r = syscall(__NR_statmount, &req, buf, size,
+                     UR_STATMOUNT_SB_BASIC | UR_STATMOUNT_MNT_POINT | UR_STATMOUNT_FS_TYPE |
+                         UR_STATMOUNT_SB_SOURCE, 0);
+    return r < 0 ? -errno : 0;
+}
+
+static int register_fd(struct fanobs *o, struct ur_err *err)
+{
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = o};
+    if (epoll_ctl(o->ep, EPOLL_CTL_ADD, o->fd, &ev) < 0)
+        return ur_errf_sys(err, -errno, "epoll");
+    return 0;
+}
+
+int fanobs_mount_open(struct agent *a, int ep, struct fanobs **out, struct ur_err *err)
+{
+    int fd = fanotify_init(FAN_CLASS_NOTIF | FAN_REPORT_MNT | FAN_CLOEXEC | FAN_NONBLOCK, O_RDONLY);
+    if (fd < 0)
+        return ur_errf_sys(err, -errno, "fanotify_init(FAN_REPORT_MNT) (needs Linux 6.15+)");
+    int ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+    if (ns < 0 || fanotify_mark(fd, FAN_MARK_ADD | FAN_MARK_MNTNS, FAN_MNT_ATTACH | FAN_MNT_DETACH, ns, NULL) < 0) {
+        int e = -errno;
+        if (ns >= 0)
+            close(ns);
+        close(fd);
+        return ur_errf_sys(err, e, "fanotify_mark(FAN_MARK_MNTNS)");
+    }
+    close(ns);
+    struct fanobs *o = calloc(1, sizeof(*o));
+    if (!o) {
+        close(fd);
+        return ur_errf(err, -ENOMEM, "out of memory");
+    }
+    *o = (struct fanobs){.tag = EP_FANOTIFY, .fd = fd, .kind = FAN_KIND_MOUNT, .ep = ep, .a = a};
+    int rc = register_fd(o, err);
+    if (rc < 0) {
+        fanobs_close(o);
+        return rc;
+    }
+    *out = o;
+    return 0;
+}
+
+int fanobs_bundle_open(struct agent *a, int ep, struct fanobs **out, struct ur_err *err)
+{
+    int fd = fanotify_init(FAN_CLASS_NOTIF | FAN_REPORT_DFID_NAME | FAN_CLOEXEC | FAN_NONBLOCK, O_RDONLY);
+    if (fd < 0)
+        return ur_errf_sys(err, -errno, "fanotify_init(FAN_REPORT_DFID_NAME)");
+    struct fanobs *o = calloc(1, sizeof(*o));
+    if (!o) {
+        close(fd);
+        return ur_errf(err, -ENOMEM, "out of memory");
+    }
+    *o = (struct fanobs){.tag = EP_FANOTIFY, .fd = fd, .kind = FAN_KIND_BUNDLE, .ep = ep, .a = a};
+    int rc = 0;
+    for (int i = 0; i < a->cfg.n_state_dirs && i < 8; i++) {
+        const char *d = a->cfg.state_dirs[i];
+        int mfd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (mfd < 0) {
+            ulog(ULOG_WARN, "bundle-watch-skip", "\"dir\":%s,\"error\":%s", ulog_q(d), ulog_q(strerror(errno)));
+            continue;
+        }
+        if (fanotify_mark(fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM,
+                          FAN_CREATE | FAN_MOVED_TO | FAN_CLOSE_WRITE, mfd, NULL) < 0) {
+            rc = ur_errf_sys(err, -errno, "fanotify_mark(FAN_MARK_FILESYSTEM) on %s", d);
+            close(mfd);
+            break;
+        }
+        o->mount_fds[o->n_mount_fds++] = mfd;
+    }
+    if (rc == 0 && o->n_mount_fds == 0)
+        rc = ur_errf(err, -ENOENT, "no state directory exists yet");
+    if (rc == 0)
+        rc = register_fd(o, err);
+    if (rc < 0) {
+        fanobs_close(o);
+        return rc;
+    }
+    *out = o;
+    return 0;
+}
+
+void fanobs_close(struct fanobs *o)
+{
+    if (!o)
+        return;
+    epoll_ctl(o->ep, EPOLL_CTL_DEL, o->fd, NULL);
+    close(o->fd);
+    for (int i = 0; i < o->n_mount_fds; i++)
+        close(o->mount_fds[i]);
+    free(o);
+}
+
+static void on_mount_event(struct fanobs *o, const struct fanotify_event_metadata *md)
+{
+    uint64_t mnt_id = 0;
+    const char *p = (const char *)(md + 1), *end = (const char *)md + md->event_len;
+    while (p + sizeof(struct fanotify_event_info_header) <= end) {
+        const struct fanotify_event_info_header *h = (const void *)p;
+        if (h->len < sizeof(*h) || p + h->len > end)
+            break;
+        if (h->info_type == UR_FAN_EVENT_INFO_TYPE_MNT && h->len >= sizeof(*h) + 8)
+            memcpy(&mnt_id, p + sizeof(*h), 8);
+        p += h->len;
+    }
+    if (!mnt_id)
+        return;
+    o->a->n_events++;
+    if (md->mask & FAN_MNT_DETACH) {
+        agent_on_umount(o->a, NULL, mnt_id, "fanotify");
+        return;
+    }
+    static union {
+        struct ur_statmount sm;
+        char buf[16384];
+    } u;
+    int rc = do_statmount(mnt_id, &u.sm, sizeof(u.buf));
+    if (rc < 0) {
+        ulog(ULOG_DEBUG, "statmount-failed", "\"mnt_id\":%llu,\"error\":%s", (unsigned long long)mnt_id,
+             ulog_q(strerror(-rc)));
+        return;
+    }
+    u.buf[sizeof(u.buf) - 1] = '\0';
+    const char *target = (u.sm.mask & UR_STATMOUNT_MNT_POINT) ? u.sm.str + u.sm.mnt_point : NULL;
+    struct obs_mount m = {
+        .target = target,
+        .fstype = (u.sm.mask & UR_STATMOUNT_FS_TYPE) ? u.sm.str + u.sm.fs_type : NULL,
+        .source = (u.sm.mask & UR_STATMOUNT_SB_SOURCE) ? u.sm.str + u.sm.sb_source : NULL,
+        .major = u.sm.sb_dev_major, .minor = u.sm.sb_dev_minor, .have_dev = 1,
+        .mono_ns = mono_now(), .observed_by = "fanotify", .mnt_id = mnt_id,
+    };
+    agent_on_mount(o->a, &m);
+}
+
+static void on_bundle_event(struct fanobs *o, const struct fanotify_event_metadata *md)
+{
+    const char *p = (const char *)(md + 1), *end = (const char *)md + md->event_len;
+    while (p + sizeof(struct fanotify_event_info_header) <= end) {
+        const struct fanotify_event_info_header *h = (const void *)p;
+        if (h->len < sizeof(*h) || p + h->len > end)
+            break;
+        if (h->info_type == FAN_EVENT_INFO_TYPE_DFID_NAME) {
+            const struct fanotify_event_info_fid *fid = (const void *)p;
+            struct file_handle *fh = (struct file_handle *)fid->handle;
+            const char *fh_end = (const char *)fh->f_handle + fh->handle_bytes;
+            if (fh_end >= p + h->len)
+                break;
+            const char *name = fh_end;
+            if (strnlen(name, (size_t)(p + h->len - name)) == (size_t)(p + h->len - name) ||
+                strcmp(name, "config.json") != 0) {
+                p += h->len;
+                continue;
+            }
+            for (int i = 0; i < o->n_mount_fds; i++) {
+                int dfd = open_by_handle_at(o->mount_fds[i], fh, O_PATH | O_CLOEXEC);
+                if (dfd < 0)
+                    continue;
+                char link[64], dir[PATH_MAX];
+                snprintf(link, sizeof(link), "/proc/self/fd/%d", dfd);
+                ssize_t n = readlink(link, dir, sizeof(dir) - 1);
+                close(dfd);
+                if (n <= 0)
+                    continue;
+                dir[n] = '\0';
+                struct ur_match mt;
+                if (matcher_match_bundle(dir, o->a->state_dirs, (size_t)o->a->cfg.n_state_dirs, &mt))
+                    agent_on_bundle(o->a, mt.bundle);
+                break;
+            }
+        }
+        p += h->len;
+    }
+}
+
+void fanobs_on_ready(void *obs)
+{
+    struct fanobs *o = obs;
+    char buf[16384] __attribute__((aligned(__alignof__(struct fanotify_event_metadata))));
+    for (;;) {
+        ssize_t n = read(o->fd, buf, sizeof(buf));
+        if (n <= 0)
+            return;
+        const struct fanotify_event_metadata *md = (const void *)buf;
+        size_t len = (size_t)n;
+        while (FAN_EVENT_OK(md, len)) {
+            if (md->vers == FANOTIFY_METADATA_VERSION) {
+                if (md->mask & FAN_Q_OVERFLOW)
+                    agent_reconcile(o->a, "fanotify queue overflow");
+                else if (o->kind == FAN_KIND_MOUNT)
+                    on_mount_event(o, md);
+                else
+                    on_bundle_event(o, md);
+            }
+            if (md->fd >= 0)
+                close(md->fd);
+            md = FAN_EVENT_NEXT(md, len);
+        }
+    }
+}

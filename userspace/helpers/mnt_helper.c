@@ -1,0 +1,229 @@
+/* mnt_helper.c: test helper for unirootd's integration tests and benchmarks
+ * (built as build/tests/agent-mnt-helper). It plays the containerd shim:
+ *
+ *   mount-create DEV TARGET FSTYPE   mount(2) DEV on TARGET, then fork+exec
+ *                                    itself as the runtime's `create`, which
+ *                                    checks the annotation in TARGET/../config.json
+ *                                    at once (no waiting) and prints the gap
+ *   fsmount-create DEV TARGET FSTYPE the same through fsopen/fsconfig/fsmount/move_mount
+ *   check BUNDLE T0_NS               (internal) the simulated `create`
+ *   burst DEV FSTYPE N DIR_FMT       mount DEV on N targets printf(DIR_FMT, i)
+ *                                    as fast as possible; prints mounts/s
+ *   unburst N DIR_FMT                unmount them
+ *   wait-annotation BUNDLE TIMEOUT_MS  poll until the annotation exists
+ *   cycle N DIR                      N bind mount+umount cycles of DIR on itself;
+ *                                    prints ns per cycle
+ *   syscalls N                       ns per getpid() and per unrelated ioctl(FIONREAD)
+ * Exit status 0 means the check held. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rootfs_record.h"
+
+#include <cjson/cJSON.h>
+
+#define FSCONFIG_SET_STRING_ 1
+#define FSCONFIG_CMD_CREATE_ 6
+#define MOVE_MOUNT_F_EMPTY_PATH_ 0x4
+#define FSMOUNT_CLOEXEC_ 0x1
+
+static uint64_t mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int die(const char *what)
+{
+    fprintf(stderr, "agent-mnt-helper: %s: %s\n", what, strerror(errno));
+    return 1;
+}
+
+/* New mount API: fsopen -> fsconfig(source) -> create -> fsmount -> move_mount. */
+static int new_api_mount(const char *dev, const char *target, const char *fstype)
+{
+    int fs = (int)syscall(SYS_fsopen, fstype, 0);
+    if (fs < 0)
+        return die("fsopen");
+    if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING_, "source", dev, 0) < 0 ||
+        syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE_, NULL, NULL, 0) < 0)
+        return die("fsconfig");
+    int mfd = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC_, 0);
+    if (mfd < 0)
+        return die("fsmount");
+    if (syscall(SYS_move_mount, mfd, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH_) < 0)
+        return die("move_mount");
+    close(mfd);
+    close(fs);
+    return 0;
+}
+
+/* Read BUNDLE/config.json and return the annotation's record (0) or -1. */
+static int read_annotation(const char *bundle, struct rootfs_record *rec, char *why, size_t n)
+{
+    char path[4200];
+    snprintf(path, sizeof(path), "%s/config.json", bundle);
+    FILE *f = fopen(path, "re");
+    if (!f) {
+        snprintf(why, n, "open %.300s: %s", path, strerror(errno));
+        return -1;
+    }
+    static char buf[1 << 20];
+    size_t len = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[len] = '\0';
+    cJSON *root = cJSON_Parse(buf);
+    const cJSON *ann = root ? cJSON_GetObjectItemCaseSensitive(root, "annotations") : NULL;
+    const cJSON *v = ann ? cJSON_GetObjectItemCaseSensitive(ann, ROOTFS_ANNOTATION) : NULL;
+    int rc = -1;
+    struct ur_err err;
+    if (!cJSON_IsString(v))
+        snprintf(why, n, "no %s annotation", ROOTFS_ANNOTATION);
+    else if (rootfs_record_from_json(v->valuestring, rec, &err) < 0)
+        snprintf(why, n, "annotation does not parse: %.400s", err.msg);
+    else
+        rc = 0;
+    cJSON_Delete(root);
+    return rc;
+}
+
+/* The simulated runtime `create`: the annotation must already be there and
+ * match the device mounted on BUNDLE/rootfs. */
+static int check(const char *bundle, const char *t0s)
+{
+    uint64_t now = mono(), t0 = strtoull(t0s, NULL, 10);
+    struct rootfs_record rec;
+    char why[512], rootfs[4200];
+    struct stat st;
+    if (read_annotation(bundle, &rec, why, sizeof(why)) < 0) {
+        printf("create: FAIL after %.1f us: %s\n", (double)(now - t0) / 1e3, why);
+        return 1;
+    }
+    snprintf(rootfs, sizeof(rootfs), "%s/rootfs", bundle);
+    if (stat(rootfs, &st) < 0)
+        return die("stat rootfs");
+    if (rec.major != major(st.st_dev) || rec.minor != minor(st.st_dev)) {
+        printf("create: FAIL: annotation says %u:%u, rootfs is on %u:%u\n", rec.major, rec.minor,
+               major(st.st_dev), minor(st.st_dev));
+        return 1;
+    }
+    printf("create: ok: annotation present %.1f us after mount returned (device %s %u:%u %s, observed_by %s)\n",
+           (double)(now - t0) / 1e3, rec.device, rec.major, rec.minor, rec.fstype, rec.observed_by);
+    return 0;
+}
+
+static int mount_create(const char *self, int new_api, const char *dev, const char *target,
+                        const char *fstype)
+{
+    if (new_api ? new_api_mount(dev, target, fstype) != 0 : mount(dev, target, fstype, 0, NULL) < 0)
+        return new_api ? 1 : die("mount");
+    uint64_t t0 = mono();
+    char bundle[4200], t0s[32];
+    snprintf(bundle, sizeof(bundle), "%s", target);
+    char *slash = strrchr(bundle, '/');
+    if (slash)
+        *slash = '\0';
+    snprintf(t0s, sizeof(t0s), "%llu", (unsigned long long)t0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        execl(self, self, "check", bundle, t0s, (char *)NULL);
+        _exit(127);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+static int wait_annotation(const char *bundle, const char *ms)
+{
+    uint64_t t0 = mono(), limit = strtoull(ms, NULL, 10) * 1000000ull;
+    struct rootfs_record rec;
+    char why[512];
+    while (read_annotation(bundle, &rec, why, sizeof(why)) < 0) {
+        if (mono() - t0 > limit) {
+            printf("wait: FAIL: %s\n", why);
+            return 1;
+        }
+        usleep(200);
+    }
+    printf("wait: ok after %.1f us\n", (double)(mono() - t0) / 1e3);
+    return 0;
+}
+
+static int burst(const char *dev, const char *fstype, int n, const char *fmt, int un)
+{
+    char target[4200];
+    uint64_t t0 = mono();
+    for (int i = 0; i < n; i++) {
+        snprintf(target, sizeof(target), fmt, i);
+        if (un ? umount2(target, 0) < 0 : mount(dev, target, fstype, 0, NULL) < 0)
+            return die(target);
+    }
+    double s = (double)(mono() - t0) / 1e9;
+    printf("%s: %d in %.3f s = %.0f per second\n", un ? "unburst" : "burst", n, s, n / s);
+    return 0;
+}
+
+static int cycle(int n, const char *dir)
+{
+    uint64_t t0 = mono();
+    for (int i = 0; i < n; i++) {
+        if (mount(dir, dir, NULL, MS_BIND, NULL) < 0)
+            return die("bind mount");
+        if (umount2(dir, 0) < 0)
+            return die("umount");
+    }
+    printf("cycle_ns %.0f\n", (double)(mono() - t0) / n);
+    return 0;
+}
+
+static int syscalls(int n)
+{
+    int p[2], avail;
+    if (pipe(p) < 0)
+        return die("pipe");
+    uint64_t t0 = mono();
+    for (int i = 0; i < n; i++)
+        syscall(SYS_getpid);
+    uint64_t t1 = mono();
+    for (int i = 0; i < n; i++)
+        ioctl(p[0], FIONREAD, &avail);
+    uint64_t t2 = mono();
+    printf("getpid_ns %.1f\nioctl_ns %.1f\n", (double)(t1 - t0) / n, (double)(t2 - t1) / n);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc >= 5 && !strcmp(argv[1], "mount-create"))
+        return mount_create(argv[0], 0, argv[2], argv[3], argv[4]);
+    if (argc >= 5 && !strcmp(argv[1], "fsmount-create"))
+        return mount_create(argv[0], 1, argv[2], argv[3], argv[4]);
+    if (argc >= 4 && !strcmp(argv[1], "check"))
+        return check(argv[2], argv[3]);
+    if (argc >= 6 && !strcmp(argv[1], "burst"))
+        return burst(argv[2], argv[3], atoi(argv[4]), argv[5], 0);
+    if (argc >= 4 && !strcmp(argv[1], "unburst"))
+        return burst(NULL, NULL, atoi(argv[2]), argv[3], 1);
+    if (argc >= 4 && !strcmp(argv[1], "wait-annotation"))
+        return wait_annotation(argv[2], argv[3]);
+    if (argc >= 4 && !strcmp(argv[1], "cycle"))
+        return cycle(atoi(argv[2]), argv[3]);
+    if (argc >= 3 && !strcmp(argv[1], "syscalls"))
+        return syscalls(atoi(argv[2]));
+    fprintf(stderr, "usage: see the comment at the top of userspace/helpers/mnt_helper.c\n");
+    return 2;
+}
