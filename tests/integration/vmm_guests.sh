@@ -60,6 +60,18 @@ verdict() { # verdict NAME
 # The first line of sector N (of SIZE bytes) of FILE.
 sector_head() { dd if="$1" bs="$2" skip="$3" count=1 status=none | head -c 64 | head -n 1 | tr -d '\0'; }
 
+# note_off IMAGE N: file offset of IMAGE's N-th PT_NOTE segment (our linker
+# script makes 1 the ABI1 note and 2 the MFT1 note).
+note_off() { echo $(($(readelf -lW "$1" | awk '$1 == "NOTE" { print $2 }' | sed -n "${2}p"))); }
+# patch_le32 FILE OFFSET VALUE / patch_str FILE OFFSET STRING: overwrite in place.
+patch_le32() {
+    local v=$3
+    # shellcheck disable=SC2059 # the format is the data
+    printf "$(printf '\\x%02x\\x%02x\\x%02x\\x%02x' $((v & 255)) $((v >> 8 & 255)) \
+        $((v >> 16 & 255)) $((v >> 24 & 255)))" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
+patch_str() { printf '%s' "$3" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none; }
+
 # ---- preconditions ---------------------------------------------------------
 
 if [ "$(id -u)" -ne 0 ] || [ ! -c /dev/kvm ]; then
@@ -445,6 +457,53 @@ run_all() { # run_all TAG MONITOR
     want "poll returned early" out_lacks 'FAIL'
     want "status 143" rc_is 143
     verdict "$t: poll(UINT64_MAX) waits until SIGTERM"
+
+    # Broken images made from real guests: each must be refused at load with
+    # status 1 and one line, never run. block.hvt has one device "storage".
+    local A M E1 img2
+    img2=$T_TMP/patched.hvt
+    A=$(note_off "$GUESTS/block.hvt" 1) M=$(note_off "$GUESTS/block.hvt" 2)
+    E1=$((M + 20 + 4 + 8 + 104)) # manifest entry 1 ("storage")
+    local -a pname=(
+        "ABI version 1" "ABI version 3" "ABI target spt" "ABI note type"
+        "manifest version 2" "manifest entries 0" "manifest entries 3 (2 in the note)"
+        "manifest entries 2^32-1" "manifest note size" "manifest note name"
+        "entry 0 not reserved" "entry 1 unknown type" "entry 1 name unterminated"
+        "entry 1 marked attached, host fd 2" "truncated image (100 bytes)"
+        "truncated image (inside a segment)")
+    local -a pcmd=(
+        "patch_le32 $img2 $((A + 24)) 1" "patch_le32 $img2 $((A + 24)) 3"
+        "patch_le32 $img2 $((A + 20)) 2" "patch_le32 $img2 $((A + 8)) 0x12345678"
+        "patch_le32 $img2 $((M + 24)) 2" "patch_le32 $img2 $((M + 28)) 0"
+        "patch_le32 $img2 $((M + 28)) 3" "patch_le32 $img2 $((M + 28)) 0xffffffff"
+        "patch_le32 $img2 $((M + 4)) 120" "patch_str $img2 $((M + 12)) Solo6"
+        "patch_le32 $img2 $((M + 32 + 68)) 1" "patch_le32 $img2 $((E1 + 68)) 9"
+        "patch_str $img2 $E1 $(printf 'A%.0s' $(seq 68))"
+        "patch_le32 $img2 $((E1 + 88)) 2; patch_le32 $img2 $((E1 + 96)) 1"
+        "truncate -s 100 $img2" "truncate -s 5000 $img2")
+    for i in "${!pname[@]}"; do
+        cp "$GUESTS/block.hvt" "$img2"
+        eval "${pcmd[$i]}"
+        vrun "$m" --block:storage="$ZERO" "$img2"
+        want "status 1" rc_is 1
+        want "not exactly one line on stderr" [ "$(grep -c . <<<"$R_ERR")" -eq 1 ]
+        want "the guest ran" [ -z "$R_OUT" ]
+        verdict "$t: refuses image: ${pname[$i]}"
+    done
+    # The same attached-in-the-image entry, without --block: must not count
+    # as given (host fd 2 would then be the guest's disk).
+    cp "$GUESTS/block.hvt" "$img2"
+    patch_le32 "$img2" $((E1 + 88)) 2
+    patch_le32 "$img2" $((E1 + 96)) 1
+    vrun "$m" "$img2"
+    want "status 1" rc_is 1
+    want "the guest ran" [ -z "$R_OUT" ]
+    verdict "$t: refuses image: entry marked attached, no --block"
+    # Sanity: the unpatched copy runs.
+    cp "$GUESTS/block.hvt" "$img2"
+    vrun "$m" --block:storage="$ZERO" "$img2"
+    want "status 0" rc_is 0
+    verdict "$t: unpatched copy of block.hvt runs"
 
     # Command-line errors: status 1, one line on stderr, nothing on stdout.
     local -a cli_names=("unknown option" "--block: name not in the manifest"
