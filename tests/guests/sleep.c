@@ -1,7 +1,7 @@
 /* sleep.c: polls for the number of seconds given (default 30), waking once
- * a second, or with `sleep forever` in one endless poll. Used by the signal
- * and seccomp tests, which need a guest that stays up without burning
- * emulated instructions. */
+ * a second; `sleep forever` makes one endless poll and `sleep spin` loops
+ * without hypercalls. Used by the signal and seccomp tests, which need a
+ * guest that stays up (the first two without burning emulated instructions). */
 #include "guest.h"
 
 GUEST_MANIFEST();
@@ -23,14 +23,24 @@ static int forever(void)
     return 1;
 }
 
+/* Never calls the monitor again: a runaway guest SIGTERM must still stop. */
+__attribute__((noreturn)) static void spin(void)
+{
+    guest_puts("sleep: spinning");
+    for (;;)
+        __asm__ __volatile__("pause");
+}
+
 int guest_main(int argc, char **argv)
 {
     uint64_t secs = 30, start, end, now;
 
     if (argc >= 1 && strcmp(argv[0], "forever") == 0)
         return forever();
+    if (argc >= 1 && strcmp(argv[0], "spin") == 0)
+        spin();
     if (argc >= 1 && guest_parse_u64(argv[0], &secs) != 0) {
-        guest_puts("sleep: usage: sleep [SECONDS|forever]");
+        guest_puts("sleep: usage: sleep [SECONDS|forever|spin]");
         return 1;
     }
     start = guest_walltime();

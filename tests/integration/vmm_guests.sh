@@ -363,6 +363,26 @@ run_all() { # run_all TAG MONITOR
     want "took $ms ms to stop" [ "$ms" -lt 1000 ]
     verdict "$t: SIGTERM stops a sleeping guest ($ms ms)"
 
+    # A guest that never makes a hypercall (ring-0 loop) must stop as promptly.
+    "$m" "$GUESTS/sleep.hvt" spin >"$T_TMP/sleep.out" 2>"$T_TMP/sleep.err" &
+    vpid=$!
+    BG_PID=$vpid
+    for _ in $(seq 50); do
+        grep -q 'sleep: spinning' "$T_TMP/sleep.out" && break
+        sleep 0.1
+    done
+    sleep 0.3
+    t0=$(date +%s%N)
+    kill -TERM "$vpid"
+    wait "$vpid"
+    R_RC=$? BG_PID=
+    ms=$((($(date +%s%N) - t0) / 1000000))
+    R_OUT=$(cat "$T_TMP/sleep.out") R_ERR=$(cat "$T_TMP/sleep.err")
+    want "guest never started" out_has '^sleep: spinning$'
+    want "status 143" rc_is 143
+    want "took $ms ms to stop" [ "$ms" -lt 1000 ]
+    verdict "$t: SIGTERM stops a spinning guest ($ms ms)"
+
     # Other stop signals: 128 + N as well.
     for sig in INT:130 HUP:129; do
         "$m" "$GUESTS/sleep.hvt" 30 >"$T_TMP/sleep.out" 2>"$T_TMP/sleep.err" &
