@@ -6,6 +6,7 @@
  *                                    checks the annotation in TARGET/../config.json
  *                                    at once (no waiting) and prints the gap
  *   fsmount-create DEV TARGET FSTYPE the same through fsopen/fsconfig/fsmount/move_mount
+ *   fsmount DEV TARGET FSTYPE        just the new-API mount, no create step
  *   check BUNDLE T0_NS               (internal) the simulated `create`
  *   burst DEV FSTYPE N DIR_FMT       mount DEV on N targets printf(DIR_FMT, i)
  *                                    as fast as possible; prints mounts/s
@@ -212,6 +213,8 @@ int main(int argc, char **argv)
         return mount_create(argv[0], 0, argv[2], argv[3], argv[4]);
     if (argc >= 5 && !strcmp(argv[1], "fsmount-create"))
         return mount_create(argv[0], 1, argv[2], argv[3], argv[4]);
+    if (argc >= 5 && !strcmp(argv[1], "fsmount"))
+        return new_api_mount(argv[2], argv[3], argv[4]);
     if (argc >= 4 && !strcmp(argv[1], "check"))
         return check(argv[2], argv[3]);
     if (argc >= 6 && !strcmp(argv[1], "burst"))

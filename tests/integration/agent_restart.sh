@@ -1,0 +1,70 @@
+#!/bin/bash
+# agent_restart.sh: unirootd's socket (get/list/status/watch, root only) and
+# its state across a SIGKILL: the pinned links keep observing while the agent
+# is dead, and the restarted agent rebuilds its table from the pinned maps,
+# the queued events and /proc/self/mountinfo; with the pins gone it rebuilds
+# from mountinfo alone. SIGHUP reloads.
+. "$(dirname "$0")/agent_lib.sh"
+
+start_agent || { not_ok "agent starts" "$(tail -3 "$LOG")"; finish; exit 1; }
+LOOP=$(new_loop 16) || { not_ok "loop device" "losetup failed"; finish; exit 1; }
+for c in c1 c2 c3 c4 c5 c6; do new_bundle $c unikernel >/dev/null; done
+
+[ "$(stat -c %a "$SOCK")" = 600 ] && ok "socket is mode 0600" || not_ok "socket is mode 0600" "$(stat -c %a "$SOCK")"
+expect "non-root client refused" 2 'connect' -- setpriv --reuid 65534 --regid 65534 --clear-groups "$UNIROOTCTL" --socket "$SOCK" status
+expect "malformed request answered with an error" 1 '"ok":false' -- ctl raw '{"op":'
+expect "unknown op answered with an error" 1 'unknown op' -- ctl raw '{"op":"frobnicate"}'
+expect "get without a key answered with an error" 1 'needs' -- ctl raw '{"op":"get"}'
+
+# watch sees an add
+ctl watch --count 1 >"$T_TMP/watch.out" 2>&1 &
+WATCH=$!
+at_exit "kill $WATCH"
+sleep 0.2
+for c in c1 c2 c3; do mount "$LOOP" "$TASKS/default/$c/rootfs"; done
+for _ in $(seq 50); do grep -q '"event":"add"' "$T_TMP/watch.out" && break; sleep 0.05; done
+grep -q '"event":"add","record":{"version":1' "$T_TMP/watch.out" && ok "watch streams changes" ||
+    not_ok "watch streams changes" "$(cat "$T_TMP/watch.out")"
+expect "list has three records" 0 '"container":"c1".*"container":"c2".*"container":"c3"|"container":"c[123]".*"container":"c[123]".*"container":"c[123]"' -- ctl list
+
+# SIGKILL; meanwhile c4 and c5 are mounted and c1 is unmounted.
+agent_stop KILL
+[ -n "$(ls "$PIN/links" 2>/dev/null)" ] && ok "links stay pinned after SIGKILL" || not_ok "links stay pinned after SIGKILL" "none"
+mount "$LOOP" "$TASKS/default/c4/rootfs"
+"$HELPER" fsmount "$LOOP" "$TASKS/default/c5/rootfs" ext4
+umount "$TASKS/default/c1/rootfs"
+QUEUED=$(bpftool map dump pinned "$PIN/stats" | grep -o '"events": [0-9]*')
+echo "# while dead, kernel side counted: $QUEUED"
+
+start_agent || { not_ok "agent restarts" "$(tail -3 "$LOG")"; finish; exit 1; }
+ok "agent restarts"
+expect "restart: c1 (unmounted while dead) is gone" 1 'no record' -- ctl get default c1
+for c in c2 c3 c4 c5; do
+    expect "restart: $c present" 0 "\"container\":\"$c\"" -- ctl get default $c
+done
+for c in c4 c5; do
+    grep -q 'dev.uniroot.rootfs' "$TASKS/default/$c/config.json" && ok "restart: $c annotated" ||
+        not_ok "restart: $c annotated" "no annotation"
+done
+expect "restart: c4 came from the events queued while dead" 0 '"observed_by":"bpf-' -- ctl get default c4
+expect "status after restart" 0 '"records":4' -- ctl status
+echo "# $(grep -o '"event":"pinned-table-loaded".*' "$LOG" | tail -1)"
+
+# Rebuild from mountinfo alone (pins removed while no agent runs).
+agent_stop KILL
+"$UNIROOTD" --cleanup --pin-dir "$PIN"
+[ ! -e "$PIN" ] && ok "--cleanup removes the pins" || not_ok "--cleanup removes the pins" "$(ls "$PIN")"
+mount "$LOOP" "$TASKS/default/c6/rootfs"
+start_agent || { not_ok "agent restarts without pins" "$(tail -3 "$LOG")"; finish; exit 1; }
+for c in c2 c3 c4 c5 c6; do
+    expect "mountinfo rebuild: $c present" 0 "\"container\":\"$c\"" -- ctl get default $c
+done
+expect "mountinfo rebuild marks its source" 0 '"observed_by":"mountinfo"' -- ctl get default c6
+grep -q 'dev.uniroot.rootfs' "$TASKS/default/c6/config.json" && ok "mountinfo rebuild annotates" ||
+    not_ok "mountinfo rebuild annotates" "no annotation"
+
+# SIGHUP reloads and reconciles.
+kill -HUP "$AGENT_PID"
+wait_log '"event":"reloaded"' && ok "SIGHUP reloads" || not_ok "SIGHUP reloads" "$(tail -2 "$LOG")"
+kill -0 "$AGENT_PID" && ok "agent alive after SIGHUP" || not_ok "agent alive after SIGHUP" "died"
+finish
