@@ -149,7 +149,10 @@ static __always_inline int ur_path_wanted(const struct ur_config *c, const char 
 static __always_inline void ur_submit(struct ur_event *e)
 {
     struct ur_stats *s = ur_stats();
-    if (bpf_ringbuf_output(&events, e, sizeof(*e), 0) == 0) {
+    __u64 len = UR_EVENT_SIZE(e->tlen);
+    if (len > sizeof(*e))
+        len = sizeof(*e);
+    if (bpf_ringbuf_output(&events, e, len, 0) == 0) {
         if (s)
             __sync_fetch_and_add(&s->events, 1);
     } else if (s) {
@@ -191,6 +194,8 @@ static __always_inline void ur_event_init(struct ur_event *e, __u32 kind)
     e->tid = (__u32)id;
     e->dev = 0;
     e->dm_cmd = 0;
+    e->tlen = 1;
+    e->reserved = 0;
     e->mnt_flags = 0;
     e->dfd = 0;
     e->backing_dev = 0;
@@ -252,6 +257,7 @@ static __always_inline int read_target(const struct ur_config *c, struct ur_even
     long n = bpf_probe_read_user_str(e->target, sizeof(e->target), user_path);
     if (n < 0)
         return -1;
+    e->tlen = (__u32)n;
     if (n >= (long)sizeof(e->target))
         e->flags |= UR_EVF_TRUNCATED;
     if (e->target[0] != '/')
@@ -464,7 +470,8 @@ static __always_inline int ur_on_ioctl_file(struct file *file, __u32 cmd, unsign
         /* dm passes the huge encoding (major<<8|minor, minor high bits above) */
         e->dev = (__u32)(((dev >> 8) & 0xfff) << 20 | (dev & 0xff) | ((dev >> 12) & 0xfff00));
         bpf_probe_read_user_str(e->source, sizeof(e->source), u->name);
-        bpf_probe_read_user_str(e->target, sizeof(e->target), u->uuid);
+        long n = bpf_probe_read_user_str(e->target, sizeof(e->target), u->uuid);
+        e->tlen = n > 0 ? (__u32)n : 1;
         if (s)
             __sync_fetch_and_add(&s->dm_ioctls, 1);
         ur_submit(e);

@@ -6,7 +6,7 @@
  * prints them as named records (the maps carry BTF).
  *
  * Pinned under UR_PIN_DIR (versioned: a layout change bumps v1 -> v2):
- *   events      ringbuf of struct ur_event
+ *   events      ringbuf of struct ur_event, cut after the target's NUL
  *   stats       array[1] of struct ur_stats (drop counter and friends)
  *   filter      array[1] of struct ur_config (in-kernel filter, set by the agent)
  *   mounts      hash target path -> struct ur_mount (kept by the kernel side:
@@ -68,6 +68,9 @@ struct ur_event {
     __u32 pid, tid;
     __u32 dev;           /* kernel dev_t (major<<20|minor): mount's sb, or loop device */
     __u32 dm_cmd;        /* UR_EV_DM: ioctl nr */
+    __u32 tlen;          /* bytes of target used, NUL included: the ring buffer
+                          * carries the event only up to there */
+    __u32 reserved;
     __u64 mnt_flags;     /* mount(2) flags, move_mount flags, umount2 flags */
     __s32 dfd;           /* move_mount to_dfd */
     __u32 backing_dev;   /* loop: backing file's sb dev */
@@ -76,8 +79,11 @@ struct ur_event {
     char comm[16];
     char fstype[UR_FSTYPE_LEN];
     char source[UR_SRC_LEN];   /* mount source / dm name / loop backing file name */
-    char target[UR_PATH_LEN];  /* mount target / dm uuid */
+    char target[UR_PATH_LEN];  /* mount target / dm uuid: last, so events are variable-length */
 };
+
+/* Size of an event carrying tlen bytes of target. */
+#define UR_EVENT_SIZE(tlen) (__builtin_offsetof(struct ur_event, target) + (tlen))
 
 struct ur_stats {
     __u64 events;        /* submitted to the ring buffer */

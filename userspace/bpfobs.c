@@ -5,6 +5,7 @@
 #include <bpf/libbpf.h>
 #include <dirent.h>
 #include <errno.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,10 +87,11 @@ int bpfobs_prepare_fs(struct ur_err *err)
 static int on_sample(void *ctx, void *data, size_t size)
 {
     struct bpfobs *o = ctx;
-    if (size < sizeof(struct ur_event))
+    if (size < UR_EVENT_SIZE(1))
         return 0;
     struct ur_event e;
-    memcpy(&e, data, sizeof(e));
+    memset(&e, 0, sizeof(e));
+    memcpy(&e, data, size < sizeof(e) ? size : sizeof(e));
     e.fstype[sizeof(e.fstype) - 1] = '\0';
     e.source[sizeof(e.source) - 1] = '\0';
     e.target[sizeof(e.target) - 1] = '\0';
@@ -170,6 +172,7 @@ static int try_fentry(struct bpfobs *o, const struct agent_config *c)
         snprintf(o->fallback, sizeof(o->fallback), "fentry variant: open: %s", strerror(errno));
         return -errno;
     }
+    bpf_map__set_max_entries(fe->maps.events, (__u32)c->ringbuf_kib * 1024);
     if (access("/sys/module/dm_mod", F_OK) != 0)
         bpf_program__set_autoload(fe->progs.ur_fe_dm_ioctl, false);
     int rc = uniroot_fentry__load(fe);
@@ -191,6 +194,7 @@ static int load_tp(struct bpfobs *o, const struct agent_config *c, struct ur_err
     struct uniroot_tp *tp = uniroot_tp__open_opts(&opts);
     if (!tp)
         return ur_errf_sys(err, -errno, "open the tracepoint BPF object");
+    bpf_map__set_max_entries(tp->maps.events, (__u32)c->ringbuf_kib * 1024);
     int rc = uniroot_tp__load(tp);
     if (rc < 0) {
         uniroot_tp__destroy(tp);
@@ -236,6 +240,7 @@ int bpfobs_open(const struct agent_config *c, enum observer_kind want, bpfobs_ev
         rc = ur_errf_sys(err, -errno, "ring buffer");
         goto fail;
     }
+    malloc_trim(0); /* loading parsed the kernel's BTF: give that memory back */
     *out = o;
     return 0;
 fail:

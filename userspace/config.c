@@ -33,6 +33,7 @@ void config_defaults(struct agent_config *c)
     c->block_only = true;
     c->bundle_watch = true;
     c->reconcile_interval = 60;
+    c->ringbuf_kib = 1024;
 }
 
 static int parse_bool(const char *v, bool *out)
@@ -89,6 +90,14 @@ int config_set(struct agent_config *c, const char *key, const char *v, struct ur
         if (!*v || *end || n < 0 || n > 86400)
             return ur_errf(err, -EINVAL, "reconcile-interval: want 0..86400 seconds, got \"%s\"", v);
         c->reconcile_interval = (int)n;
+        return 0;
+    }
+    if (!strcmp(key, "ringbuf-kib")) {
+        char *end;
+        long n = strtol(v, &end, 10);
+        if (!*v || *end || n < 16 || n > (1 << 20) || (n & (n - 1)))
+            return ur_errf(err, -EINVAL, "ringbuf-kib: want a power of two from 16 to 1048576, got \"%s\"", v);
+        c->ringbuf_kib = (int)n;
         return 0;
     }
     bool *flag = !strcmp(key, "block-only")       ? &c->block_only
@@ -171,6 +180,7 @@ static void usage(void)
            "  --bundle-watch yes|no    fanotify watch of new config.json (default yes)\n"
            "  --reconcile-interval S   mountinfo reconciliation period, 0 = after drops only\n"
            "  --keep-observing yes|no  leave the BPF programs attached on SIGTERM\n"
+           "  --ringbuf-kib N          BPF ring buffer size (default 1024)\n"
            "  --cleanup                detach and remove every pinned object, then exit\n"
            "  --check-config           print the effective settings and exit\n");
 }
@@ -189,6 +199,7 @@ int config_load(struct agent_config *c, int argc, char **argv, struct ur_err *er
         {"bundle-watch", required_argument, 0, 'w'},
         {"reconcile-interval", required_argument, 0, 'r'},
         {"keep-observing", required_argument, 0, 'k'},
+        {"ringbuf-kib", required_argument, 0, 'R'},
         {"cleanup", no_argument, 0, 'C'},
         {"check-config", no_argument, 0, 'K'},
         {"help", no_argument, 0, 'h'},

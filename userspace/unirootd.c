@@ -156,10 +156,10 @@ static int start_observer(int ep, struct ep_obj *rb, struct ur_err *err)
 static void print_config(void)
 {
     printf("config-file = %s\nobserver = %s\nsocket = %s\npin-dir = %s\nblock-only = %s\n"
-           "bundle-watch = %s\nkeep-observing = %s\nreconcile-interval = %d\n",
+           "bundle-watch = %s\nkeep-observing = %s\nreconcile-interval = %d\nringbuf-kib = %d\n",
            A.cfg.config_file, observer_kind_name(A.cfg.observer), A.cfg.socket_path, A.cfg.pin_dir,
            A.cfg.block_only ? "yes" : "no", A.cfg.bundle_watch ? "yes" : "no",
-           A.cfg.keep_observing ? "yes" : "no", A.cfg.reconcile_interval);
+           A.cfg.keep_observing ? "yes" : "no", A.cfg.reconcile_interval, A.cfg.ringbuf_kib);
     for (int i = 0; i < A.cfg.n_state_dirs; i++)
         printf("state-dir = %s\n", A.cfg.state_dirs[i]);
 }

@@ -7,6 +7,7 @@
  *                                    at once (no waiting) and prints the gap
  *   fsmount-create DEV TARGET FSTYPE the same through fsopen/fsconfig/fsmount/move_mount
  *   fsmount DEV TARGET FSTYPE        just the new-API mount, no create step
+ *   opentree SRC TARGET              open_tree(OPEN_TREE_CLONE) of SRC + move_mount on TARGET
  *   check BUNDLE T0_NS               (internal) the simulated `create`
  *   burst DEV FSTYPE N DIR_FMT       mount DEV on N targets printf(DIR_FMT, i)
  *                                    as fast as possible; prints mounts/s
@@ -69,6 +70,18 @@ static int new_api_mount(const char *dev, const char *target, const char *fstype
         return die("move_mount");
     close(mfd);
     close(fs);
+    return 0;
+}
+
+/* Bind-clone SRC with open_tree and attach the clone on TARGET. */
+static int open_tree_move(const char *src, const char *target)
+{
+    int fd = (int)syscall(SYS_open_tree, AT_FDCWD, src, 1 /* OPEN_TREE_CLONE */ | O_CLOEXEC);
+    if (fd < 0)
+        return die("open_tree");
+    if (syscall(SYS_move_mount, fd, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH_) < 0)
+        return die("move_mount");
+    close(fd);
     return 0;
 }
 
@@ -170,7 +183,12 @@ static int burst(const char *dev, const char *fstype, int n, const char *fmt, in
     uint64_t t0 = mono();
     for (int i = 0; i < n; i++) {
         snprintf(target, sizeof(target), fmt, i);
-        if (un ? umount2(target, 0) < 0 : mount(dev, target, fstype, 0, NULL) < 0)
+        int rc, tries = 0;
+        /* EBUSY on umount can be another process briefly inside the tree (a scan of /tmp). */
+        while ((rc = un ? umount2(target, 0) : mount(dev, target, fstype, 0, NULL)) < 0 && un &&
+               errno == EBUSY && tries++ < 100)
+            usleep(10000);
+        if (rc < 0)
             return die(target);
     }
     double s = (double)(mono() - t0) / 1e9;
@@ -215,6 +233,8 @@ int main(int argc, char **argv)
         return mount_create(argv[0], 1, argv[2], argv[3], argv[4]);
     if (argc >= 5 && !strcmp(argv[1], "fsmount"))
         return new_api_mount(argv[2], argv[3], argv[4]);
+    if (argc >= 4 && !strcmp(argv[1], "opentree"))
+        return open_tree_move(argv[2], argv[3]);
     if (argc >= 4 && !strcmp(argv[1], "check"))
         return check(argv[2], argv[3]);
     if (argc >= 6 && !strcmp(argv[1], "burst"))
