@@ -91,10 +91,11 @@ static uint64_t mono_now(void)
 
 static int do_statmount(uint64_t mnt_id, struct ur_statmount *buf, size_t size)
 {
-    struct ur_mnt_id_req req = {.size = 24, .mnt_id = mnt_id};
-    long r = syscall(__NR_statmount, &req, buf, size,
-                     UR_STATMOUNT_SB_BASIC | UR_STATMOUNT_MNT_POINT | UR_STATMOUNT_FS_TYPE |
-                         UR_STATMOUNT_SB_SOURCE, 0);
+    struct ur_mnt_id_req req = {
+        .size = 24, .mnt_id = mnt_id, /* what to return goes in param */
+        .param = UR_STATMOUNT_SB_BASIC | UR_STATMOUNT_MNT_POINT | UR_STATMOUNT_FS_TYPE | UR_STATMOUNT_SB_SOURCE,
+    };
+    long r = syscall(__NR_statmount, &req, buf, size, 0);
     return r < 0 ? -errno : 0;
 }
 
@@ -193,8 +194,9 @@ static void on_mount_event(struct fanobs *o, const struct fanotify_event_metadat
         const struct fanotify_event_info_header *h = (const void *)p;
         if (h->len < sizeof(*h) || p + h->len > end)
             break;
-        if (h->info_type == UR_FAN_EVENT_INFO_TYPE_MNT && h->len >= sizeof(*h) + 8)
-            memcpy(&mnt_id, p + sizeof(*h), 8);
+        /* struct fanotify_event_info_mnt: the 4-byte header, padding, then a u64 */
+        if (h->info_type == UR_FAN_EVENT_INFO_TYPE_MNT && h->len >= 16)
+            memcpy(&mnt_id, p + 8, 8);
         p += h->len;
     }
     if (!mnt_id)
