@@ -43,6 +43,22 @@ run_one() { # $1 = display name, rest = command
     rm -f "$out"
 }
 
+# A build with clang must be clean too (-Werror); it counts as one case.
+if [ "$what" = all ] && command -v clang >/dev/null; then
+    echo "== build with clang"
+    out=$(mktemp)
+    if make -j2 CC=clang BUILD=build/clang all $(ls tests/unit/test_vmm_*.c 2>/dev/null | sed 's|tests/unit/\(.*\)\.c|build/clang/bin/\1|') >"$out" 2>&1; then
+        printf '%-40s %3d passed, %d failed\n' "clang build" 1 0
+        passed=$((passed + 1))
+    else
+        printf '%-40s %3d passed, %d failed\n' "clang build" 0 1
+        grep -E 'error|Error' "$out" | head -20 | sed 's/^/    | /'
+        failed=$((failed + 1))
+        failures+=("clang build")
+    fi
+    rm -f "$out"
+fi
+
 if [ "$what" = all ] || [ "$what" = unit ]; then
     echo "== unit tests (plain, then ASan+UBSan)"
     for t in build/bin/test_* build/asan/bin/test_*; do

@@ -36,6 +36,9 @@ void vmm_install_signals(struct vmm *vmm)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
+    /* A closed console is a serial line nobody reads: output is dropped
+     * (write gets EPIPE), the guest runs on. */
+    signal(SIGPIPE, SIG_IGN);
 }
 
 int vmm_stop_signal(void)

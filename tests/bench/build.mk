@@ -9,3 +9,8 @@ $(BIN)/spawn-stats: $(OBJ)/tests/bench/spawn_stats.o
 $(BIN)/kvm-floor: $(OBJ)/tests/bench/kvm_floor.o
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^
+
+BENCH_DEPS += $(BIN)/host-read
+$(BIN)/host-read: $(OBJ)/tests/bench/host_read.o
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^
