@@ -84,16 +84,17 @@ static int record_json(const struct trec *r, char **out)
     return rootfs_record_to_json(&rec, out, NULL);
 }
 
-/* Write the annotation for r's bundle when it is a unikernel. */
-static void annotate(struct agent *a, struct trec *r)
+/* Write the annotation for r's bundle when it is a unikernel. Returns 1 when
+ * written, 0 when nothing was to be done, <0 on failure (logged here). */
+static int annotate(struct agent *a, struct trec *r)
 {
     char *json = NULL;
     struct ur_err err;
     enum bundle_kind kind;
     ur_err_clear(&err);
     if (record_json(r, &json) < 0)
-        return;
-    int rc = bundle_annotate(r->bundle, json, &kind, &err);
+        return -ENOMEM;
+    int rc = bundle_annotate(r->bundle, json, &kind, &r->config_ino, &err);
     r->bundle_kind = (int)kind;
     if (rc < 0) {
         if (kind == BUNDLE_UNPARSABLE)
@@ -106,20 +107,19 @@ static void annotate(struct agent *a, struct trec *r)
             uint64_t d = now_ns(CLOCK_MONOTONIC) - r->mount_mono_ns;
             a->lat_ns[a->n_lat++ % LAT_SAMPLES] = d;
         }
-        ulog(ULOG_INFO, "annotated", "\"bundle\":%s,\"container\":%s,\"device\":%s,\"latency_us\":%.1f",
-             ulog_q(r->bundle), ulog_q(r->id), ulog_q(r->device),
-             r->mount_mono_ns ? (double)(now_ns(CLOCK_MONOTONIC) - r->mount_mono_ns) / 1e3 : 0.0);
+        ulog(ULOG_DEBUG, "annotated", "\"bundle\":%s,\"container\":%s", ulog_q(r->bundle), ulog_q(r->id));
     } else if (kind == BUNDLE_OTHER) {
         a->n_not_unikernel++;
         ulog(ULOG_DEBUG, "not-unikernel", "\"bundle\":%s", ulog_q(r->bundle));
     }
     free(json);
+    return rc;
 }
 
 static void publish(struct agent *a, const struct trec *r, const char *what)
 {
     char *json = NULL;
-    if (a->srv && record_json(r, &json) == 0) {
+    if (a->srv && server_has_watchers(a->srv) && record_json(r, &json) == 0) {
         server_broadcast(a->srv, what, json);
         free(json);
     }
@@ -130,24 +130,31 @@ void agent_on_mount(struct agent *a, const struct obs_mount *m)
     struct ur_match mt;
     if (!m->target || !match(a, m->target, &mt))
         return;
-    /* The target must now be the root of a mount; its device is authoritative. */
-    struct statx stx;
-    if (statx(AT_FDCWD, m->target, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT,
-              STATX_BASIC_STATS | STATX_MNT_ID_UNIQUE, &stx) < 0) {
-        ulog(ULOG_DEBUG, "mount-gone", "\"target\":%s", ulog_q(m->target));
-        return;
+    /* The device: from the observer when it knows it. Otherwise the target
+     * must now be the root of a mount, and its device is the answer; that
+     * path walk briefly pins the new mount (an umount racing it gets EBUSY),
+     * which is why observers pass the device whenever they can. */
+    uint32_t ma = m->major, mi = m->minor;
+    uint64_t mnt_id = m->mnt_id;
+    if (!m->have_dev) {
+        struct statx stx;
+        if (statx(AT_FDCWD, m->target, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT,
+                  STATX_BASIC_STATS | STATX_MNT_ID_UNIQUE, &stx) < 0) {
+            ulog(ULOG_DEBUG, "mount-gone", "\"target\":%s", ulog_q(m->target));
+            return;
+        }
+        if ((stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && !(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT)) {
+            ulog(ULOG_DEBUG, "not-a-mount", "\"target\":%s", ulog_q(m->target));
+            return;
+        }
+        ma = stx.stx_dev_major;
+        mi = stx.stx_dev_minor;
+        if (stx.stx_mask & STATX_MNT_ID_UNIQUE)
+            mnt_id = stx.stx_mnt_id;
     }
-    if ((stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && !(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT)) {
-        ulog(ULOG_DEBUG, "not-a-mount", "\"target\":%s", ulog_q(m->target));
-        return;
-    }
-    uint32_t ma = stx.stx_dev_major, mi = stx.stx_dev_minor;
-    if (m->have_dev && (m->major != ma || m->minor != mi))
-        ulog(ULOG_INFO, "device-changed", "\"target\":%s,\"seen\":\"%u:%u\",\"now\":\"%u:%u\"",
-             ulog_q(m->target), m->major, m->minor, ma, mi);
     struct blockdev_info bi;
     struct ur_err err;
-    if (resolve_blockdev(a->cfg.sysfs, ma, mi, &bi, &err) < 0) {
+    if (resolve_blockdev_cached(a->cfg.sysfs, ma, mi, &bi, &err) < 0) {
         ulog(ULOG_DEBUG, "not-block-backed", "\"target\":%s,\"dev\":\"%u:%u\"", ulog_q(m->target), ma, mi);
         return;
     }
@@ -165,15 +172,20 @@ void agent_on_mount(struct agent *a, const struct obs_mount *m)
     if (m->fstype && m->fstype[0]) {
         snprintf(r.fstype, sizeof(r.fstype), "%s", m->fstype);
     } else {
+        /* statfs of the target, or of a bind's source directory (not of a device node) */
         struct statfs sfs;
-        const char *n = statfs(m->target, &sfs) == 0 ? resolve_fstype_name((long)sfs.f_type) : NULL;
+        struct stat sst;
+        const char *probe = !m->have_dev ? m->target
+                            : (m->source && m->source[0] == '/' && stat(m->source, &sst) == 0 &&
+                               S_ISDIR(sst.st_mode)) ? m->source : NULL;
+        const char *n = probe && statfs(probe, &sfs) == 0 ? resolve_fstype_name((long)sfs.f_type) : NULL;
         snprintf(r.fstype, sizeof(r.fstype), "%s", n ? n : "");
     }
     snprintf(r.observed_by, sizeof(r.observed_by), "%s", m->observed_by);
     uint64_t mono = now_ns(CLOCK_MONOTONIC), real = now_ns(CLOCK_REALTIME);
     r.mount_mono_ns = m->mono_ns;
     r.observed_at_ns = m->mono_ns && m->mono_ns <= mono ? real - (mono - m->mono_ns) : real;
-    r.mnt_id = (stx.stx_mask & STATX_MNT_ID_UNIQUE) ? stx.stx_mnt_id : m->mnt_id;
+    r.mnt_id = mnt_id;
     r.seen = a->gen;
 
     struct trec *old = table_by_bundle(&a->table, mt.bundle);
@@ -197,12 +209,14 @@ void agent_on_mount(struct agent *a, const struct obs_mount *m)
         if (rc < 0)
             ulog(ULOG_WARN, "pin-map-update-failed", "\"error\":%s", ulog_q(strerror(-rc)));
     }
+    int an = annotate(a, stored);
     ulog(ULOG_INFO, "record-added",
          "\"namespace\":%s,\"container\":%s,\"device\":%s,\"dev\":\"%u:%u\",\"fstype\":%s,"
-         "\"backing\":%s,\"observed_by\":%s,\"layout\":\"%s\"",
+         "\"backing\":%s,\"observed_by\":%s,\"layout\":\"%s\",\"annotation\":\"%s\",\"latency_us\":%.1f",
          ulog_q(stored->namespace_), ulog_q(stored->id), ulog_q(stored->device), ma, mi,
-         ulog_q(stored->fstype), ulog_q(stored->backing), ulog_q(stored->observed_by), mt.layout);
-    annotate(a, stored);
+         ulog_q(stored->fstype), ulog_q(stored->backing), ulog_q(stored->observed_by), mt.layout,
+         an == 1 ? "written" : an < 0 ? "failed" : bundle_kind_name((enum bundle_kind)stored->bundle_kind),
+         stored->mount_mono_ns ? (double)(now_ns(CLOCK_MONOTONIC) - stored->mount_mono_ns) / 1e3 : 0.0);
     publish(a, stored, "add");
 }
 
@@ -261,7 +275,15 @@ void agent_on_bundle(struct agent *a, const char *dir)
 {
     struct trec *r = table_by_bundle(&a->table, dir);
     if (r) {
-        annotate(a, r);
+        /* Our own rename shows up here too: same inode, nothing to do. */
+        char path[PATH_MAX];
+        struct stat st;
+        snprintf(path, sizeof(path), "%.4080s/config.json", dir);
+        if (r->config_ino && stat(path, &st) == 0 && (unsigned long long)st.st_ino == r->config_ino)
+            return;
+        if (annotate(a, r) == 1)
+            ulog(ULOG_INFO, "annotated", "\"bundle\":%s,\"container\":%s,\"by\":\"bundle-watch\"",
+                 ulog_q(r->bundle), ulog_q(r->id));
         return;
     }
     enum bundle_kind kind;

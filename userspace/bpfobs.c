@@ -173,8 +173,10 @@ static int try_fentry(struct bpfobs *o, const struct agent_config *c)
         return -errno;
     }
     bpf_map__set_max_entries(fe->maps.events, (__u32)c->ringbuf_kib * 1024);
-    if (access("/sys/module/dm_mod", F_OK) != 0)
+    if (access("/sys/module/dm_mod", F_OK) != 0 || !c->ioctl_events)
         bpf_program__set_autoload(fe->progs.ur_fe_dm_ioctl, false);
+    if (!c->ioctl_events)
+        bpf_program__set_autoload(fe->progs.ur_fe_blkdev_ioctl, false);
     int rc = uniroot_fentry__load(fe);
     if (rc < 0) {
         snprintf(o->fallback, sizeof(o->fallback), "fentry/fexit refused by the kernel at load: %s",
@@ -195,6 +197,8 @@ static int load_tp(struct bpfobs *o, const struct agent_config *c, struct ur_err
     if (!tp)
         return ur_errf_sys(err, -errno, "open the tracepoint BPF object");
     bpf_map__set_max_entries(tp->maps.events, (__u32)c->ringbuf_kib * 1024);
+    if (!c->ioctl_events)
+        bpf_program__set_autoload(tp->progs.ur_tp_enter_ioctl, false);
     int rc = uniroot_tp__load(tp);
     if (rc < 0) {
         uniroot_tp__destroy(tp);

@@ -46,3 +46,6 @@ PROGRAMS += $(BIN)/unirootctl
 $(BIN)/unirootctl: $(OBJ)/tools/unirootctl.o
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $< -lcjson
+
+# make bench: tests/bench/agent.sh needs the agent, its client and the helper.
+BENCH_DEPS += $(BIN)/unirootd $(BIN)/unirootctl $(AGENT_MNT_HELPER)

@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "jsonpatch.h"
@@ -127,7 +129,8 @@ int bundle_classify(const char *dir, enum bundle_kind *kind, struct ur_err *err)
     return 0;
 }
 
-int write_file_atomic(const char *path, const char *data, size_t len, struct ur_err *err)
+int write_file_atomic(const char *path, const char *data, size_t len, unsigned long long *ino,
+                      struct ur_err *err)
 {
     char tmp[PATH_MAX], dir[PATH_MAX];
     if (snprintf(tmp, sizeof(tmp), "%s.unirootd-XXXXXX", path) >= (int)sizeof(tmp))
@@ -145,12 +148,22 @@ int write_file_atomic(const char *path, const char *data, size_t len, struct ur_
     if (fd < 0)
         return ur_errf_sys(err, -errno, "create temporary file for %s", path);
     struct stat st;
+    /* mkostemp made it 0600 and ours: change only what differs from the original. */
     if (stat(path, &st) == 0) {
-        if (fchmod(fd, st.st_mode & 07777) < 0 || fchown(fd, st.st_uid, st.st_gid) < 0)
+        if ((st.st_mode & 07777) != 0600 && fchmod(fd, st.st_mode & 07777) < 0)
+            goto fail;
+        if ((st.st_uid != geteuid() || st.st_gid != getegid()) && fchown(fd, st.st_uid, st.st_gid) < 0)
             goto fail;
     } else if (fchmod(fd, 0644) < 0) {
         goto fail;
     }
+    if (ino) {
+        struct stat tst;
+        *ino = fstat(fd, &tst) == 0 ? (unsigned long long)tst.st_ino : 0;
+    }
+    /* On tmpfs (containerd's /run) there is no disk to sync to: skip both fsyncs. */
+    struct statfs sfs;
+    int durable = !(fstatfs(fd, &sfs) == 0 && (sfs.f_type == TMPFS_MAGIC || sfs.f_type == RAMFS_MAGIC));
     for (size_t off = 0; off < len;) {
         ssize_t w = write(fd, data + off, len - off);
         if (w < 0 && errno == EINTR)
@@ -159,7 +172,7 @@ int write_file_atomic(const char *path, const char *data, size_t len, struct ur_
             goto fail;
         off += (size_t)w;
     }
-    if (fsync(fd) < 0)
+    if (durable && fsync(fd) < 0)
         goto fail;
     if (close(fd) < 0) {
         fd = -1;
@@ -168,7 +181,7 @@ int write_file_atomic(const char *path, const char *data, size_t len, struct ur_
     fd = -1;
     if (rename(tmp, path) < 0)
         goto fail;
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int dfd = durable ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
     if (dfd >= 0) {
         fsync(dfd);
         close(dfd);
@@ -182,7 +195,8 @@ fail:;
     return ur_errf_sys(err, e, "write %s", path);
 }
 
-int bundle_annotate(const char *dir, const char *value, enum bundle_kind *kind, struct ur_err *err)
+int bundle_annotate(const char *dir, const char *value, enum bundle_kind *kind,
+                    unsigned long long *written_ino, struct ur_err *err)
 {
     char path[PATH_MAX], *doc = NULL, *existing = NULL, *out = NULL;
     size_t len, out_len;
@@ -208,7 +222,7 @@ int bundle_annotate(const char *dir, const char *value, enum bundle_kind *kind, 
         ur_err_wrap(err, "%s", path);
         goto out;
     }
-    rc = write_file_atomic(path, out, out_len, err);
+    rc = write_file_atomic(path, out, out_len, written_ino, err);
     if (rc == 0)
         rc = 1;
 out:

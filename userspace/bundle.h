@@ -5,7 +5,8 @@
  * annotation "dev.uniroot.rootfs" is set to the record's JSON, through a
  * text edit that keeps every other byte (jsonpatch.h), written atomically:
  * temp file in the same directory, fsync, rename, fsync of the directory,
- * mode and owner kept. A config.json that does not parse is never written. */
+ * mode and owner kept (the fsyncs are skipped on tmpfs, where they mean
+ * nothing). A config.json that does not parse is never written. */
 #ifndef UNIROOTD_BUNDLE_H
 #define UNIROOTD_BUNDLE_H
 
@@ -29,12 +30,15 @@ int bundle_classify(const char *dir, enum bundle_kind *kind, struct ur_err *err)
 /* Set the annotation to value in dir/config.json if the bundle is a unikernel.
  * *kind says what was found; returns 1 when the file was rewritten, 0 when
  * nothing had to be done (not a unikernel, missing, or value already there),
- * negative errno on failure (unparsable config.json is -EINVAL, untouched). */
+ * negative errno on failure (unparsable config.json is -EINVAL, untouched).
+ * written_ino (may be NULL) gets the inode of the file written, so the
+ * caller can recognise its own rename when a watcher reports it. */
 int bundle_annotate(const char *dir, const char *value, enum bundle_kind *kind,
-                    struct ur_err *err);
+                    unsigned long long *written_ino, struct ur_err *err);
 
 /* Write data to path atomically (temp in the same dir, fsync, rename),
  * copying mode and owner from the file being replaced when it exists. */
-int write_file_atomic(const char *path, const char *data, size_t len, struct ur_err *err);
+int write_file_atomic(const char *path, const char *data, size_t len, unsigned long long *ino,
+                      struct ur_err *err);
 
 #endif

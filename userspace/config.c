@@ -32,6 +32,7 @@ void config_defaults(struct agent_config *c)
     c->log_level = ULOG_INFO;
     c->block_only = true;
     c->bundle_watch = true;
+    c->ioctl_events = true;
     c->reconcile_interval = 60;
     c->ringbuf_kib = 1024;
 }
@@ -103,6 +104,7 @@ int config_set(struct agent_config *c, const char *key, const char *v, struct ur
     bool *flag = !strcmp(key, "block-only")       ? &c->block_only
                  : !strcmp(key, "bundle-watch")   ? &c->bundle_watch
                  : !strcmp(key, "keep-observing") ? &c->keep_observing
+                 : !strcmp(key, "ioctl-events")   ? &c->ioctl_events
                                                   : NULL;
     if (flag) {
         if (parse_bool(v, &b) < 0)
@@ -180,6 +182,7 @@ static void usage(void)
            "  --bundle-watch yes|no    fanotify watch of new config.json (default yes)\n"
            "  --reconcile-interval S   mountinfo reconciliation period, 0 = after drops only\n"
            "  --keep-observing yes|no  leave the BPF programs attached on SIGTERM\n"
+           "  --ioctl-events yes|no    hook loop/dm ioctls (tracepoint variant: costs every ioctl)\n"
            "  --ringbuf-kib N          BPF ring buffer size (default 1024)\n"
            "  --cleanup                detach and remove every pinned object, then exit\n"
            "  --check-config           print the effective settings and exit\n");
@@ -200,6 +203,7 @@ int config_load(struct agent_config *c, int argc, char **argv, struct ur_err *er
         {"reconcile-interval", required_argument, 0, 'r'},
         {"keep-observing", required_argument, 0, 'k'},
         {"ringbuf-kib", required_argument, 0, 'R'},
+        {"ioctl-events", required_argument, 0, 'i'},
         {"cleanup", no_argument, 0, 'C'},
         {"check-config", no_argument, 0, 'K'},
         {"help", no_argument, 0, 'h'},

@@ -12,6 +12,7 @@
  *   reconcile-interval = 60            (seconds, 0 = only after drops)
  *   bundle-watch = yes                 (fanotify watcher of new config.json)
  *   keep-observing = no                (yes: leave BPF attached on SIGTERM too)
+ *   ioctl-events = yes                 (no: no ioctl hook; loop/dm facts come from sysfs only)
  *   ringbuf-kib = 1024                 (BPF ring buffer size, a power of two >= 16)
  */
 #ifndef UNIROOTD_CONFIG_H
@@ -45,6 +46,7 @@ struct agent_config {
     bool block_only;
     bool bundle_watch;
     bool keep_observing;
+    bool ioctl_events;
     int reconcile_interval;
     int ringbuf_kib;
     bool cleanup_only;   /* --cleanup: remove pinned objects and exit */

@@ -63,6 +63,36 @@ int resolve_blockdev(const char *sysfs, uint32_t major, uint32_t minor, struct b
     return 0;
 }
 
+#define CACHE_SLOTS 64
+
+static struct {
+    uint32_t major, minor;
+    int valid;
+    struct blockdev_info bi;
+} cache[CACHE_SLOTS];
+
+int resolve_blockdev_cached(const char *sysfs, uint32_t major, uint32_t minor,
+                            struct blockdev_info *bi, struct ur_err *err)
+{
+    unsigned slot = (major * 31u + minor) % CACHE_SLOTS;
+    char path[512], buf[32];
+    snprintf(path, sizeof(path), "%s/dev/block/%u:%u/diskseq", sysfs, major, minor);
+    uint64_t seq = read_attr(path, buf, sizeof(buf)) == 0 ? strtoull(buf, NULL, 10) : 0;
+    if (seq && cache[slot].valid && cache[slot].major == major && cache[slot].minor == minor &&
+        cache[slot].bi.diskseq == seq) {
+        *bi = cache[slot].bi;
+        return 0;
+    }
+    int rc = resolve_blockdev(sysfs, major, minor, bi, err);
+    if (rc == 0 && bi->diskseq && bi->diskseq == seq) {
+        cache[slot].major = major;
+        cache[slot].minor = minor;
+        cache[slot].bi = *bi;
+        cache[slot].valid = 1;
+    }
+    return rc;
+}
+
 const char *resolve_fstype_name(long f_type)
 {
     switch ((unsigned long)f_type) {

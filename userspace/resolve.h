@@ -24,6 +24,12 @@ struct blockdev_info {
 int resolve_blockdev(const char *sysfs, uint32_t major, uint32_t minor, struct blockdev_info *bi,
                      struct ur_err *err);
 
+/* The same through a small cache, checked against the device's diskseq (which
+ * changes whenever a loop device is reconfigured or a disk replaced): one
+ * sysfs read instead of three or four. Devices without diskseq are not cached. */
+int resolve_blockdev_cached(const char *sysfs, uint32_t major, uint32_t minor,
+                            struct blockdev_info *bi, struct ur_err *err);
+
 /* Name of a filesystem from statfs f_type, or NULL when unknown. */
 const char *resolve_fstype_name(long f_type);
 

@@ -216,6 +216,7 @@ static cJSON *status_json(struct agent *a)
     cJSON_AddStringToObject(o, "observer", a->observer ? a->observer : "none");
     cJSON_AddStringToObject(o, "fallback", a->fallback);
     cJSON_AddBoolToObject(o, "bundle_watch", a->fan_bundle != NULL);
+    cJSON_AddBoolToObject(o, "ioctl_events", a->bpf && a->cfg.ioctl_events);
     cJSON_AddNumberToObject(o, "records", (double)a->table.count);
     struct ur_stats st;
     memset(&st, 0, sizeof(st));
@@ -408,6 +409,14 @@ void server_broadcast(struct server *s, const char *what, const char *record_jso
         if (c->watching && !c->dead && send_line(s, c, line) < 0)
             c->dead = 1;
     free(line);
+}
+
+int server_has_watchers(const struct server *s)
+{
+    for (const struct client *c = s->clients; c; c = c->next)
+        if (c->watching && !c->dead)
+            return 1;
+    return 0;
 }
 
 void server_reap(struct server *s)

@@ -36,6 +36,9 @@ void server_close(struct server *s);
 /* epoll callback: data is what server registered (listen socket or client). */
 void server_on_ready(struct server *s, void *data, uint32_t events);
 
+/* Is anyone watching? (saves building lines nobody reads) */
+int server_has_watchers(const struct server *s);
+
 /* Free clients that failed while being written to (call once per loop turn). */
 void server_reap(struct server *s);
 

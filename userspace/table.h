@@ -23,6 +23,7 @@ struct trec {
     uint64_t mnt_id;          /* unique mount id, 0 if unknown */
     int bundle_kind;          /* enum bundle_kind, last seen */
     unsigned seen;            /* reconciliation generation that last saw it */
+    unsigned long long config_ino; /* inode of the config.json the agent last wrote */
 };
 
 struct table {

@@ -14,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mount.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/timerfd.h>
 #include <time.h>
@@ -82,6 +84,17 @@ static void on_bpf_event(const struct ur_event *e, void *ctx)
                 .have_dev = (e->flags & UR_EVF_FROM_FD) != 0,
                 .mono_ns = e->ts_ns, .observed_by = a->observer,
             };
+            /* mount(2): the device from the source (a block node, or for a bind
+             * or move the mount it comes from) without touching the new mount. */
+            struct stat st;
+            if (!m.have_dev && e->kind == UR_EV_MOUNT && e->source[0] == '/' && stat(e->source, &st) == 0) {
+                dev_t d = S_ISBLK(st.st_mode) ? st.st_rdev : st.st_dev;
+                m.major = major(d);
+                m.minor = minor(d);
+                m.have_dev = 1;
+                if (!e->fstype[0] || (e->mnt_flags & (MS_BIND | MS_MOVE)))
+                    m.fstype = NULL; /* a bind's fstype is its source's: not in the event */
+            }
             agent_on_mount(a, &m);
         }
         break;
@@ -156,10 +169,11 @@ static int start_observer(int ep, struct ep_obj *rb, struct ur_err *err)
 static void print_config(void)
 {
     printf("config-file = %s\nobserver = %s\nsocket = %s\npin-dir = %s\nblock-only = %s\n"
-           "bundle-watch = %s\nkeep-observing = %s\nreconcile-interval = %d\nringbuf-kib = %d\n",
+           "bundle-watch = %s\nkeep-observing = %s\nioctl-events = %s\nreconcile-interval = %d\nringbuf-kib = %d\n",
            A.cfg.config_file, observer_kind_name(A.cfg.observer), A.cfg.socket_path, A.cfg.pin_dir,
            A.cfg.block_only ? "yes" : "no", A.cfg.bundle_watch ? "yes" : "no",
-           A.cfg.keep_observing ? "yes" : "no", A.cfg.reconcile_interval, A.cfg.ringbuf_kib);
+           A.cfg.keep_observing ? "yes" : "no", A.cfg.ioctl_events ? "yes" : "no", A.cfg.reconcile_interval,
+           A.cfg.ringbuf_kib);
     for (int i = 0; i < A.cfg.n_state_dirs; i++)
         printf("state-dir = %s\n", A.cfg.state_dirs[i]);
 }

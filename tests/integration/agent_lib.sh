@@ -17,7 +17,6 @@ SOCK=$T_TMP/unirootd.sock
 PIN=/sys/fs/bpf/uniroot-test-$$/v1
 LOG=$T_TMP/agent.log
 AGENT_PID=
-LOOPS=()
 
 [ "$(id -u)" -eq 0 ] || { skip "agent tests" "need root"; finish; exit 0; }
 for f in "$UNIROOTD" "$UNIROOTCTL" "$HELPER"; do
@@ -36,7 +35,11 @@ agent_cleanup_mounts() { # every mount under the state dir, deepest first
     awk -v p="$STATE/" 'index($5, p) == 1 {print $5}' /proc/self/mountinfo | sort -r |
         while read -r m; do umount -l "$m"; done
 }
-agent_cleanup_loops() { local l; for l in "${LOOPS[@]}"; do losetup -d "$l"; done; }
+# Loop devices are found by their backing files (new_loop runs in a subshell).
+agent_cleanup_loops() {
+    losetup -l -n -O NAME,BACK-FILE | awk -v p="$T_TMP/img." 'index($2, p) == 1 {print $1}' |
+        while read -r l; do losetup -d "$l"; done
+}
 
 # new_loop SIZE_MB -> prints /dev/loopN of a fresh ext4 image
 new_loop() {
@@ -44,7 +47,6 @@ new_loop() {
     img=$(mktemp "$T_TMP/img.XXXXXX")
     truncate -s "${1:-8}M" "$img" && mkfs.ext4 -q -F "$img" || return 1
     dev=$(losetup -f --show "$img") || return 1
-    LOOPS+=("$dev")
     echo "$dev"
 }
 

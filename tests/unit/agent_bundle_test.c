@@ -116,18 +116,18 @@ static void test_bundle_rules(void **state)
     enum bundle_kind k;
     struct ur_err err;
     assert_non_null(mkdtemp(dir));
-    assert_int_equal(bundle_annotate(dir, "v", &k, &err), 0);
+    assert_int_equal(bundle_annotate(dir, "v", &k, NULL, &err), 0);
     assert_int_equal(k, BUNDLE_MISSING);
 
     const char *plain = "{\"annotations\":{\"io.kubernetes.cri.container-type\":\"sandbox\"}}\n";
     write_cfg(plain);
-    assert_int_equal(bundle_annotate(dir, "v", &k, &err), 0);
+    assert_int_equal(bundle_annotate(dir, "v", &k, NULL, &err), 0);
     assert_int_equal(k, BUNDLE_OTHER);
     assert_string_equal(read_cfg(), plain);
 
     const char *garbage = "{\"annotations\":{\"" UNIKERNEL_TYPE_ANNOTATION "\":\"solo5\"";
     write_cfg(garbage);
-    assert_int_equal(bundle_annotate(dir, "v", &k, &err), -EINVAL);
+    assert_int_equal(bundle_annotate(dir, "v", &k, NULL, &err), -EINVAL);
     assert_int_equal(k, BUNDLE_UNPARSABLE);
     assert_string_equal(read_cfg(), garbage);
     assert_non_null(strstr(err.msg, "untouched"));
@@ -137,21 +137,23 @@ static void test_bundle_rules(void **state)
     char p[256];
     snprintf(p, sizeof(p), "%s/config.json", dir);
     chmod(p, 0640);
-    assert_int_equal(bundle_annotate(dir, "rec", &k, &err), 1);
+    unsigned long long ino = 0;
+    assert_int_equal(bundle_annotate(dir, "rec", &k, &ino, &err), 1);
     assert_int_equal(k, BUNDLE_UNIKERNEL);
     assert_string_equal(read_cfg(), "{\"annotations\":{\"" KEY "\":\"rec\",\"" UNIKERNEL_TYPE_ANNOTATION "\":\"solo5\"},\n  \"x\": [1, 2]}\n");
     struct stat st;
     assert_int_equal(stat(p, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0640);
+    assert_int_equal(st.st_ino, ino); /* the caller can recognise its own rename */
     /* same value again: nothing written */
-    assert_int_equal(bundle_annotate(dir, "rec", &k, &err), 0);
+    assert_int_equal(bundle_annotate(dir, "rec", &k, NULL, &err), 0);
     /* a new value replaces the old one */
-    assert_int_equal(bundle_annotate(dir, "rec2", &k, &err), 1);
+    assert_int_equal(bundle_annotate(dir, "rec2", &k, NULL, &err), 1);
     assert_non_null(strstr(read_cfg(), "\"" KEY "\":\"rec2\""));
     assert_null(strstr(read_cfg(), "\"rec\""));
     /* empty unikernelType is not a unikernel */
     write_cfg("{\"annotations\":{\"" UNIKERNEL_TYPE_ANNOTATION "\":\"\"}}");
-    assert_int_equal(bundle_annotate(dir, "v", &k, &err), 0);
+    assert_int_equal(bundle_annotate(dir, "v", &k, NULL, &err), 0);
     assert_int_equal(k, BUNDLE_OTHER);
     unlink(p);
     assert_int_equal(rmdir(dir), 0); /* no temp files left behind */

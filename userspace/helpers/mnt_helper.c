@@ -15,6 +15,8 @@
  *   wait-annotation BUNDLE TIMEOUT_MS  poll until the annotation exists
  *   cycle N DIR                      N bind mount+umount cycles of DIR on itself;
  *                                    prints ns per cycle
+ *   devcycle N DEV TARGET FSTYPE     N mount+umount cycles of DEV on TARGET; ns per cycle
+ *   paced DEV FSTYPE N DIR_FMT GAP_US  like burst, sleeping GAP_US between mounts
  *   syscalls N                       ns per getpid() and per unrelated ioctl(FIONREAD)
  * Exit status 0 means the check held. */
 #include <errno.h>
@@ -209,6 +211,31 @@ static int cycle(int n, const char *dir)
     return 0;
 }
 
+static int devcycle(int n, const char *dev, const char *target, const char *fstype)
+{
+    uint64_t t0 = mono();
+    for (int i = 0; i < n; i++) {
+        if (mount(dev, target, fstype, 0, NULL) < 0)
+            return die("mount");
+        if (umount2(target, 0) < 0)
+            return die("umount");
+    }
+    printf("devcycle_ns %.0f\n", (double)(mono() - t0) / n);
+    return 0;
+}
+
+static int paced(const char *dev, const char *fstype, int n, const char *fmt, int gap_us)
+{
+    char target[4200];
+    for (int i = 0; i < n; i++) {
+        snprintf(target, sizeof(target), fmt, i);
+        if (mount(dev, target, fstype, 0, NULL) < 0)
+            return die(target);
+        usleep((useconds_t)gap_us);
+    }
+    return 0;
+}
+
 static int syscalls(int n)
 {
     int p[2], avail;
@@ -245,6 +272,10 @@ int main(int argc, char **argv)
         return wait_annotation(argv[2], argv[3]);
     if (argc >= 4 && !strcmp(argv[1], "cycle"))
         return cycle(atoi(argv[2]), argv[3]);
+    if (argc >= 6 && !strcmp(argv[1], "devcycle"))
+        return devcycle(atoi(argv[2]), argv[3], argv[4], argv[5]);
+    if (argc >= 7 && !strcmp(argv[1], "paced"))
+        return paced(argv[2], argv[3], atoi(argv[4]), argv[5], atoi(argv[6]));
     if (argc >= 3 && !strcmp(argv[1], "syscalls"))
         return syscalls(atoi(argv[2]));
     fprintf(stderr, "usage: see the comment at the top of userspace/helpers/mnt_helper.c\n");
