@@ -1,0 +1,37 @@
+# runtime/oci/build.mk: the OCI runtime `uniroot` and its unit tests.
+UNIROOT_SRC  := $(filter-out runtime/oci/main.c,$(wildcard runtime/oci/*.c))
+UNIROOT_OBJ  := $(UNIROOT_SRC:%.c=$(OBJ)/%.o)
+UNIROOT_AOBJ := $(UNIROOT_SRC:%.c=$(ASAN)/obj/%.o)
+UNIROOT_LIB  := $(BUILD)/libuniroot-oci.a
+UNIROOT_ALIB := $(ASAN)/libuniroot-oci.a
+UNIROOT_LDLIBS := -lcjson -lmount
+
+PROGRAMS   += $(BIN)/uniroot
+UNIT_TESTS += $(BIN)/test_runtime_config $(BIN)/test_runtime_rootfs
+BENCH_DEPS += $(BIN)/uniroot-bench-decide
+
+$(UNIROOT_LIB): $(UNIROOT_OBJ)
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
+
+$(UNIROOT_ALIB): $(UNIROOT_AOBJ)
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
+
+$(BIN)/uniroot: $(OBJ)/runtime/oci/main.o $(UNIROOT_LIB) $(COMMON_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ $(UNIROOT_LDLIBS)
+
+$(BIN)/uniroot-bench-decide: $(OBJ)/runtime/oci/bench/decide.o $(UNIROOT_LIB) $(COMMON_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Iruntime/oci -o $@ $^ $(UNIROOT_LDLIBS)
+
+$(OBJ)/runtime/oci/bench/decide.o $(OBJ)/tests/unit/runtime_%.o $(ASAN)/obj/tests/unit/runtime_%.o: CFLAGS += -Iruntime/oci
+
+$(BIN)/test_runtime_%: $(OBJ)/tests/unit/runtime_%_test.o $(UNIROOT_LIB) $(COMMON_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ $(UNIROOT_LDLIBS) -lcmocka
+
+$(ASAN)/bin/test_runtime_%: $(ASAN)/obj/tests/unit/runtime_%_test.o $(UNIROOT_ALIB) $(COMMON_ASAN_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(UNIROOT_LDLIBS) -lcmocka

@@ -1,0 +1,145 @@
+/* oci.h: the uniroot OCI runtime's shared types.
+ *
+ * The runtime is a thin CLI (main.c, one cmd_*.c per group of commands) over
+ * small modules: spec.c (config.json), unikernel.c (the urunc-compatible
+ * description), rootfs.c (where the guest's root filesystem comes from),
+ * state.c (per-container state directory), spawn.c (the VMM process),
+ * cgroup.c, handoff.c (runc for ordinary containers), log.c.
+ * Everything returns 0 / -errno with a struct ur_err; only main() prints.
+ */
+#ifndef UNIROOT_OCI_H
+#define UNIROOT_OCI_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <cjson/cJSON.h>
+
+#include "err.h"
+
+#define UNIROOT_VERSION "0.1.0"
+#define UNIROOT_OCI_VERSION "1.0.2"
+#define UNIROOT_DEFAULT_ROOT "/run/uniroot"
+
+/* Global options, shared by every command. */
+struct ctx {
+    const char *root;        /* --root: state directories live here */
+    const char *log_path;    /* --log, may be NULL */
+    bool log_json;           /* --log-format json */
+    bool debug;              /* --debug */
+    const char *vmm_path;    /* uniroot-vmm to run */
+    const char *runc_path;   /* runc for the hand-off */
+    int argc;                /* the whole original command line, for the hand-off */
+    char **argv;
+};
+
+/* ---- log.c: the --log file (text or JSON lines) and stderr */
+void log_init(const struct ctx *c);
+void log_msg(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define log_info(...) log_msg("info", __VA_ARGS__)
+#define log_debug(...) log_msg("debug", __VA_ARGS__)
+#define log_warn(...) log_msg("warning", __VA_ARGS__)
+/* One error line to --log (JSON or text) and plain text to stderr. */
+void log_error(const char *msg);
+
+/* ---- opts.c: runc-style option parsing ("-x", "--name", "--name=v", "-name v") */
+enum opt_kind { OPT_FLAG, OPT_STR, OPT_INT };
+struct opt {
+    const char *name;   /* long name, without dashes */
+    char short_name;    /* 0 when none */
+    enum opt_kind kind;
+    void *dst;          /* bool*, const char**, or int* */
+};
+/* Parses options from argv[*idx] on, stopping at the first non-option or
+ * "--"; leaves *idx at the first positional argument. */
+int opts_parse(int argc, char **argv, int *idx, const struct opt *tbl, struct ur_err *err);
+
+/* snprintf that may truncate on purpose (opts.c); returns the would-be length. */
+int fmt_into(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* ---- spec.c: the bundle's config.json */
+struct ns_path {
+    int type;                 /* CLONE_NEW* */
+    char path[PATH_MAX];
+};
+#define SPEC_MAX_NS 8
+struct oci_spec {
+    cJSON *doc;                  /* owns every pointer below */
+    char bundle[PATH_MAX];       /* absolute */
+    char rootfs[PATH_MAX];       /* root.path made absolute against the bundle */
+    bool rootfs_readonly;
+    const cJSON *annotations;    /* object or NULL */
+    const char *cgroups_path;    /* linux.cgroupsPath or NULL */
+    struct ns_path ns[SPEC_MAX_NS];
+    unsigned nns;
+    char **args;                 /* process.args, NULL-terminated (malloc'ed) */
+    unsigned nargs;
+    bool terminal;
+    uint64_t mem_limit;          /* linux.resources.memory.limit, 0 when unset */
+};
+int spec_parse(const char *json, const char *bundle, struct oci_spec *s, struct ur_err *err);
+int spec_load(const char *bundle, struct oci_spec *s, struct ur_err *err);
+void spec_free(struct oci_spec *s);
+/* The string value of annotation key, or NULL. */
+const char *spec_annotation(const struct oci_spec *s, const char *key);
+
+/* ---- unikernel.c: the urunc-compatible unikernel description */
+#define UK_PREFIX "com.urunc.unikernel."
+struct uk_desc {
+    char source[16];            /* "annotations" or "urunc.json" */
+    char type[64];
+    char hypervisor[64];
+    char version[64];
+    char binary[PATH_MAX];
+    char cmdline[4096];
+    char initrd[PATH_MAX];
+    char block[PATH_MAX];
+    char blk_mnt_point[PATH_MAX];
+    bool mount_rootfs;
+};
+/* 1 and *d filled when annotations describe a unikernel, 0 when they hold no
+ * com.urunc.unikernel.* key, negative on a bad description. */
+int uk_from_annotations(const cJSON *annotations, struct uk_desc *d, struct ur_err *err);
+/* Same for the content of urunc.json (values base64-encoded). */
+int uk_from_urunc_json(const char *json, struct uk_desc *d, struct ur_err *err);
+/* Checks hypervisor and type are ones uniroot runs; a clear error otherwise. */
+int uk_validate(const struct uk_desc *d, struct ur_err *err);
+/* Does unikernel type support fstype on its rootfs block device? */
+bool uk_supports_fs(const char *type, const char *fstype);
+/* Decode base64 (standard alphabet, padding optional); *out NUL-terminated, malloc'ed. */
+int base64_decode(const char *in, char **out, size_t *outlen, struct ur_err *err);
+
+/* ---- commands (cmd_*.c): argv starts after the command name; each returns
+ * the process exit status (>= 0) or a negative errno with err filled. */
+typedef int (*cmd_fn)(struct ctx *c, int argc, char **argv, struct ur_err *err);
+int cmd_create(struct ctx *c, int argc, char **argv, struct ur_err *err);
+int cmd_run(struct ctx *c, int argc, char **argv, struct ur_err *err);
+int cmd_start(struct ctx *c, int argc, char **argv, struct ur_err *err);
+int cmd_kill(struct ctx *c, int argc, char **argv, struct ur_err *err);
+int cmd_delete(struct ctx *c, int argc, char **argv, struct ur_err *err);
+int cmd_pause(struct ctx *c, int argc, char **argv, struct ur_err *err);
+int cmd_resume(struct ctx *c, int argc, char **argv, struct ur_err *err);
+int cmd_state(struct ctx *c, int argc, char **argv, struct ur_err *err);
+int cmd_list(struct ctx *c, int argc, char **argv, struct ur_err *err);
+int cmd_ps(struct ctx *c, int argc, char **argv, struct ur_err *err);
+int cmd_features(struct ctx *c, int argc, char **argv, struct ur_err *err);
+int cmd_spec(struct ctx *c, int argc, char **argv, struct ur_err *err);
+int cmd_exec(struct ctx *c, int argc, char **argv, struct ur_err *err);
+/* Commands uniroot has no unikernel meaning for (checkpoint, update, ...):
+ * handed to runc for runc's containers, a clear error for ours. */
+int cmd_other(struct ctx *c, int argc, char **argv, struct ur_err *err);
+
+/* ---- handoff.c: ordinary containers go to runc with the same argv. Returns
+ * only on failure. */
+int handoff_runc(const struct ctx *c, struct ur_err *err);
+/* The id for an id-taking command: the first positional after its options
+ * (opts is that command's table), or NULL. */
+const char *find_id(int argc, char **argv, const struct opt *opts);
+
+/* ---- signals.c */
+/* "9", "KILL", "SIGKILL", "sigkill" -> 9; negative when unknown. */
+int signal_parse(const char *s);
+
+#endif

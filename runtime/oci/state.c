@@ -1,0 +1,383 @@
+/* state.c: per-container state directories, their lock and state.json
+ * (see state.h), and the liveness of the recorded VMM process. */
+#include "state.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int state_check_id(const char *id, struct ur_err *err)
+{
+    size_t n = strlen(id);
+    if (n == 0 || n >= sizeof(((struct cstate *)0)->id))
+        return ur_errf(err, -EINVAL, "invalid container id \"%s\" (length)", id);
+    if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
+        return ur_errf(err, -EINVAL, "invalid container id \"%s\"", id);
+    for (const char *p = id; *p; p++) {
+        char ch = *p;
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              ch == '_' || ch == '-' || ch == '.' || ch == '+'))
+            return ur_errf(err, -EINVAL, "invalid container id \"%s\": only letters, digits, "
+                                         "'_', '-', '.', '+' are allowed", id);
+    }
+    return 0;
+}
+
+/* mkdir -p for the --root directory. */
+static int mkdir_p(const char *path, mode_t mode)
+{
+    char buf[PATH_MAX];
+    if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+        return -ENAMETOOLONG;
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, mode) < 0 && errno != EEXIST)
+            return -errno;
+        *p = '/';
+    }
+    if (mkdir(buf, mode) < 0 && errno != EEXIST)
+        return -errno;
+    return 0;
+}
+
+static int lock_dir(struct cstate *cs, struct ur_err *err)
+{
+    while (flock(cs->dirfd, LOCK_EX) < 0) {
+        if (errno != EINTR)
+            return ur_errf_sys(err, -errno, "cannot lock %s", cs->dir);
+    }
+    struct stat st;
+    if (fstat(cs->dirfd, &st) < 0)
+        return ur_errf_sys(err, -errno, "%s", cs->dir);
+    if (st.st_nlink == 0)
+        return ur_errf(err, -ENOENT, "container \"%s\" does not exist", cs->id);
+    return 0;
+}
+
+int state_create(const struct ctx *c, const char *id, struct cstate *cs, struct ur_err *err)
+{
+    memset(cs, 0, sizeof(*cs));
+    cs->dirfd = -1;
+    int rc = state_check_id(id, err);
+    if (rc < 0)
+        return rc;
+    strcpy(cs->id, id);
+    if ((rc = mkdir_p(c->root, 0711)) < 0)
+        return ur_errf_sys(err, rc, "cannot create root directory %s", c->root);
+    if (snprintf(cs->dir, sizeof(cs->dir), "%s/%s", c->root, id) >= (int)sizeof(cs->dir))
+        return ur_errf(err, -ENAMETOOLONG, "state path too long");
+    if (mkdir(cs->dir, 0711) < 0) {
+        if (errno == EEXIST)
+            return ur_errf(err, -EEXIST, "container with id exists: %s", id);
+        return ur_errf_sys(err, -errno, "cannot create %s", cs->dir);
+    }
+    cs->dirfd = open(cs->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (cs->dirfd < 0) {
+        rc = ur_errf_sys(err, -errno, "cannot open %s", cs->dir);
+        rmdir(cs->dir);
+        return rc;
+    }
+    if ((rc = lock_dir(cs, err)) < 0) {
+        state_close(cs);
+        return rc;
+    }
+    cs->j = cJSON_CreateObject();
+    cJSON *mark = cJSON_AddObjectToObject(cs->j, "uniroot");
+    if (!mark || !cJSON_AddNumberToObject(mark, "version", 1)) {
+        state_remove(cs, NULL);
+        return ur_errf(err, -ENOMEM, "out of memory");
+    }
+    state_set_str(cs, "ociVersion", UNIROOT_OCI_VERSION);
+    state_set_str(cs, "id", id);
+    state_set_str(cs, "status", "creating");
+    return 0;
+}
+
+/* Read state.json through the locked directory fd. */
+static int read_state(struct cstate *cs, struct ur_err *err)
+{
+    int fd = openat(cs->dirfd, "state.json", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? ur_errf(err, -EMEDIUMTYPE, "no uniroot state")
+                               : ur_errf_sys(err, -errno, "cannot open %s/state.json", cs->dir);
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    for (;;) {
+        if (len + 4096 + 1 > cap) {
+            cap = cap ? cap * 2 : 8192;
+            char *nb = cap <= (16u << 20) ? realloc(buf, cap) : NULL;
+            if (!nb) {
+                free(buf);
+                close(fd);
+                return ur_errf(err, -ENOMEM, "state.json too large");
+            }
+            buf = nb;
+        }
+        ssize_t n = read(fd, buf + len, cap - len - 1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+    }
+    close(fd);
+    buf[len] = '\0';
+    cs->j = cJSON_Parse(buf);
+    free(buf);
+    if (!cs->j || !cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(cs->j, "uniroot"))) {
+        cJSON_Delete(cs->j);
+        cs->j = NULL;
+        return ur_errf(err, -EMEDIUMTYPE, "not a uniroot container");
+    }
+    return 0;
+}
+
+int state_open(const struct ctx *c, const char *id, struct cstate *cs, struct ur_err *err)
+{
+    memset(cs, 0, sizeof(*cs));
+    cs->dirfd = -1;
+    int rc = state_check_id(id, err);
+    if (rc < 0)
+        return rc;
+    strcpy(cs->id, id);
+    if (snprintf(cs->dir, sizeof(cs->dir), "%s/%s", c->root, id) >= (int)sizeof(cs->dir))
+        return ur_errf(err, -ENAMETOOLONG, "state path too long");
+    cs->dirfd = open(cs->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (cs->dirfd < 0) {
+        if (errno == ENOENT)
+            return ur_errf(err, -ENOENT, "container \"%s\" does not exist", id);
+        return ur_errf_sys(err, -errno, "cannot open %s", cs->dir);
+    }
+    if ((rc = lock_dir(cs, err)) < 0 || (rc = read_state(cs, err)) < 0) {
+        state_close(cs);
+        return rc;
+    }
+    return 0;
+}
+
+bool state_is_ours(const struct ctx *c, const char *id)
+{
+    char path[PATH_MAX];
+    if (snprintf(path, sizeof(path), "%s/%s/state.json", c->root, id) >= (int)sizeof(path))
+        return false;
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return false;
+    char head[64] = "";
+    size_t n = fread(head, 1, sizeof(head) - 1, f);
+    fclose(f);
+    head[n] = '\0';
+    return strncmp(head, "{\"uniroot\":", 11) == 0;
+}
+
+int state_save(struct cstate *cs, struct ur_err *err)
+{
+    char *s = cJSON_PrintUnformatted(cs->j);
+    if (!s)
+        return ur_errf(err, -ENOMEM, "out of memory");
+    int rc = 0;
+    int fd = openat(cs->dirfd, "state.json.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        rc = ur_errf_sys(err, -errno, "cannot write %s/state.json.tmp", cs->dir);
+        goto out;
+    }
+    size_t len = strlen(s), off = 0;
+    while (off < len) {
+        ssize_t n = write(fd, s + off, len - off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            rc = ur_errf_sys(err, -errno, "cannot write %s/state.json.tmp", cs->dir);
+            break;
+        }
+        off += (size_t)n;
+    }
+    if (rc == 0 && fsync(fd) < 0)
+        rc = ur_errf_sys(err, -errno, "fsync %s/state.json.tmp", cs->dir);
+    close(fd);
+    if (rc == 0 && renameat(cs->dirfd, "state.json.tmp", cs->dirfd, "state.json") < 0)
+        rc = ur_errf_sys(err, -errno, "cannot rename %s/state.json", cs->dir);
+    if (rc == 0)
+        fsync(cs->dirfd);
+out:
+    free(s);
+    return rc;
+}
+
+/* Remove every entry of the (flat, plus one level) state directory. */
+static void remove_tree_at(int dfd)
+{
+    DIR *d = fdopendir(dup(dfd));
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        if (unlinkat(dfd, e->d_name, 0) < 0 && errno == EISDIR) {
+            int sub = openat(dfd, e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+            if (sub >= 0) {
+                remove_tree_at(sub);
+                close(sub);
+            }
+            unlinkat(dfd, e->d_name, AT_REMOVEDIR);
+        }
+    }
+    closedir(d);
+}
+
+int state_remove(struct cstate *cs, struct ur_err *err)
+{
+    int rc = 0;
+    if (cs->dirfd >= 0) {
+        remove_tree_at(cs->dirfd);
+        if (rmdir(cs->dir) < 0 && errno != ENOENT)
+            rc = ur_errf_sys(err, -errno, "cannot remove %s", cs->dir);
+    }
+    state_close(cs);
+    return rc;
+}
+
+void state_close(struct cstate *cs)
+{
+    if (cs->dirfd >= 0)
+        close(cs->dirfd); /* drops the lock */
+    cs->dirfd = -1;
+    cJSON_Delete(cs->j);
+    cs->j = NULL;
+}
+
+const char *state_str(const struct cstate *cs, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(cs->j, key);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+long long state_num(const struct cstate *cs, const char *key, long long dflt)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(cs->j, key);
+    return cJSON_IsNumber(v) ? (long long)v->valuedouble : dflt;
+}
+
+int state_set_str(struct cstate *cs, const char *key, const char *v)
+{
+    cJSON *n = cJSON_CreateString(v);
+    if (!n)
+        return -ENOMEM;
+    if (cJSON_GetObjectItemCaseSensitive(cs->j, key))
+        cJSON_ReplaceItemInObjectCaseSensitive(cs->j, key, n);
+    else
+        cJSON_AddItemToObject(cs->j, key, n);
+    return 0;
+}
+
+int state_set_num(struct cstate *cs, const char *key, double v)
+{
+    cJSON *n = cJSON_CreateNumber(v);
+    if (!n)
+        return -ENOMEM;
+    if (cJSON_GetObjectItemCaseSensitive(cs->j, key))
+        cJSON_ReplaceItemInObjectCaseSensitive(cs->j, key, n);
+    else
+        cJSON_AddItemToObject(cs->j, key, n);
+    return 0;
+}
+
+cJSON *state_annotations(struct cstate *cs)
+{
+    cJSON *a = cJSON_GetObjectItemCaseSensitive(cs->j, "annotations");
+    if (!a)
+        a = cJSON_AddObjectToObject(cs->j, "annotations");
+    return a;
+}
+
+/* Fields of /proc/PID/stat after the ")" that ends comm: field 3 is state. */
+static int read_proc_stat(pid_t pid, char *state, unsigned long long *start, int *exit_code)
+{
+    char path[64], buf[2048];
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return -EIO;
+    buf[n] = '\0';
+    char *p = strrchr(buf, ')');
+    if (!p)
+        return -EIO;
+    p += 2;
+    *state = *p;
+    *start = 0;
+    *exit_code = -1;
+    /* field 3 is at p; field 22 is starttime, field 52 exit_code */
+    int field = 3;
+    for (char *tok = strtok(p, " "); tok; tok = strtok(NULL, " "), field++) {
+        if (field == 22)
+            *start = strtoull(tok, NULL, 10);
+        if (field == 52)
+            *exit_code = (int)strtol(tok, NULL, 10);
+    }
+    return 0;
+}
+
+unsigned long long proc_start_time(pid_t pid)
+{
+    char st;
+    unsigned long long start;
+    int code;
+    return read_proc_stat(pid, &st, &start, &code) == 0 ? start : 0;
+}
+
+int proc_inspect(pid_t pid, unsigned long long start, struct proc_info *pi)
+{
+    memset(pi, 0, sizeof(*pi));
+    pi->exit_status = -1;
+    if (pid <= 0)
+        return 0;
+    char st;
+    unsigned long long s;
+    int code;
+    if (read_proc_stat(pid, &st, &s, &code) < 0 || (start && s != start))
+        return 0; /* gone, or the pid was reused */
+    if (st == 'Z' || st == 'X') {
+        pi->zombie = true;
+        if (code >= 0)
+            pi->exit_status = WIFEXITED(code) ? WEXITSTATUS(code) : 128 + WTERMSIG(code);
+        return 0;
+    }
+    pi->alive = true;
+    pi->stopped = st == 'T';
+    return 0;
+}
+
+const char *state_status(struct cstate *cs)
+{
+    const char *stored = state_str(cs, "status");
+    if (!stored)
+        return "stopped";
+    if (strcmp(stored, "stopped") == 0 || strcmp(stored, "creating") == 0)
+        return stored;
+    struct proc_info pi;
+    proc_inspect((pid_t)state_num(cs, "pid", 0), (unsigned long long)state_num(cs, "pid_start", 0),
+                 &pi);
+    if (!pi.alive) {
+        if (pi.exit_status >= 0 && state_num(cs, "exit_status", -1) < 0)
+            state_set_num(cs, "exit_status", pi.exit_status);
+        return "stopped";
+    }
+    if (pi.stopped || strcmp(stored, "paused") == 0)
+        return "paused";
+    return stored;
+}

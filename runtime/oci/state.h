@@ -1,0 +1,61 @@
+/* state.h: one state directory per container under --root.
+ *
+ * <root>/<id>/ holds state.json (written atomically: temp, fsync, rename),
+ * the start FIFO and anything copied out of the rootfs. The directory itself
+ * is the lock: every command holds flock(LOCK_EX) on it while it works, so
+ * concurrent calls on one container are serialised; a waiter that finds the
+ * directory deleted under it treats the container as gone.
+ * state.json is a JSON object whose "uniroot" member marks it as ours (runc's
+ * containers, handed off, live in the same --root with runc's own files).
+ */
+#ifndef UNIROOT_OCI_STATE_H
+#define UNIROOT_OCI_STATE_H
+
+#include "oci.h"
+
+struct cstate {
+    char id[256];
+    char dir[PATH_MAX];
+    int dirfd;       /* locked */
+    cJSON *j;        /* state.json */
+};
+
+/* The id is valid as a runc id and a file name. */
+int state_check_id(const char *id, struct ur_err *err);
+/* Make <root>/<id>/ (error if it exists), lock it, start an empty state. */
+int state_create(const struct ctx *c, const char *id, struct cstate *cs, struct ur_err *err);
+/* Open and lock an existing container. -ENOENT: no such container;
+ * -EMEDIUMTYPE: the directory is not ours (a runc container). */
+int state_open(const struct ctx *c, const char *id, struct cstate *cs, struct ur_err *err);
+int state_save(struct cstate *cs, struct ur_err *err);
+/* Remove the directory and everything in it; releases the lock. */
+int state_remove(struct cstate *cs, struct ur_err *err);
+void state_close(struct cstate *cs);
+/* Is <root>/<id>/ one of ours? (no lock taken) */
+bool state_is_ours(const struct ctx *c, const char *id);
+
+/* Helpers over cs->j */
+const char *state_str(const struct cstate *cs, const char *key);
+long long state_num(const struct cstate *cs, const char *key, long long dflt);
+int state_set_str(struct cstate *cs, const char *key, const char *v);
+int state_set_num(struct cstate *cs, const char *key, double v);
+cJSON *state_annotations(struct cstate *cs); /* creates the object if absent */
+
+/* What the recorded VMM process is doing now. */
+struct proc_info {
+    bool alive;        /* exists, same start time, not a zombie */
+    bool zombie;       /* exited, not yet reaped */
+    bool stopped;      /* SIGSTOPped */
+    int exit_status;   /* from the zombie, -1 when unknown */
+};
+int proc_inspect(pid_t pid, unsigned long long start, struct proc_info *pi);
+/* Start time (clock ticks since boot) of pid, 0 when unknown. */
+unsigned long long proc_start_time(pid_t pid);
+/* created | running | paused | stopped, updating exit_status when learnt. */
+const char *state_status(struct cstate *cs);
+
+/* cmd_life.c: start and delete, also used by run. */
+int start_container(struct ctx *c, const char *id, struct ur_err *err);
+int delete_container(struct ctx *c, const char *id, bool force, struct ur_err *err);
+
+#endif

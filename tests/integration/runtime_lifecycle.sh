@@ -1,0 +1,145 @@
+#!/bin/bash
+# runtime_lifecycle.sh: the uniroot OCI runtime through its CLI with bundles
+# the test builds (hello, exit, sleep guests on uniroot-vmm): create, start,
+# state, kill, delete, list, ps, run, pause/resume, exec, spec, features,
+# errors in --log as JSON, locking, idempotent delete, cgroups, urunc.json.
+# In a pid namespace of its own, the script is init: it reaps the VMMs that
+# outlive `create` the way containerd's shim (a subreaper) does.
+if [ -z "${UR_PIDNS:-}" ] && unshare --pid --fork --mount-proc true 2>/dev/null; then
+    UR_PIDNS=1 exec unshare --pid --fork --mount-proc bash "$0" "$@"
+fi
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/runtime_lib.sh"
+
+if [ ! -x "$UNIROOT" ] || [ ! -x "$VMM" ] || [ ! -f "$GUESTS/hello.hvt" ]; then
+    skip runtime "build/bin/uniroot, uniroot-vmm or the guests are not built"
+    finish; exit
+fi
+if [ ! -w /dev/kvm ]; then skip runtime "no /dev/kvm"; finish; exit; fi
+at_exit rt_cleanup
+CG=/uniroot-test-$$/c1
+at_exit "rmdir /sys/fs/cgroup/*/uniroot-test-$$ /sys/fs/cgroup/uniroot-test-$$"
+
+# --- create / state / ps / list / start / stopped / delete with hello
+B=$T_TMP/hello
+make_bundle "$B" hello '"com.urunc.unikernel.cmdline":"one two"' "$CG"
+ur create --bundle "$B" --pid-file "$T_TMP/hello.pid" hello >"$T_TMP/hello.out" 2>&1
+rc=$?
+[ $rc -eq 0 ] && ok "create" || not_ok "create" "rc $rc: $(cat "$T_TMP/hello.out")"
+PID=$(cat "$T_TMP/hello.pid" 2>/dev/null)
+if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null && grep -q uniroot-vmm "/proc/$PID/cmdline"; then
+    ok "pid file names the live VMM ($PID)"
+else
+    not_ok "pid file names the live VMM" "pid '$PID'"
+fi
+expect "state: created" 0 '"status":[[:space:]]*"created"' -- ur state hello
+expect "state: OCI fields" 0 '"ociVersion".*' -- ur state hello
+echo "$T_OUT" | grep -q "\"pid\":[[:space:]]*$PID" && echo "$T_OUT" | grep -q "\"bundle\":[[:space:]]*\"$B\"" &&
+    echo "$T_OUT" | grep -q '"dev.uniroot.rootfs.outcome":[[:space:]]*"none"' &&
+    ok "state: pid, bundle and the rootfs decision" || not_ok "state: pid, bundle, decision" "$T_OUT"
+expect "ps --format json" 0 "^\[$PID\]$" -- ur ps --format json hello
+expect "ps table" 0 "uniroot-vmm" -- ur ps hello
+expect "list" 0 "hello +$PID +created" -- ur list
+expect "list --format json" 0 '"id":"hello"' -- ur list --format json
+if grep -q "uniroot-test-$$/c1" "/proc/$PID/cgroup"; then
+    ok "VMM joined linux.cgroupsPath ($(grep -c "uniroot-test-$$/c1" "/proc/$PID/cgroup") hierarchies)"
+else
+    not_ok "VMM joined linux.cgroupsPath" "$(cat /proc/$PID/cgroup | tr '\n' ' ')"
+fi
+grep -q "Hello" "$T_TMP/hello.out" && not_ok "guest held until start" "it ran at create" || ok "guest held until start"
+expect "start" 0 '' -- ur start hello
+wait_status hello stopped && ok "guest ran to the end: stopped" || not_ok "stopped" "$(ur state hello)"
+grep -q "Hello, uniroot!" "$T_TMP/hello.out" && grep -q "one two" "$T_TMP/hello.out" &&
+    ok "guest output with its cmdline" || not_ok "guest output" "$(cat "$T_TMP/hello.out")"
+expect "start a stopped container fails" 1 'cannot start a container that is stopped' -- ur start hello
+expect "kill a stopped container" 1 'container not running' -- ur kill hello KILL
+expect "kill --all a stopped container succeeds" 0 '' -- ur kill --all hello 9
+expect "delete" 0 '' -- ur delete hello
+[ ! -e "$RT_ROOT/hello" ] && ok "state dir removed" || not_ok "state dir removed" "$(ls "$RT_ROOT/hello")"
+ls -d /sys/fs/cgroup/*/uniroot-test-$$/c1 >/dev/null 2>&1 && not_ok "cgroups removed" "$(ls -d /sys/fs/cgroup/*/uniroot-test-$$/c1)" || ok "cgroups removed"
+expect "delete is idempotent" 0 '' -- ur delete hello
+expect "state of a deleted container" 1 'does not exist' -- ur state hello
+
+# --- kill a created container, and a VMM that died shows stopped
+ur create --bundle "$B" kc >/dev/null 2>&1
+expect "kill TERM a created container" 0 '' -- ur kill kc TERM
+wait_status kc stopped && ok "killed VMM shows stopped" || not_ok "killed VMM shows stopped" "$(ur state kc)"
+expect "start after the VMM died fails" 1 'cannot start a container that is stopped' -- ur start kc
+expect "delete after kill" 0 '' -- ur delete kc
+ur create --bundle "$B" dead >/dev/null 2>&1
+kill -9 "$(ur state dead | grep -o '"pid":[[:space:]]*[0-9]*' | grep -o '[0-9]*$')"
+wait_status dead stopped && ok "VMM killed behind our back shows stopped" || not_ok "dead VMM" "$(ur state dead)"
+ur delete dead
+
+# --- sleep guest: running, kill by name, pause/resume, delete --force
+S=$T_TMP/sleep
+make_bundle "$S" sleep '"com.urunc.unikernel.cmdline":"forever"'
+ur create --bundle "$S" sl >"$T_TMP/sleep.out" 2>&1 && ur start sl
+wait_status sl running 20 && ok "sleep guest running" || not_ok "sleep guest running" "$(ur state sl)"
+expect "delete a running container without --force fails" 1 'not stopped: running' -- ur delete sl
+expect "pause" 0 '' -- ur pause sl
+expect "state: paused" 0 '"status":[[:space:]]*"paused"' -- ur state sl
+expect "resume" 0 '' -- ur resume sl
+expect "state: running again" 0 '"status":[[:space:]]*"running"' -- ur state sl
+expect "exec is refused" 1 'exec is not supported for unikernel containers' -- ur exec sl /bin/sh
+expect "kill SIGTERM by name" 0 '' -- ur kill sl SIGTERM
+wait_status sl stopped && ok "SIGTERM stops the guest" || not_ok "SIGTERM stops the guest" "$(ur state sl)"
+ur delete sl
+ur create --bundle "$S" sl2 >/dev/null 2>&1 && ur start sl2
+expect "delete --force a running container" 0 '' -- ur delete --force sl2
+[ ! -e "$RT_ROOT/sl2" ] && ok "forced delete removed the state" || not_ok "forced delete" "state left"
+
+# --- run: exit status of the guest, and the state is gone afterwards
+E=$T_TMP/exit
+make_bundle "$E" exit '"com.urunc.unikernel.cmdline":"7"'
+expect "run returns the guest's exit status" 7 'exit: status 7' -- ur run --bundle "$E" ex
+[ ! -e "$RT_ROOT/ex" ] && ok "run deletes the container" || not_ok "run deletes the container" "left"
+
+# --- locking: two concurrent starts, exactly one wins
+ur create --bundle "$B" lk >/dev/null 2>&1
+(ur start lk >/dev/null 2>&1; echo $? >"$T_TMP/s1") & (ur start lk >/dev/null 2>&1; echo $? >"$T_TMP/s2") & wait
+[ "$(cat "$T_TMP/s1")$(cat "$T_TMP/s2")" = "01" ] || [ "$(cat "$T_TMP/s1")$(cat "$T_TMP/s2")" = "10" ] &&
+    ok "concurrent starts: exactly one succeeds" || not_ok "concurrent starts" "$(cat "$T_TMP/s1") $(cat "$T_TMP/s2")"
+wait_status lk stopped; ur delete lk
+ur create --bundle "$B" twice >/dev/null 2>&1 && ok "create twice" || not_ok "create twice" "first create failed"
+expect "create an existing id fails" 1 'container with id exists: twice' -- ur create --bundle "$B" twice
+ur delete --force twice
+
+# --- urunc.json at the rootfs root instead of annotations (values base64)
+U=$T_TMP/uj
+mkdir -p "$U/rootfs/unikernel"; cp "$GUESTS/hello.hvt" "$U/rootfs/unikernel/"
+b64() { printf %s "$1" | base64 -w0; }
+printf '{"com.urunc.unikernel.unikernelType":"%s","com.urunc.unikernel.hypervisor":"%s","com.urunc.unikernel.binary":"%s","com.urunc.unikernel.cmdline":"%s"}' \
+    "$(b64 solo5)" "$(b64 hvt)" "$(b64 /unikernel/hello.hvt)" "$(b64 from-urunc-json)" >"$U/rootfs/urunc.json"
+echo '{"ociVersion":"1.0.2","process":{"args":["x"]},"root":{"path":"rootfs"}}' >"$U/config.json"
+expect "urunc.json describes the unikernel" 0 'cmdline: from-urunc-json' -- ur run --bundle "$U" uj
+
+# --- errors: one JSON line in --log, plain text on stderr, nothing left behind
+Q=$T_TMP/qemu
+make_bundle "$Q" hello
+sed -i 's/"hvt"/"qemu"/' "$Q/config.json"
+: >"$RT_LOG"
+expect "hypervisor qemu is refused" 1 'hypervisor "qemu" is not supported.*hvt' -- ur create --bundle "$Q" q1
+grep -q '^{"level":"error","msg":"hypervisor \\"qemu\\" is not supported' "$RT_LOG" &&
+    ok "error as a JSON line in --log" || not_ok "error as a JSON line in --log" "$(cat "$RT_LOG")"
+[ ! -e "$RT_ROOT/q1" ] && ok "failed create leaves nothing" || not_ok "failed create leaves nothing" "state left"
+M=$T_TMP/missing
+make_bundle "$M" hello
+rm "$M/rootfs/unikernel/hello.hvt"
+expect "missing binary" 1 'unikernel binary /unikernel/hello.hvt not found' -- ur create --bundle "$M" m1
+expect "--systemd-cgroup is refused" 1 'systemd-cgroup is not supported' -- ur --systemd-cgroup create --bundle "$B" sd
+expect "unknown command" 1 'unknown command' -- ur frobnicate
+expect "bad id" 1 'invalid container id' -- ur create --bundle "$B" 'a/b'
+expect "--log-format text" 1 '' -- "$UNIROOT" --root "$RT_ROOT" --log "$T_TMP/text.log" --log-format text state nosuch
+grep -q '^time=".*" level=error msg="container \\"nosuch\\" does not exist"' "$T_TMP/text.log" &&
+    ok "text log format" || not_ok "text log format" "$(cat "$T_TMP/text.log")"
+
+# --- spec, features, version, help
+mkdir -p "$T_TMP/spec"
+expect "spec writes config.json" 0 '' -- ur spec --bundle "$T_TMP/spec"
+grep -q '"com.urunc.unikernel.hypervisor":[[:space:]]*"hvt"' "$T_TMP/spec/config.json" && ok "spec is a unikernel config" || not_ok "spec" "$(cat "$T_TMP/spec/config.json")"
+expect "spec refuses to overwrite" 1 'exists' -- ur spec --bundle "$T_TMP/spec"
+expect "features" 0 '"dev.uniroot.hypervisors":[[:space:]]*"hvt"' -- ur features
+expect "--version" 0 'uniroot version' -- ur --version
+expect "--help" 0 'create' -- ur --help
+finish
