@@ -9,7 +9,7 @@ if [ -z "${UR_PIDNS:-}" ] && unshare --pid --fork --mount-proc true 2>/dev/null;
     UR_PIDNS=1 exec unshare --pid --fork --mount-proc bash "$0" "$@"
 fi
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/runtime_lib.sh"
+. "$(dirname "$0")/runtime_lib.inc"
 
 if [ ! -x "$UNIROOT" ] || [ ! -x "$VMM" ] || [ ! -f "$GUESTS/hello.hvt" ]; then
     skip runtime "build/bin/uniroot, uniroot-vmm or the guests are not built"
