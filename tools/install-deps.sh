@@ -22,6 +22,10 @@ e2fsprogs
 util-linux
 iproute2
 kmod
+runc
+containerd
+busybox-static
+podman
 "
 
 missing=""
