@@ -99,7 +99,9 @@ static int hc_halt(struct vmm *vmm, uint64_t gpa, struct ur_err *err)
             report_trap(&r);
         }
     }
-    vmm->exit_status = status & 0xff;
+    /* A process exit status has 8 bits: a status that does not fit must not
+     * wrap to something else (256 would read as success), so it becomes 255. */
+    vmm->exit_status = (status >= 0 && status <= 255) ? status : SOLO5_EXIT_ABORT;
     return VMM_HC_HALT;
 }
 

@@ -161,6 +161,13 @@ run_all() { # run_all TAG MONITOR
         verdict "$t: exit $n"
     done
 
+    # A status with no 8-bit form must not wrap to success (256 -> 0).
+    for n in 256 512 4294967295; do
+        vrun "$m" "$GUESTS/exit.hvt" "$n"
+        want "status $R_RC, want 255" rc_is 255
+        verdict "$t: exit $n is reported as 255"
+    done
+
     vrun "$m" "$GUESTS/exit.hvt" abort
     want "status 255" rc_is 255
     want "trap frame not printed" err_has 'rip=0x1234567 .*cr2=0xdead000'

@@ -163,6 +163,12 @@ static void halt_status_and_cookie(void **state)
     *a = (struct hvt_hc_halt){.cookie = 0, .exit_status = 42};
     assert_int_equal(hypercall_dispatch(v, HVT_HYPERCALL_HALT, ARG, &err), VMM_HC_HALT);
     assert_int_equal(v->exit_status, 42);
+    const int wide[] = {256, 512, -1, INT32_MIN};
+    for (size_t i = 0; i < sizeof(wide) / sizeof(wide[0]); i++) {
+        *a = (struct hvt_hc_halt){.cookie = 0, .exit_status = wide[i]};
+        assert_int_equal(hypercall_dispatch(v, HVT_HYPERCALL_HALT, ARG, &err), VMM_HC_HALT);
+        assert_int_equal(v->exit_status, 255); /* never wraps to 0 */
+    }
     *a = (struct hvt_hc_halt){.cookie = v->mem_size - 100, .exit_status = 1};
     assert_true(hypercall_dispatch(v, HVT_HYPERCALL_HALT, ARG, &err) < 0);
     assert_non_null(strstr(err.msg, "cookie"));
