@@ -35,3 +35,10 @@ $(BIN)/test_runtime_%: $(OBJ)/tests/unit/runtime_%_test.o $(UNIROOT_LIB) $(COMMO
 $(ASAN)/bin/test_runtime_%: $(ASAN)/obj/tests/unit/runtime_%_test.o $(UNIROOT_ALIB) $(COMMON_ASAN_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(UNIROOT_LDLIBS) -lcmocka
+
+# tools/mkimage*: uniroot-mkimage, OCI image-layout tars for unikernels (zlib).
+MKIMAGE_SRC := $(wildcard tools/mkimage*.c)
+PROGRAMS += $(BIN)/uniroot-mkimage
+$(BIN)/uniroot-mkimage: $(MKIMAGE_SRC:%.c=$(OBJ)/%.o) $(COMMON_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ -lcjson -lz

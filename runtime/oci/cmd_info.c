@@ -264,12 +264,8 @@ int cmd_exec(struct ctx *c, int argc, char **argv, struct ur_err *err)
         {"no-new-privs", 0, OPT_FLAG, &b}, {"apparmor", 0, OPT_STR, &s},
         {"process-label", 0, OPT_STR, &s}, {"cgroup", 0, OPT_STR, &s}, {NULL, 0, 0, NULL}};
     const char *id = find_id(argc, argv, tbl);
-    if (id && state_check_id(id, NULL) == 0 && !state_is_ours(c, id)) {
-        char dir[PATH_MAX];
-        snprintf(dir, sizeof(dir), "%s/%s", c->root, id);
-        if (access(dir, F_OK) == 0)
-            return handoff_runc(c, err);
-    }
+    if (id && state_is_runc(c, id))
+        return handoff_runc(c, err);
     if (!id)
         return ur_errf(err, -EINVAL, "exec: a container id is required");
     return ur_errf(err, -ENOTSUP, "exec is not supported for unikernel containers");
@@ -282,11 +278,7 @@ int cmd_other(struct ctx *c, int argc, char **argv, struct ur_err *err)
     for (int i = 0; i < argc; i++) {
         if (argv[i][0] == '-' || state_check_id(argv[i], NULL) < 0)
             continue;
-        if (state_is_ours(c, argv[i]))
-            break;
-        char dir[PATH_MAX];
-        snprintf(dir, sizeof(dir), "%s/%s", c->root, argv[i]);
-        if (access(dir, F_OK) == 0)
+        if (state_is_runc(c, argv[i]))
             return handoff_runc(c, err);
         break;
     }

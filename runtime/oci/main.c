@@ -84,7 +84,7 @@ static const char *find_vmm(void)
 
 int main(int argc, char **argv)
 {
-    struct ctx c = {.root = UNIROOT_DEFAULT_ROOT, .argc = argc, .argv = argv};
+    struct ctx c = {.root = NULL, .argc = argc, .argv = argv};
     const char *log_format = "text";
     const char *ignored = NULL;
     bool systemd = false, help = false, version = false;
@@ -126,6 +126,10 @@ int main(int argc, char **argv)
                   "driver (configure SystemdCgroup = false)");
         return 1;
     }
+    /* Without --root, runc (handed the same argv) uses its own default. */
+    c.runc_root = c.root ? c.root : RUNC_DEFAULT_ROOT;
+    if (!c.root)
+        c.root = UNIROOT_DEFAULT_ROOT;
     c.vmm_path = find_vmm();
     const char *runc = getenv("UNIROOT_RUNC");
     c.runc_path = runc && *runc ? runc : "runc";

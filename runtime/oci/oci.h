@@ -22,10 +22,12 @@
 #define UNIROOT_VERSION "0.1.0"
 #define UNIROOT_OCI_VERSION "1.0.2"
 #define UNIROOT_DEFAULT_ROOT "/run/uniroot"
+#define RUNC_DEFAULT_ROOT "/run/runc"
 
 /* Global options, shared by every command. */
 struct ctx {
     const char *root;        /* --root: state directories live here */
+    const char *runc_root;   /* where runc keeps handed-off containers: --root, or runc's default */
     const char *log_path;    /* --log, may be NULL */
     bool log_json;           /* --log-format json */
     bool debug;              /* --debug */

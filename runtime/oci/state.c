@@ -154,6 +154,8 @@ int state_open(const struct ctx *c, const char *id, struct cstate *cs, struct ur
         return ur_errf(err, -ENAMETOOLONG, "state path too long");
     cs->dirfd = open(cs->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (cs->dirfd < 0) {
+        if (errno == ENOENT && state_is_runc(c, id))
+            return ur_errf(err, -EMEDIUMTYPE, "a runc container");
         if (errno == ENOENT)
             return ur_errf(err, -ENOENT, "container \"%s\" does not exist", id);
         return ur_errf_sys(err, -errno, "cannot open %s", cs->dir);
@@ -178,6 +180,16 @@ bool state_is_ours(const struct ctx *c, const char *id)
     fclose(f);
     head[n] = '\0';
     return strncmp(head, "{\"uniroot\":", 11) == 0;
+}
+
+bool state_is_runc(const struct ctx *c, const char *id)
+{
+    char path[PATH_MAX];
+    if (state_check_id(id, NULL) < 0 ||
+        snprintf(path, sizeof(path), "%s/%s", c->runc_root, id) >= (int)sizeof(path))
+        return false;
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode) && !state_is_ours(c, id);
 }
 
 int state_save(struct cstate *cs, struct ur_err *err)

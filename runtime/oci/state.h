@@ -33,6 +33,8 @@ int state_remove(struct cstate *cs, struct ur_err *err);
 void state_close(struct cstate *cs);
 /* Is <root>/<id>/ one of ours? (no lock taken) */
 bool state_is_ours(const struct ctx *c, const char *id);
+/* Does runc hold a container id (a directory in its root that is not ours)? */
+bool state_is_runc(const struct ctx *c, const char *id);
 
 /* Helpers over cs->j */
 const char *state_str(const struct cstate *cs, const char *key);

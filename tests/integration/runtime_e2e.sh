@@ -1,0 +1,107 @@
+#!/bin/bash
+# runtime_e2e.sh: uniroot driven by real engines. A private containerd
+# (own root, state, grpc/ttrpc sockets, CRI disabled) started here imports
+# OCI image-layout tars built by uniroot-mkimage; `ctr run --runc-binary
+# uniroot` prints the guest's output and returns its exit status; a busybox
+# image goes through the runc hand-off; an unsupported image's error reaches
+# the user as "OCI runtime create failed"; the same images run under
+# `podman --runtime uniroot`.
+if [ -z "${UR_PIDNS:-}" ] && unshare --pid --fork --mount-proc true 2>/dev/null; then
+    UR_PIDNS=1 exec unshare --pid --fork --mount-proc bash "$0" "$@"
+fi
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/runtime_lib.inc"
+
+MKIMAGE=$UR_TOP/build/bin/uniroot-mkimage
+for f in "$UNIROOT" "$VMM" "$MKIMAGE" "$GUESTS/hello.hvt" "$GUESTS/exit.hvt"; do
+    [ -x "$f" ] || [ -f "$f" ] || { skip e2e "$f is not built"; finish; exit; }
+done
+[ -w /dev/kvm ] || { skip e2e "no /dev/kvm"; finish; exit; }
+BUSYBOX=$(command -v busybox) || BUSYBOX=/bin/busybox
+
+# --- images
+I=$T_TMP/images; mkdir -p "$I"
+"$MKIMAGE" --out "$I/hello.tar" --unikernel solo5 --kernel "$GUESTS/hello.hvt" --cmdline "from image" --cmd /unikernel/hello.hvt &&
+"$MKIMAGE" --out "$I/exit.tar" --unikernel solo5 --kernel "$GUESTS/exit.hvt" --cmdline 42 --cmd /unikernel/exit.hvt &&
+    ok "uniroot-mkimage builds unikernel images" || not_ok "uniroot-mkimage" "failed"
+b64() { printf %s "$1" | base64 -w0; }
+printf '{"com.urunc.unikernel.unikernelType":"%s","com.urunc.unikernel.hypervisor":"%s","com.urunc.unikernel.binary":"%s"}' \
+    "$(b64 solo5)" "$(b64 qemu)" "$(b64 /unikernel/hello.hvt)" >"$I/urunc-qemu.json"
+"$MKIMAGE" --out "$I/qemu.tar" --file "$GUESTS/hello.hvt=/unikernel/hello.hvt" --file "$I/urunc-qemu.json=/urunc.json" --cmd /unikernel/hello.hvt
+HAVE_BB=0
+if [ -x "$BUSYBOX" ] && ! ldd "$BUSYBOX" >/dev/null 2>&1; then
+    "$MKIMAGE" --out "$I/busybox.tar" --file "$BUSYBOX=/bin/busybox" --link busybox=/bin/sh --link busybox=/bin/echo --cmd /bin/sh && HAVE_BB=1
+fi
+# the layer's digests are what a registry would check
+mkdir -p "$T_TMP/x" && tar -xf "$I/hello.tar" -C "$T_TMP/x"
+bad=0
+for b in "$T_TMP"/x/blobs/sha256/*; do [ "$(sha256sum "$b" | cut -c1-64)" = "$(basename "$b")" ] || bad=1; done
+[ $bad = 0 ] && ok "image blobs named by their sha256" || not_ok "image blob digests" "mismatch"
+
+# --- a private containerd
+if command -v containerd >/dev/null && command -v ctr >/dev/null && command -v containerd-shim-runc-v2 >/dev/null; then
+    D=$T_TMP/containerd; mkdir -p "$D"
+    NS=uniroot-e2e-$$
+    cat >"$D/config.toml" <<TOML
+version = 2
+root = "$D/root"
+state = "$D/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+[grpc]
+  address = "$D/c.sock"
+[ttrpc]
+  address = "$D/c.sock.ttrpc"
+[debug]
+  address = "$D/debug.sock"
+TOML
+    containerd --config "$D/config.toml" >"$D/log" 2>&1 &
+    CTD=$!
+    at_exit "kill $CTD; sleep 0.3; kill -9 $CTD; rm -rf /run/containerd/runc/$NS"
+    C="ctr -a $D/c.sock -n $NS"
+    for i in $(seq 100); do $C version >/dev/null 2>&1 && break; sleep 0.1; done
+    if $C version >/dev/null 2>&1; then
+        ok "private containerd is up"
+        at_exit "for t in \$($C tasks ls -q); do $C tasks kill -s 9 \$t; $C tasks rm -f \$t; done; for c in \$($C containers ls -q); do $C containers rm \$c; done"
+        $C images import --base-name localhost/hello "$I/hello.tar" >/dev/null &&
+            $C images import --base-name localhost/exit "$I/exit.tar" >/dev/null &&
+            $C images import --base-name localhost/qemu "$I/qemu.tar" >/dev/null &&
+            ok "ctr images import" || not_ok "ctr images import" "failed"
+        expect "ctr run: the guest's output" 0 'Hello, uniroot!' -- $C run --rm --runc-binary "$UNIROOT" localhost/hello:latest h1
+        echo "$T_OUT" | grep -q 'cmdline: from image' && ok "ctr run: cmdline from the image's urunc.json" || not_ok "cmdline" "$T_OUT"
+        expect "ctr run: the guest's exit status" 42 'exit: status 42' -- $C run --rm --runc-binary "$UNIROOT" localhost/exit:latest e1
+        expect "ctr run: a clear error from create" 1 'OCI runtime create failed: hypervisor "qemu" is not supported' -- $C run --rm --runc-binary "$UNIROOT" localhost/qemu:latest q1
+        $C containers rm q1 >/dev/null 2>&1
+        # detached: task state through the shim, then kill
+        $C run -d --runc-binary "$UNIROOT" localhost/hello:latest h2 >/dev/null 2>&1
+        for i in $(seq 50); do $C tasks ls | grep -q 'h2 .*STOPPED' && break; sleep 0.1; done
+        $C tasks ls | grep -q 'h2 .*STOPPED' && ok "ctr run -d: task stopped after the guest ended" || not_ok "ctr run -d" "$($C tasks ls)"
+        $C tasks rm h2 >/dev/null 2>&1; $C containers rm h2 >/dev/null 2>&1
+        [ -z "$(ls /run/containerd/runc/$NS 2>/dev/null)" ] && ok "ctr: runtime state cleaned up" || not_ok "ctr: runtime state" "$(ls /run/containerd/runc/$NS)"
+        if [ $HAVE_BB = 1 ]; then
+            $C images import --base-name localhost/busybox "$I/busybox.tar" >/dev/null
+            expect "ctr run: busybox through the runc hand-off" 5 'hi from busybox' -- $C run --rm --runc-binary "$UNIROOT" localhost/busybox:latest b1 /bin/sh -c 'echo hi from busybox; exit 5'
+        else
+            skip "ctr run busybox" "no static busybox"
+        fi
+    else
+        not_ok "private containerd is up" "$(tail -5 "$D/log")"
+    fi
+else
+    skip "containerd e2e" "containerd, ctr or containerd-shim-runc-v2 is not installed"
+fi
+
+# --- podman
+if command -v podman >/dev/null; then
+    PD=$T_TMP/podman; mkdir -p "$PD/tmp"
+    P="podman --root $PD/root --runroot $PD/run --storage-driver vfs --tmpdir $PD/tmp --runtime $UNIROOT --cgroup-manager cgroupfs --events-backend file"
+    RUNOPTS="--rm --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024"
+    at_exit "$P rm -a -f; $P rmi -a -f"
+    expect "podman run: the guest's output" 0 'Hello, uniroot!' -- $P run $RUNOPTS "oci-archive:$I/hello.tar"
+    expect "podman run: the guest's exit status" 42 'exit: status 42' -- $P run $RUNOPTS "oci-archive:$I/exit.tar"
+    if [ $HAVE_BB = 1 ]; then
+        expect "podman run: busybox through the runc hand-off" 4 'podman busybox' -- $P run $RUNOPTS "oci-archive:$I/busybox.tar" /bin/sh -c 'echo podman busybox; exit 4'
+    fi
+else
+    skip "podman e2e" "podman is not installed"
+fi
+finish

@@ -1,0 +1,370 @@
+/* mkimage.c: uniroot-mkimage, builds an OCI image-layout tar (oci-layout,
+ * index.json, blobs/sha256/...) with one gzip layer, ready for
+ * `ctr images import --base-name localhost/NAME` or `podman run
+ * oci-archive:FILE`. For a unikernel it places the kernel at
+ * /unikernel/<name>, writes /urunc.json (values base64, for runtimes that
+ * do not get the image's annotations) and the same com.urunc.unikernel.*
+ * annotations on the manifest and as config labels.
+ *
+ *   uniroot-mkimage --out IMG.tar [--tag TAG]
+ *       [--unikernel TYPE --kernel FILE [--cmdline STR] [--mount-rootfs]]
+ *       [--file SRC=DST]... [--link TARGET=DST]... [--cmd ARG]...
+ */
+#include "mkimage.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_ITEMS 256
+
+struct item {
+    const char *src, *dst;
+    bool link;
+};
+
+struct args {
+    const char *out, *tag, *type, *kernel, *cmdline;
+    bool mount_rootfs;
+    struct item items[MAX_ITEMS];
+    int nitems;
+    const char *cmd[64];
+    int ncmd;
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: uniroot-mkimage --out IMG.tar [--tag TAG]\n"
+               "         [--unikernel TYPE --kernel FILE [--cmdline STR] [--mount-rootfs]]\n"
+               "         [--file SRC=DST]... [--link TARGET=DST]... [--cmd ARG]...\n");
+}
+
+static int read_whole(const char *path, struct buf *b, unsigned *mode, struct ur_err *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return ur_errf_sys(err, -errno, "cannot open %s", path);
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return ur_errf(err, -EINVAL, "%s is not a regular file", path);
+    }
+    *mode = st.st_mode & 07777;
+    memset(b, 0, sizeof(*b));
+    int rc = 0;
+    char chunk[65536];
+    for (;;) {
+        ssize_t n = read(fd, chunk, sizeof(chunk));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            rc = ur_errf_sys(err, -errno, "cannot read %s", path);
+            break;
+        }
+        if (n == 0 || (rc = buf_append(b, chunk, (size_t)n, err)) < 0)
+            break;
+    }
+    close(fd);
+    if (rc < 0)
+        buf_free(b);
+    return rc;
+}
+
+/* Add every missing parent directory of path (relative, no leading '/'). */
+static int add_parents(struct buf *t, const char *path, char (*seen)[256], int *nseen,
+                       struct ur_err *err)
+{
+    char d[256];
+    for (const char *p = strchr(path, '/'); p; p = strchr(p + 1, '/')) {
+        size_t n = (size_t)(p - path);
+        if (n == 0 || n >= sizeof(d))
+            continue;
+        memcpy(d, path, n);
+        d[n] = '\0';
+        bool found = false;
+        for (int i = 0; i < *nseen && !found; i++)
+            found = strcmp(seen[i], d) == 0;
+        if (found)
+            continue;
+        if (*nseen >= MAX_ITEMS * 4)
+            return ur_errf(err, -E2BIG, "too many directories");
+        strcpy(seen[(*nseen)++], d);
+        int rc = tar_add_dir(t, d, err);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+static char *b64(const char *s)
+{
+    static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t n = strlen(s);
+    char *o = malloc(4 * ((n + 2) / 3) + 1), *q = o;
+    if (!o)
+        return NULL;
+    for (size_t i = 0; i < n; i += 3) {
+        uint32_t v = (uint32_t)(uint8_t)s[i] << 16;
+        if (i + 1 < n) v |= (uint32_t)(uint8_t)s[i + 1] << 8;
+        if (i + 2 < n) v |= (uint8_t)s[i + 2];
+        *q++ = tbl[v >> 18 & 63];
+        *q++ = tbl[v >> 12 & 63];
+        *q++ = i + 1 < n ? tbl[v >> 6 & 63] : '=';
+        *q++ = i + 2 < n ? tbl[v & 63] : '=';
+    }
+    *q = '\0';
+    return o;
+}
+
+/* The com.urunc.unikernel.* annotations for a unikernel image. */
+static cJSON *uk_annotations(const struct args *a, const char *kdst)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "com.urunc.unikernel.unikernelType", a->type);
+    cJSON_AddStringToObject(o, "com.urunc.unikernel.hypervisor", "hvt");
+    cJSON_AddStringToObject(o, "com.urunc.unikernel.binary", kdst);
+    cJSON_AddStringToObject(o, "com.urunc.unikernel.cmdline", a->cmdline ? a->cmdline : "");
+    cJSON_AddStringToObject(o, "com.urunc.unikernel.mountRootfs", a->mount_rootfs ? "true" : "false");
+    return o;
+}
+
+static int build_layer(const struct args *a, struct buf *tarb, cJSON **annots, struct ur_err *err)
+{
+    static char seen[MAX_ITEMS * 4][256];
+    int nseen = 0, rc;
+    memset(tarb, 0, sizeof(*tarb));
+    *annots = NULL;
+    if (a->type) {
+        char kdst[300];
+        const char *base = strrchr(a->kernel, '/');
+        snprintf(kdst, sizeof(kdst), "/unikernel/%s", base ? base + 1 : a->kernel);
+        struct buf k;
+        unsigned mode;
+        if ((rc = read_whole(a->kernel, &k, &mode, err)) < 0)
+            return rc;
+        rc = add_parents(tarb, kdst + 1, seen, &nseen, err);
+        if (rc == 0)
+            rc = tar_add_file(tarb, kdst + 1, k.p, k.len, 0755, err);
+        buf_free(&k);
+        if (rc < 0)
+            return rc;
+        *annots = uk_annotations(a, kdst);
+        /* urunc.json: the same keys, values base64 */
+        cJSON *uj = cJSON_CreateObject();
+        const cJSON *v;
+        cJSON_ArrayForEach(v, *annots) {
+            char *e = b64(v->valuestring);
+            cJSON_AddStringToObject(uj, v->string, e ? e : "");
+            free(e);
+        }
+        char *s = cJSON_PrintUnformatted(uj);
+        cJSON_Delete(uj);
+        rc = s ? tar_add_file(tarb, "urunc.json", s, strlen(s), 0644, err) : -ENOMEM;
+        free(s);
+        if (rc < 0)
+            return rc;
+    }
+    for (int i = 0; i < a->nitems; i++) {
+        const struct item *it = &a->items[i];
+        const char *dst = it->dst[0] == '/' ? it->dst + 1 : it->dst;
+        if ((rc = add_parents(tarb, dst, seen, &nseen, err)) < 0)
+            return rc;
+        if (it->link) {
+            rc = tar_add_symlink(tarb, dst, it->src, err);
+        } else {
+            struct buf f;
+            unsigned mode;
+            if ((rc = read_whole(it->src, &f, &mode, err)) < 0)
+                return rc;
+            rc = tar_add_file(tarb, dst, f.p, f.len, mode, err);
+            buf_free(&f);
+        }
+        if (rc < 0)
+            return rc;
+    }
+    return tar_finish(tarb, err);
+}
+
+/* Add a blob to the outer tar; fills the descriptor's digest and size. */
+static int add_blob(struct buf *outer, const void *data, size_t n, const char *media, cJSON *desc,
+                    struct ur_err *err)
+{
+    char dg[72], name[128];
+    sha256_digest(data, n, dg);
+    snprintf(name, sizeof(name), "blobs/sha256/%s", dg + 7);
+    cJSON_AddStringToObject(desc, "mediaType", media);
+    cJSON_AddStringToObject(desc, "digest", dg);
+    cJSON_AddNumberToObject(desc, "size", (double)n);
+    return tar_add_file(outer, name, data, n, 0644, err);
+}
+
+static int build(const struct args *a, struct ur_err *err)
+{
+    struct buf layer, gz, outer = {0};
+    cJSON *annots = NULL;
+    int rc = build_layer(a, &layer, &annots, err);
+    if (rc < 0) {
+        buf_free(&layer);
+        return rc;
+    }
+    if ((rc = gzip_buf(&layer, &gz, err)) < 0) {
+        buf_free(&layer);
+        cJSON_Delete(annots);
+        return rc;
+    }
+    char diff_id[72];
+    sha256_digest(layer.p, layer.len, diff_id);
+    buf_free(&layer);
+
+    /* image config */
+    cJSON *cfg = cJSON_CreateObject();
+    cJSON_AddStringToObject(cfg, "created", "2023-11-14T22:13:20Z");
+    cJSON_AddStringToObject(cfg, "architecture", "amd64");
+    cJSON_AddStringToObject(cfg, "os", "linux");
+    cJSON *cc = cJSON_AddObjectToObject(cfg, "config");
+    if (a->ncmd) {
+        cJSON *cmd = cJSON_AddArrayToObject(cc, "Cmd");
+        for (int i = 0; i < a->ncmd; i++)
+            cJSON_AddItemToArray(cmd, cJSON_CreateString(a->cmd[i]));
+    }
+    if (annots)
+        cJSON_AddItemToObject(cc, "Labels", cJSON_Duplicate(annots, 1));
+    cJSON *rfs = cJSON_AddObjectToObject(cfg, "rootfs");
+    cJSON_AddStringToObject(rfs, "type", "layers");
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(rfs, "diff_ids"), cJSON_CreateString(diff_id));
+    char *cfgs = cJSON_PrintUnformatted(cfg);
+    cJSON_Delete(cfg);
+
+    tar_add_file(&outer, "oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}", 30, 0644, err);
+    tar_add_dir(&outer, "blobs", err);
+    tar_add_dir(&outer, "blobs/sha256", err);
+
+    cJSON *man = cJSON_CreateObject();
+    cJSON_AddNumberToObject(man, "schemaVersion", 2);
+    cJSON_AddStringToObject(man, "mediaType", "application/vnd.oci.image.manifest.v1+json");
+    cJSON *cdesc = cJSON_AddObjectToObject(man, "config");
+    rc = add_blob(&outer, cfgs, strlen(cfgs), "application/vnd.oci.image.config.v1+json", cdesc, err);
+    free(cfgs);
+    cJSON *ldesc = cJSON_CreateObject();
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(man, "layers"), ldesc);
+    if (rc == 0)
+        rc = add_blob(&outer, gz.p, gz.len, "application/vnd.oci.image.layer.v1.tar+gzip", ldesc, err);
+    buf_free(&gz);
+    if (annots)
+        cJSON_AddItemToObject(man, "annotations", annots);
+    char *mans = cJSON_PrintUnformatted(man);
+    cJSON_Delete(man);
+
+    cJSON *idx = cJSON_CreateObject();
+    cJSON_AddNumberToObject(idx, "schemaVersion", 2);
+    cJSON *mdesc = cJSON_CreateObject();
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(idx, "manifests"), mdesc);
+    if (rc == 0)
+        rc = add_blob(&outer, mans, strlen(mans), "application/vnd.oci.image.manifest.v1+json", mdesc, err);
+    free(mans);
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(mdesc, "annotations"),
+                            "org.opencontainers.image.ref.name", a->tag);
+    char *idxs = cJSON_PrintUnformatted(idx);
+    cJSON_Delete(idx);
+    if (rc == 0)
+        rc = tar_add_file(&outer, "index.json", idxs, strlen(idxs), 0644, err);
+    free(idxs);
+    if (rc == 0)
+        rc = tar_finish(&outer, err);
+
+    if (rc == 0) {
+        char tmp[4096];
+        snprintf(tmp, sizeof(tmp), "%s.tmp", a->out);
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0 || write(fd, outer.p, outer.len) != (ssize_t)outer.len || fsync(fd) < 0)
+            rc = ur_errf_sys(err, -errno, "cannot write %s", a->out);
+        if (fd >= 0)
+            close(fd);
+        if (rc == 0 && rename(tmp, a->out) < 0)
+            rc = ur_errf_sys(err, -errno, "cannot write %s", a->out);
+        if (rc < 0)
+            unlink(tmp);
+    }
+    buf_free(&outer);
+    return rc;
+}
+
+static int parse(int argc, char **argv, struct args *a, struct ur_err *err)
+{
+    memset(a, 0, sizeof(*a));
+    a->tag = "latest";
+    for (int i = 1; i < argc; i++) {
+        const char *o = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(o, "--help") == 0 || strcmp(o, "-h") == 0) {
+            usage(stdout);
+            exit(0);
+        }
+        if (strcmp(o, "--mount-rootfs") == 0) {
+            a->mount_rootfs = true;
+            continue;
+        }
+        if (!v)
+            return ur_errf(err, -EINVAL, "%s needs a value", o);
+        i++;
+        if (strcmp(o, "--out") == 0)
+            a->out = v;
+        else if (strcmp(o, "--tag") == 0)
+            a->tag = v;
+        else if (strcmp(o, "--unikernel") == 0)
+            a->type = v;
+        else if (strcmp(o, "--kernel") == 0)
+            a->kernel = v;
+        else if (strcmp(o, "--cmdline") == 0)
+            a->cmdline = v;
+        else if (strcmp(o, "--cmd") == 0) {
+            if (a->ncmd >= 64)
+                return ur_errf(err, -E2BIG, "too many --cmd");
+            a->cmd[a->ncmd++] = v;
+        } else if (strcmp(o, "--file") == 0 || strcmp(o, "--link") == 0) {
+            const char *eq = strchr(v, '=');
+            if (!eq || eq == v || !eq[1])
+                return ur_errf(err, -EINVAL, "%s wants SRC=DST, got \"%s\"", o, v);
+            if (a->nitems >= MAX_ITEMS)
+                return ur_errf(err, -E2BIG, "too many files");
+            struct item *it = &a->items[a->nitems++];
+            it->src = strndup(v, (size_t)(eq - v));
+            it->dst = eq + 1;
+            it->link = strcmp(o, "--link") == 0;
+        } else {
+            return ur_errf(err, -EINVAL, "unknown option %s", o);
+        }
+    }
+    if (!a->out)
+        return ur_errf(err, -EINVAL, "--out is required");
+    if (!!a->type != !!a->kernel)
+        return ur_errf(err, -EINVAL, "--unikernel and --kernel go together");
+    if (!a->type && !a->nitems)
+        return ur_errf(err, -EINVAL, "nothing to put in the image");
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct args a;
+    struct ur_err err;
+    ur_err_clear(&err);
+    int rc = parse(argc, argv, &a, &err);
+    if (rc == 0)
+        rc = build(&a, &err);
+    for (int i = 0; i < a.nitems; i++)
+        free((char *)a.items[i].src);
+    if (rc < 0) {
+        fprintf(stderr, "uniroot-mkimage: %s\n", err.msg);
+        if (rc == -EINVAL)
+            usage(stderr);
+        return 1;
+    }
+    return 0;
+}
