@@ -26,6 +26,8 @@ runc
 containerd
 busybox-static
 podman
+qemu-system-x86
+dmsetup
 "
 
 missing=""

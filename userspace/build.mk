@@ -49,3 +49,9 @@ $(BIN)/unirootctl: $(OBJ)/tools/unirootctl.o
 
 # make bench: tests/bench/agent.sh needs the agent, its client and the helper.
 BENCH_DEPS += $(BIN)/unirootd $(BIN)/unirootctl $(AGENT_MNT_HELPER)
+
+# make check-vm: the device-mapper path (and the fentry variant) in a qemu
+# TCG guest running Debian's cloud kernel (also part of make check).
+.PHONY: check-vm
+check-vm: $(BIN)/unirootd $(BIN)/unirootctl
+	UR_TOP=$(CURDIR) bash tests/integration/agent_vm.sh

@@ -1,6 +1,7 @@
 /* resolve.c: block device facts from sysfs (see resolve.h). */
 #include "resolve.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -61,6 +62,35 @@ int resolve_blockdev(const char *sysfs, uint32_t major, uint32_t minor, struct b
         snprintf(bi->backing, sizeof(bi->backing), "dm:%s uuid:%s", bi->dm_name, bi->dm_uuid);
     }
     return 0;
+}
+
+int resolve_dm_by_name(const char *sysfs, const char *name, uint32_t *major, uint32_t *minor,
+                       char *uuid, size_t uuid_len)
+{
+    char path[512], buf[160];
+    snprintf(path, sizeof(path), "%s/block", sysfs);
+    DIR *d = opendir(path);
+    if (!d)
+        return -errno;
+    struct dirent *de;
+    int rc = -ENOENT;
+    while ((de = readdir(d))) {
+        if (strncmp(de->d_name, "dm-", 3) != 0)
+            continue;
+        snprintf(path, sizeof(path), "%s/block/%.64s/dm/name", sysfs, de->d_name);
+        if (read_attr(path, buf, sizeof(buf)) < 0 || strcmp(buf, name) != 0)
+            continue;
+        snprintf(path, sizeof(path), "%s/block/%.64s/dev", sysfs, de->d_name);
+        if (read_attr(path, buf, sizeof(buf)) < 0 || sscanf(buf, "%u:%u", major, minor) != 2)
+            continue;
+        snprintf(path, sizeof(path), "%s/block/%.64s/dm/uuid", sysfs, de->d_name);
+        if (read_attr(path, uuid, uuid_len) < 0)
+            uuid[0] = '\0';
+        rc = 0;
+        break;
+    }
+    closedir(d);
+    return rc;
 }
 
 #define CACHE_SLOTS 64

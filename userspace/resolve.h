@@ -6,6 +6,7 @@
 #ifndef UNIROOTD_RESOLVE_H
 #define UNIROOTD_RESOLVE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "err.h"
@@ -29,6 +30,11 @@ int resolve_blockdev(const char *sysfs, uint32_t major, uint32_t minor, struct b
  * sysfs read instead of three or four. Devices without diskseq are not cached. */
 int resolve_blockdev_cached(const char *sysfs, uint32_t major, uint32_t minor,
                             struct blockdev_info *bi, struct ur_err *err);
+
+/* Find an active device-mapper device by name (scans /sys/block/dm-*):
+ * 0 with major:minor and uuid filled, -ENOENT when there is none. */
+int resolve_dm_by_name(const char *sysfs, const char *name, uint32_t *major, uint32_t *minor,
+                       char *uuid, size_t uuid_len);
 
 /* Name of a filesystem from statfs f_type, or NULL when unknown. */
 const char *resolve_fstype_name(long f_type);

@@ -26,6 +26,7 @@
 #include "bpfobs.h"
 #include "fanobs.h"
 #include "log.h"
+#include "resolve.h"
 #include "server.h"
 
 static struct agent A;
@@ -109,14 +110,31 @@ static void on_bpf_event(const struct ur_event *e, void *ctx)
              ulog_q(e->source), (unsigned long long)e->backing_ino, ulog_q(e->comm));
         break;
     }
-    case UR_EV_DM:
+    case UR_EV_DM: {
+        /* The ioctl names the device by name or by number; the other half
+         * (and the uuid) comes from sysfs once the call is done, when the
+         * device still exists. */
+        uint32_t ma = e->dev >> 20, mi = e->dev & 0xfffff;
+        char name[160] = "", uuid[160] = "";
+        struct blockdev_info bi;
+        struct ur_err err;
+        if ((ma || mi) && resolve_blockdev(a->cfg.sysfs, ma, mi, &bi, &err) == 0 && bi.is_dm) {
+            snprintf(name, sizeof(name), "%s", bi.dm_name);
+            snprintf(uuid, sizeof(uuid), "%s", bi.dm_uuid);
+        } else if (e->source[0] && resolve_dm_by_name(a->cfg.sysfs, e->source, &ma, &mi, uuid, sizeof(uuid)) == 0) {
+            snprintf(name, sizeof(name), "%.150s", e->source);
+        }
         a->n_dm++;
-        ulog(ULOG_INFO, "dm-ioctl", "\"cmd\":\"%s\",\"name\":%s,\"uuid\":%s,\"dev\":\"%u:%u\"",
+        ulog(ULOG_INFO, "dm-ioctl",
+             "\"cmd\":\"%s\",\"name\":%s,\"uuid\":%s,\"dev\":\"%u:%u\",\"now_name\":%s,\"now_uuid\":%s,"
+             "\"now_dev\":\"%u:%u\",\"comm\":%s",
              e->dm_cmd == UR_DM_DEV_CREATE ? "create" : e->dm_cmd == UR_DM_DEV_REMOVE ? "remove"
              : e->dm_cmd == UR_DM_TABLE_LOAD ? "table-load"
              : (e->mnt_flags & 2) ? "suspend" : "resume",
-             ulog_q(e->source), ulog_q(e->target), e->dev >> 20, e->dev & 0xfffff);
+             ulog_q(e->source), ulog_q(e->target), e->dev >> 20, e->dev & 0xfffff, ulog_q(name),
+             ulog_q(uuid), name[0] ? ma : 0, name[0] ? mi : 0, ulog_q(e->comm));
         break;
+    }
     default:
         break;
     }

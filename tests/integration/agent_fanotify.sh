@@ -32,9 +32,10 @@ fi
 expect "status: fanotify observer live, no BPF" 0 '"observer":"fanotify"' -- ctl status
 [ ! -e "$PIN/links" ] && ok "no BPF pinned with --observer=fanotify" || not_ok "no BPF pinned" "$(ls "$PIN")"
 B1=$(new_bundle f1 unikernel)
-expect "fanotify: annotation present at simulated create" 0 '^create: ok.*observed_by fanotify' -- \
-    "$HELPER" mount-create "$LOOP" "$B1/rootfs" ext4
+expect "fanotify: record there at simulated create (annotation, else socket get)" 0 '^create: ok.*observed_by fanotify' -- \
+    "$HELPER" mount-create "$LOOP" "$B1/rootfs" ext4 "$SOCK"
 echo "# $T_OUT"
+expect "fanotify: annotation written" 0 'wait: ok' -- "$HELPER" wait-annotation "$B1" 2000
 expect "fanotify: record" 0 '"fstype":"ext4".*"observed_by":"fanotify".*"container":"f1"' -- ctl get default f1
 B2=$(new_bundle f2 unikernel)
 "$HELPER" fsmount "$LOOP" "$B2/rootfs" ext4

@@ -16,9 +16,10 @@ B1=$(new_bundle n1 unikernel)
 B2=$(new_bundle n2 unikernel)
 read -r MA MI < <(stat -Lc '%t %T' "$LOOP" | while read -r a b; do echo $((16#$a)) $((16#$b)); done)
 
-expect "fsmount+move_mount: annotation present at simulated create" 0 '^create: ok' -- \
-    "$HELPER" fsmount-create "$LOOP" "$B1/rootfs" ext4
+expect "fsmount+move_mount: record there at simulated create (annotation, else socket get)" 0 '^create: ok' -- \
+    "$HELPER" fsmount-create "$LOOP" "$B1/rootfs" ext4 "$SOCK"
 echo "# $T_OUT"
+expect "fsmount+move_mount: annotation written" 0 'wait: ok' -- "$HELPER" wait-annotation "$B1" 2000
 expect "fsmount+move_mount: record names the device" 0 \
     "\"device\":\"$LOOP\",\"major\":$MA,\"minor\":$MI,\"fstype\":\"ext4\"" -- ctl get default n1
 

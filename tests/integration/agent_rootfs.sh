@@ -17,8 +17,9 @@ B1=$(new_bundle c1 unikernel)
 cp "$B1/config.json" "$T_TMP/c1.orig"
 
 # The shim mounts, then execs the runtime: the annotation must be there already.
-expect "annotation present at simulated create" 0 '^create: ok' -- "$HELPER" mount-create "$LOOP" "$B1/rootfs" ext4
+expect "record there at simulated create (annotation, else socket get)" 0 '^create: ok' -- "$HELPER" mount-create "$LOOP" "$B1/rootfs" ext4 "$SOCK"
 echo "# $T_OUT"
+expect "annotation written" 0 'wait: ok' -- "$HELPER" wait-annotation "$B1" 2000
 
 read -r MA MI < <(stat -c '%Hd %Ld' "$B1/rootfs")
 expect "get by bundle returns the block record" 0 \
@@ -55,6 +56,22 @@ if wait_log '"event":"annotate-failed".*/default/c2"'; then ok "garbage config.j
 cmp -s "$B2/config.json" "$T_TMP/c2.orig" && ok "garbage config.json byte-identical" ||
     not_ok "garbage config.json byte-identical" "changed"
 ls "$B2" | grep -q unirootd && not_ok "no temp files left" "$(ls "$B2")" || ok "no temp files left"
+
+# The runtime's fallback when it is faster than the agent: `get` drains the
+# in-flight event first. Made certain by stopping the agent across the mount.
+B4=$(new_bundle c4 unikernel)
+kill -STOP "$AGENT_PID"
+("$HELPER" mount-create "$LOOP" "$B4/rootfs" ext4 "$SOCK" >"$T_TMP/c4.out" 2>&1; echo $? >"$T_TMP/c4.rc") &
+sleep 0.3
+kill -CONT "$AGENT_PID"
+wait $!
+if [ "$(cat "$T_TMP/c4.rc")" = 0 ] && grep -q 'agent socket answered' "$T_TMP/c4.out"; then
+    ok "get answers for a mount whose event is still in flight"
+else
+    not_ok "get answers for a mount whose event is still in flight" "$(cat "$T_TMP/c4.out")"
+fi
+echo "# $(cat "$T_TMP/c4.out")"
+umount "$B4/rootfs"
 
 # umount removes the record (and the pinned entry).
 umount "$B1/rootfs"

@@ -1,14 +1,18 @@
 /* mnt_helper.c: test helper for unirootd's integration tests and benchmarks
  * (built as build/tests/agent-mnt-helper). It plays the containerd shim:
  *
- *   mount-create DEV TARGET FSTYPE   mount(2) DEV on TARGET, then fork+exec
+ *   mount-create DEV TARGET FSTYPE [SOCKET]
+ *                                    mount(2) DEV on TARGET, then fork+exec
  *                                    itself as the runtime's `create`, which
  *                                    checks the annotation in TARGET/../config.json
- *                                    at once (no waiting) and prints the gap
- *   fsmount-create DEV TARGET FSTYPE the same through fsopen/fsconfig/fsmount/move_mount
+ *                                    at once (no waiting) and prints the gap; if
+ *                                    it is not written yet, it does what the
+ *                                    runtime does next: `get` on the agent's
+ *                                    SOCKET (which drains in-flight events)
+ *   fsmount-create DEV TARGET FSTYPE [SOCKET]  the same through fsopen/fsconfig/fsmount/move_mount
  *   fsmount DEV TARGET FSTYPE        just the new-API mount, no create step
  *   opentree SRC TARGET              open_tree(OPEN_TREE_CLONE) of SRC + move_mount on TARGET
- *   check BUNDLE T0_NS               (internal) the simulated `create`
+ *   check BUNDLE T0_NS [SOCKET]      (internal) the simulated `create`
  *   burst DEV FSTYPE N DIR_FMT       mount DEV on N targets printf(DIR_FMT, i)
  *                                    as fast as possible; prints mounts/s
  *   unburst N DIR_FMT                unmount them
@@ -28,7 +32,10 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/un.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -116,17 +123,73 @@ static int read_annotation(const char *bundle, struct rootfs_record *rec, char *
     return rc;
 }
 
-/* The simulated runtime `create`: the annotation must already be there and
- * match the device mounted on BUNDLE/rootfs. */
-static int check(const char *bundle, const char *t0s)
+/* Ask the agent: {"op":"get","bundle":B} on SOCKET, 1 s timeout. */
+static int socket_get(const char *sock, const char *bundle, struct rootfs_record *rec, char *why, size_t n)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct timeval tv = {1, 0};
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+        connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+        snprintf(why, n, "connect %s: %s", sock, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    cJSON *req = cJSON_CreateObject();
+    cJSON_AddStringToObject(req, "op", "get");
+    cJSON_AddStringToObject(req, "bundle", bundle);
+    char *line = cJSON_PrintUnformatted(req);
+    cJSON_Delete(req);
+    static char buf[65536];
+    size_t have = 0;
+    int rc = -1;
+    if (line && dprintf(fd, "%s\n", line) > 0) {
+        ssize_t r;
+        while (have < sizeof(buf) - 1 && (r = read(fd, buf + have, sizeof(buf) - 1 - have)) > 0) {
+            have += (size_t)r;
+            if (memchr(buf, '\n', have))
+                break;
+        }
+        buf[have] = '\0';
+        cJSON *resp = cJSON_Parse(buf);
+        cJSON *r2 = cJSON_GetObjectItemCaseSensitive(resp, "record");
+        char *rj = r2 ? cJSON_PrintUnformatted(r2) : NULL;
+        struct ur_err err;
+        if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(resp, "ok")) || !rj)
+            snprintf(why, n, "agent said: %.400s", buf);
+        else if (rootfs_record_from_json(rj, rec, &err) < 0)
+            snprintf(why, n, "record does not parse: %.400s", err.msg);
+        else
+            rc = 0;
+        free(rj);
+        cJSON_Delete(resp);
+    } else {
+        snprintf(why, n, "write to %s failed", sock);
+    }
+    free(line);
+    close(fd);
+    return rc;
+}
+
+/* The simulated runtime `create`: the annotation (or, when it is not written
+ * yet, the agent's answer to `get`) must be there and match the device
+ * mounted on BUNDLE/rootfs. */
+static int check(const char *bundle, const char *t0s, const char *sock)
 {
     uint64_t now = mono(), t0 = strtoull(t0s, NULL, 10);
     struct rootfs_record rec;
-    char why[512], rootfs[4200];
+    char why[512], why2[512], rootfs[4200];
+    const char *via = "annotation present";
     struct stat st;
     if (read_annotation(bundle, &rec, why, sizeof(why)) < 0) {
-        printf("create: FAIL after %.1f us: %s\n", (double)(now - t0) / 1e3, why);
-        return 1;
+        if (!sock || socket_get(sock, bundle, &rec, why2, sizeof(why2)) < 0) {
+            printf("create: FAIL after %.1f us: %s; %s\n", (double)(now - t0) / 1e3, why,
+                   sock ? why2 : "no socket to ask");
+            return 1;
+        }
+        via = "annotation not written yet, agent socket answered";
     }
     snprintf(rootfs, sizeof(rootfs), "%s/rootfs", bundle);
     if (stat(rootfs, &st) < 0)
@@ -136,13 +199,13 @@ static int check(const char *bundle, const char *t0s)
                major(st.st_dev), minor(st.st_dev));
         return 1;
     }
-    printf("create: ok: annotation present %.1f us after mount returned (device %s %u:%u %s, observed_by %s)\n",
+    printf("create: ok: %s %.1f us after mount returned (device %s %u:%u %s, observed_by %s)\n", via,
            (double)(now - t0) / 1e3, rec.device, rec.major, rec.minor, rec.fstype, rec.observed_by);
     return 0;
 }
 
 static int mount_create(const char *self, int new_api, const char *dev, const char *target,
-                        const char *fstype)
+                        const char *fstype, const char *sock)
 {
     if (new_api ? new_api_mount(dev, target, fstype) != 0 : mount(dev, target, fstype, 0, NULL) < 0)
         return new_api ? 1 : die("mount");
@@ -155,7 +218,7 @@ static int mount_create(const char *self, int new_api, const char *dev, const ch
     snprintf(t0s, sizeof(t0s), "%llu", (unsigned long long)t0);
     pid_t pid = fork();
     if (pid == 0) {
-        execl(self, self, "check", bundle, t0s, (char *)NULL);
+        execl(self, self, "check", bundle, t0s, sock, (char *)NULL);
         _exit(127);
     }
     int status;
@@ -255,15 +318,15 @@ static int syscalls(int n)
 int main(int argc, char **argv)
 {
     if (argc >= 5 && !strcmp(argv[1], "mount-create"))
-        return mount_create(argv[0], 0, argv[2], argv[3], argv[4]);
+        return mount_create(argv[0], 0, argv[2], argv[3], argv[4], argc > 5 ? argv[5] : NULL);
     if (argc >= 5 && !strcmp(argv[1], "fsmount-create"))
-        return mount_create(argv[0], 1, argv[2], argv[3], argv[4]);
+        return mount_create(argv[0], 1, argv[2], argv[3], argv[4], argc > 5 ? argv[5] : NULL);
     if (argc >= 5 && !strcmp(argv[1], "fsmount"))
         return new_api_mount(argv[2], argv[3], argv[4]);
     if (argc >= 4 && !strcmp(argv[1], "opentree"))
         return open_tree_move(argv[2], argv[3]);
     if (argc >= 4 && !strcmp(argv[1], "check"))
-        return check(argv[2], argv[3]);
+        return check(argv[2], argv[3], argc > 4 ? argv[4] : NULL);
     if (argc >= 6 && !strcmp(argv[1], "burst"))
         return burst(argv[2], argv[3], atoi(argv[4]), argv[5], 0);
     if (argc >= 4 && !strcmp(argv[1], "unburst"))
