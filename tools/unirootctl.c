@@ -5,6 +5,9 @@
  *   unirootctl ... list | status
  *   unirootctl ... watch [--count N]     print change lines (N of them, or forever)
  *   unirootctl ... raw JSON_LINE         send a request as is
+ *   unirootctl ... explain BUNDLE_DIR    the record, the annotation in config.json and
+ *                                        whether the rootfs mounted now matches them:
+ *                                        what the runtime will decide and why
  * Prints the response line. Exit status: 0 ok, 1 the agent said no
  * ("ok":false), 2 could not ask (no agent, timeout, bad usage). */
 #include <cjson/cJSON.h>
@@ -14,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,8 +26,78 @@
 static int usage(void)
 {
     fprintf(stderr, "usage: unirootctl [--socket PATH] [--timeout MS] get BUNDLE | get NS ID | list | "
-                    "status | watch [--count N] | raw JSON\n");
+                    "status | watch [--count N] | raw JSON | explain BUNDLE\n");
     return 2;
+}
+
+/* The dev.uniroot.rootfs annotation of BUNDLE/config.json (malloc'ed) or NULL. */
+static char *read_annotation(const char *bundle)
+{
+    char path[4200];
+    snprintf(path, sizeof(path), "%s/config.json", bundle);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return NULL;
+    static char buf[1 << 20];
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    cJSON *root = cJSON_Parse(buf);
+    const cJSON *ann = cJSON_GetObjectItemCaseSensitive(root, "annotations");
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(ann, "dev.uniroot.rootfs");
+    char *out = cJSON_IsString(v) ? strdup(v->valuestring) : NULL;
+    cJSON_Delete(root);
+    return out;
+}
+
+/* Print what the agent and the bundle say and whether it holds now. */
+static int explain(const char *bundle, const char *agent_line)
+{
+    cJSON *resp = cJSON_Parse(agent_line);
+    const cJSON *rec = cJSON_GetObjectItemCaseSensitive(resp, "record");
+    char *ann = read_annotation(bundle);
+    cJSON *arec = ann ? cJSON_Parse(ann) : NULL;
+    const cJSON *use = rec ? rec : arec;
+    char rootfs[4200];
+    struct stat st;
+    snprintf(rootfs, sizeof(rootfs), "%s/rootfs", bundle);
+    int mounted = stat(rootfs, &st) == 0;
+    printf("bundle:     %s\n", bundle);
+    printf("agent:      %s\n", rec ? "has a record" : "no record");
+    printf("annotation: %s\n", !ann ? "absent" : arec ? "present" : "present but not JSON");
+    int rc = 1;
+    if (use) {
+        const char *t = cJSON_GetStringValue(cJSON_GetObjectItem(use, "type"));
+        const char *dev = cJSON_GetStringValue(cJSON_GetObjectItem(use, "device"));
+        double ma = cJSON_GetNumberValue(cJSON_GetObjectItem(use, "major"));
+        double mi = cJSON_GetNumberValue(cJSON_GetObjectItem(use, "minor"));
+        printf("record:     %s %s (%.0f:%.0f) %s, backing %s, observed by %s\n", t ? t : "?", dev ? dev : "?",
+               ma, mi, cJSON_GetStringValue(cJSON_GetObjectItem(use, "fstype")) ?: "?",
+               cJSON_GetStringValue(cJSON_GetObjectItem(use, "backing")) ?: "?",
+               cJSON_GetStringValue(cJSON_GetObjectItem(use, "observed_by")) ?: "?");
+        struct stat dst;
+        int dev_ok = dev && stat(dev, &dst) == 0 && S_ISBLK(dst.st_mode) && major(dst.st_rdev) == (unsigned)ma &&
+                     minor(dst.st_rdev) == (unsigned)mi;
+        int mnt_ok = mounted && major(st.st_dev) == (unsigned)ma && minor(st.st_dev) == (unsigned)mi;
+        printf("device:     %s\n", dev_ok ? "exists with that major:minor" : "missing or a different device");
+        if (mounted)
+            printf("rootfs:     on %u:%u, %s\n", major(st.st_dev), minor(st.st_dev),
+                   mnt_ok ? "the recorded device" : "NOT the recorded device");
+        else
+            printf("rootfs:     %s: %s\n", rootfs, strerror(errno));
+        if (dev_ok && mnt_ok) {
+            printf("decision:   verifiable: the runtime can take %s as the guest's block rootfs\n", dev);
+            rc = 0;
+        } else {
+            printf("decision:   not verifiable: the runtime decides itself (agent socket, then libmount)\n");
+        }
+    } else {
+        printf("decision:   nothing recorded: not block-backed, not seen, or not a container rootfs\n");
+    }
+    free(ann);
+    cJSON_Delete(arec);
+    cJSON_Delete(resp);
+    return rc;
 }
 
 static long long now_ms(void)
@@ -96,6 +171,9 @@ int main(int argc, char **argv)
             count = strtol(argv[i + 1], NULL, 10);
         else if (argc != i)
             return usage();
+    } else if (!strcmp(op, "explain") && argc - i == 1) {
+        cJSON_AddStringToObject(req, "op", "get");
+        cJSON_AddStringToObject(req, "bundle", argv[i]);
     } else if (!strcmp(op, "raw") && argc - i == 1) {
         line = strdup(argv[i]);
     } else {
@@ -128,6 +206,10 @@ int main(int argc, char **argv)
     if (read_line(fd, buf, sizeof(buf), deadline, &have) < 0) {
         fprintf(stderr, "unirootctl: no answer from %s within %ld ms\n", sock, timeout);
         return 2;
+    }
+    if (!strcmp(op, "explain")) {
+        close(fd);
+        return explain(argv[argc - 1], buf);
     }
     printf("%s\n", buf);
     fflush(stdout);

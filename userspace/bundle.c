@@ -32,7 +32,8 @@ const char *bundle_kind_name(enum bundle_kind k)
 /* Read a whole file (at most CONFIG_MAX bytes), NUL-terminated. */
 static int read_file(const char *path, char **out, size_t *len, struct ur_err *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* A symlinked config.json is not followed: it is not ours to read or replace. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0)
         return ur_errf_sys(err, -errno, "open %s", path);
     struct stat st;

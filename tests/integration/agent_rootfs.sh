@@ -35,6 +35,7 @@ if grep -q '"dev.uniroot.rootfs":"{\\"version\\":1,\\"type\\":\\"block\\"' "$B1/
 else
     not_ok "annotation is the versioned record" "$(head -c 400 "$B1/config.json")"
 fi
+expect "unirootctl explain: verifiable" 0 'decision: +verifiable' -- ctl explain "$B1"
 expect "bpftool shows the pinned record" 0 "\"id\": \"c1\"" -- bpftool map dump pinned "$PIN/containers"
 echo "$T_OUT" | grep -q "\"device\": \"$LOOP\"" && ok "pinned record names the device" ||
     not_ok "pinned record names the device" "$(echo "$T_OUT" | head -20 | tr '\n' ' ')"
@@ -76,6 +77,7 @@ umount "$B4/rootfs"
 # umount removes the record (and the pinned entry).
 umount "$B1/rootfs"
 expect "umount removes the record" 1 'no record' -- ctl get default c1
+expect "unirootctl explain after umount: not verifiable" 1 'NOT the recorded device' -- ctl explain "$B1"
 expect "umount removes the pinned entry" 0 '' -- bpftool map dump pinned "$PIN/containers"
 echo "$T_OUT" | grep -q '"id": "c1"' && not_ok "pinned entry gone" "still there" || ok "pinned entry gone"
 

@@ -151,6 +151,21 @@ static void test_bundle_rules(void **state)
     assert_int_equal(bundle_annotate(dir, "rec2", &k, NULL, &err), 1);
     assert_non_null(strstr(read_cfg(), "\"" KEY "\":\"rec2\""));
     assert_null(strstr(read_cfg(), "\"rec\""));
+    /* a symlinked config.json is neither followed nor replaced */
+    char target[300];
+    snprintf(target, sizeof(target), "%s/elsewhere.json", dir);
+    FILE *f = fopen(target, "w");
+    assert_non_null(f);
+    fputs(uni, f);
+    fclose(f);
+    unlink(p);
+    assert_int_equal(symlink("elsewhere.json", p), 0);
+    assert_true(bundle_annotate(dir, "rec", &k, NULL, &err) < 0);
+    struct stat lst;
+    assert_int_equal(lstat(p, &lst), 0);
+    assert_true(S_ISLNK(lst.st_mode));
+    unlink(p);
+    unlink(target);
     /* empty unikernelType is not a unikernel */
     write_cfg("{\"annotations\":{\"" UNIKERNEL_TYPE_ANNOTATION "\":\"\"}}");
     assert_int_equal(bundle_annotate(dir, "v", &k, NULL, &err), 0);
