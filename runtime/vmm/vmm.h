@@ -149,6 +149,10 @@ void vmm_install_signals(struct vmm *vmm);
 int vmm_stop_signal(void); /* the stop signal received, or 0 */
 
 /* ---- seccomp.c */
+struct sock_filter;
+/* Build the run-loop filter into out (max instructions); returns its length. */
+int vmm_seccomp_build(const struct vmm *vmm, struct sock_filter *out, unsigned max,
+                      struct ur_err *err);
 int vmm_seccomp_install(const struct vmm *vmm, struct ur_err *err);
 
 #endif
