@@ -63,8 +63,23 @@ if ls /sys/fs/bpf/uniroot*/v1/links/* >/dev/null 2>&1; then
 fi
 measure off
 
+OLD_STATS=$(sysctl -n kernel.bpf_stats_enabled 2>/dev/null || echo 0)
+at_exit "sysctl -qw kernel.bpf_stats_enabled=$OLD_STATS"
+sysctl -qw kernel.bpf_stats_enabled=1 # run_time_ns/run_cnt per program, for the in-kernel figures
 start_agent --observer bpf-tracepoint --bundle-watch no || { echo "agent bench: agent did not start"; exit 1; }
 measure tp
+prog_ns() { # program name -> average ns per run so far
+    local l id line
+    l=$PIN/links/$1
+    id=$(bpftool link show pinned "$l" 2>/dev/null | grep -o 'prog [0-9]*' | awk '{print $2}')
+    line=$(bpftool prog show id "$id" 2>/dev/null | head -1)
+    echo "$line" | awk '{for (i = 1; i <= NF; i++) { if ($i == "run_time_ns") t = $(i+1); if ($i == "run_cnt") c = $(i+1) }}
+                        END { if (c > 0) printf "%.0f ns x %d", t / c, c; else print "-" }'
+}
+P_IOCTL=$(prog_ns ur_tp_enter_ioctl)
+P_EM=$(prog_ns ur_tp_enter_mount) P_XM=$(prog_ns ur_tp_exit_mount)
+P_EU=$(prog_ns ur_tp_enter_umount) P_XU=$(prog_ns ur_tp_exit_umount)
+sysctl -qw kernel.bpf_stats_enabled="$OLD_STATS"
 paced_latency tp
 # Burst: issue N_BURST mounts at full speed, time until every record is annotated.
 t0=$(date +%s%N)
@@ -115,6 +130,9 @@ printf '%-40s %9s us %9s us %9s us   %s\n' "rootfs mount+umount (loop ext4, bund
 printf '%-40s %12s %9s us %9s us   %s\n' "  added (wall time; agent works meanwhile)" "" "$(dus "$D_tp" "$D_off")" "$(dus "$D_fan" "$D_off")" "<= +5 us"
 printf '%-40s %9s us %9s us %12s   %s\n' "bind mount+umount on a bundle path" "$(us "$E_off")" "$(us "$E_tpk")" "" "(agent stopped: kernel side only)"
 printf '%-40s %12s %9s us %12s   %s\n' "  added (events recorded, sent)" "" "$(dus "$E_tpk" "$E_off")" "" "<= +5 us"
+printf '%-40s %12s %s\n' "BPF program run time (bpf_stats)" "" "sys_enter_ioctl: $P_IOCTL"
+printf '%-40s %12s %s\n' "" "" "mount enter: $P_EM, exit: $P_XM"
+printf '%-40s %12s %s\n' "" "" "umount enter: $P_EU, exit: $P_XU"
 printf '%-40s %12s %12s %12s   %s\n' "mount->annotation p50 (n=$N_LAT, paced)" "-" "${L50_tp} us" "${L50_fan} us" ""
 printf '%-40s %12s %12s %12s   %s\n' "mount->annotation p99" "-" "${L99_tp} us" "${L99_fan} us" "<= 1000 us"
 printf '%-40s %12s %12s %12s   %s\n' "burst: mounts/s issued (n=$N_BURST)" "-" "$ISSUED" "" ""

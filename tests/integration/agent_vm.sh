@@ -18,15 +18,17 @@ for t in qemu-system-x86_64 dmsetup mkfs.ext4; do
     command -v $t >/dev/null || { skip "dm in a VM" "$t not installed (tools/install-deps.sh)"; finish; exit 0; }
 done
 BB=$(command -v busybox)
-[ -n "$BB" ] && file -L "$BB" 2>/dev/null | grep -q 'statically linked' || [ -x /bin/busybox ] ||
-    { skip "dm in a VM" "busybox-static not installed"; finish; exit 0; }
+[ -n "$BB" ] && ! ldd "$BB" >/dev/null 2>&1 ||
+    { skip "dm in a VM" "busybox-static not installed (a static busybox is the guest's userland)"; finish; exit 0; }
 
 # The guest kernel: the .deb fetched once into build/vm, never installed.
 mkdir -p "$VM"
 if ! ls "$VM"/kernel/boot/vmlinuz-* >/dev/null 2>&1; then
     real=$(apt-cache depends "$KPKG" 2>/dev/null | awk '/Depends: linux-image-/ {print $2; exit}')
-    [ -n "$real" ] || real=$KPKG
-    (cd "$VM" && apt-get download "$real" >/dev/null 2>&1) && dpkg-deb -x "$VM"/linux-image-*.deb "$VM/kernel" ||
+    [ -n "$real" ] || { skip "dm in a VM" "apt knows no $KPKG (apt-get update first)"; finish; exit 0; }
+    rm -rf "$VM/kernel" "$VM"/linux-image-*.deb
+    (cd "$VM" && apt-get download "$real" >/dev/null 2>&1) && dpkg-deb -x "$VM/$real"_*.deb "$VM/kernel" &&
+        ls "$VM"/kernel/boot/vmlinuz-* >/dev/null 2>&1 ||
         { skip "dm in a VM" "cannot fetch $real with apt-get download"; finish; exit 0; }
 fi
 KVER=$(ls "$VM/kernel/lib/modules" | head -1)
