@@ -9,6 +9,7 @@ PACKAGES="
 make
 gcc
 clang
+libclang-rt-14-dev
 llvm
 pkg-config
 libelf-dev

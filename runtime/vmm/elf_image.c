@@ -69,6 +69,13 @@ int elf_image_open(struct elf_image **out, const void *buf, size_t len, struct u
         rc = ur_errf(err, -ENOEXEC, "not a statically linked executable (ELF type %u)", eh->e_type);
         goto fail;
     }
+    /* libelf hands back the table in place: it must be aligned and sized as ours. */
+    if (eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phoff % _Alignof(Elf64_Phdr) != 0 ||
+        ((uintptr_t)buf % _Alignof(Elf64_Phdr)) != 0) {
+        rc = ur_errf(err, -ENOEXEC, "bad program header table (offset %llu, entry size %u)",
+                     (unsigned long long)eh->e_phoff, eh->e_phentsize);
+        goto fail;
+    }
     if (elf_getphdrnum(img->elf, &img->phnum) != 0 || img->phnum == 0 ||
         !(img->ph = elf64_getphdr(img->elf))) {
         rc = ur_errf(err, -ENOEXEC, "bad or missing program headers");

@@ -129,6 +129,26 @@ static void phdrs_outside_file(void **state)
     expect_reject(&t, "program headers");
 }
 
+/* Found by fuzzing: libelf hands back a misaligned table in place. */
+static void phdrs_misaligned(void **state)
+{
+    (void)state;
+    struct test_image t;
+    image_build(&t, 0, NULL);
+    memmove(t.buf + 0x41, t.buf + 0x40, 4 * sizeof(Elf64_Phdr));
+    t.eh->e_phoff = 0x41;
+    expect_reject(&t, "program header table");
+}
+
+static void phdr_entry_size_lies(void **state)
+{
+    (void)state;
+    struct test_image t;
+    image_build(&t, 0, NULL);
+    t.eh->e_phentsize = 32;
+    expect_reject(&t, "program header table");
+}
+
 static void segment_outside_file(void **state)
 {
     (void)state;
@@ -369,6 +389,8 @@ int main(void)
         cmocka_unit_test(wrong_class),
         cmocka_unit_test(shared_object),
         cmocka_unit_test(phdrs_outside_file),
+        cmocka_unit_test(phdrs_misaligned),
+        cmocka_unit_test(phdr_entry_size_lies),
         cmocka_unit_test(segment_outside_file),
         cmocka_unit_test(segment_offset_wraps),
         cmocka_unit_test(segment_below_1m),
