@@ -16,6 +16,7 @@
 
 #include "bpfobs.h"
 #include "bundle.h"
+#include "fanobs.h"
 #include "log.h"
 #include "matcher.h"
 #include "resolve.h"
@@ -407,6 +408,8 @@ void agent_load_pinned(struct agent *a)
 
 void agent_drain(struct agent *a)
 {
+    if (a->fan_mnt) /* mount notifications already queued */
+        fanobs_on_ready(a->fan_mnt);
     if (!a->bpf)
         return;
     bpfobs_drain(a->bpf);

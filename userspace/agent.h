@@ -62,7 +62,8 @@ void agent_reconcile(struct agent *a, const char *why);
 /* Reload the table from the pinned containers map (after a restart). */
 void agent_load_pinned(struct agent *a);
 
-/* Drain pending BPF events, then check for drops (reconciling after any). */
+/* Drain pending observer events (BPF ring buffer, fanotify mount queue),
+ * then check for BPF drops (reconciling after any). */
 void agent_drain(struct agent *a);
 
 /* A config.json appeared in dir (bundle watcher). */
