@@ -31,11 +31,11 @@ if ! command -v containerd >/dev/null || ! command -v runc >/dev/null || [ ! -x 
 else
     "$MKIMAGE" --out "$T/hello.tar" --unikernel solo5 --kernel "$GUESTS/hello.hvt" --cmd /unikernel/hello.hvt
     "$MKIMAGE" --out "$T/busybox.tar" --file "$BUSYBOX=/bin/busybox" --link busybox=/bin/true --cmd /bin/true
-    D=$T/containerd; mkdir -p "$D"; NS=uniroot-bench-$$
+    D=$T/containerd; mkdir -p "$D"; NS=uniroot-bench-$RANDOM
     printf 'version = 2\nroot = "%s/root"\nstate = "%s/state"\ndisabled_plugins = ["io.containerd.grpc.v1.cri"]\n[grpc]\n  address = "%s/c.sock"\n[ttrpc]\n  address = "%s/c.sock.ttrpc"\n' "$D" "$D" "$D" "$D" >"$D/config.toml"
     containerd --config "$D/config.toml" >"$D/log" 2>&1 &
     CTD=$!
-    CLEAN+=("kill $CTD; sleep 0.3; kill -9 $CTD; rm -rf /run/containerd/runc/$NS")
+    CLEAN+=("kill $CTD; sleep 0.3; kill -9 $CTD; rm -rf /run/containerd/runc/$NS; rmdir /sys/fs/cgroup/*/$NS")
     C="ctr -a $D/c.sock -n $NS"
     for i in $(seq 100); do $C version >/dev/null 2>&1 && break; sleep 0.1; done
     $C images import --base-name localhost/hello "$T/hello.tar" >/dev/null

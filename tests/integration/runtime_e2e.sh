@@ -41,7 +41,7 @@ for b in "$T_TMP"/x/blobs/sha256/*; do [ "$(sha256sum "$b" | cut -c1-64)" = "$(b
 # --- a private containerd
 if command -v containerd >/dev/null && command -v ctr >/dev/null && command -v containerd-shim-runc-v2 >/dev/null; then
     D=$T_TMP/containerd; mkdir -p "$D"
-    NS=uniroot-e2e-$$
+    NS=uniroot-e2e-$RANDOM
     cat >"$D/config.toml" <<TOML
 version = 2
 root = "$D/root"
@@ -56,7 +56,7 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
 TOML
     containerd --config "$D/config.toml" >"$D/log" 2>&1 &
     CTD=$!
-    at_exit "kill $CTD; sleep 0.3; kill -9 $CTD; rm -rf /run/containerd/runc/$NS"
+    at_exit "kill $CTD; sleep 0.3; kill -9 $CTD; rm -rf /run/containerd/runc/$NS; rmdir /sys/fs/cgroup/*/$NS/* /sys/fs/cgroup/*/$NS"
     C="ctr -a $D/c.sock -n $NS"
     for i in $(seq 100); do $C version >/dev/null 2>&1 && break; sleep 0.1; done
     if $C version >/dev/null 2>&1; then
@@ -77,6 +77,8 @@ TOML
         $C tasks ls | grep -q 'h2 .*STOPPED' && ok "ctr run -d: task stopped after the guest ended" || not_ok "ctr run -d" "$($C tasks ls)"
         $C tasks rm h2 >/dev/null 2>&1; $C containers rm h2 >/dev/null 2>&1
         [ -z "$(ls /run/containerd/runc/$NS 2>/dev/null)" ] && ok "ctr: runtime state cleaned up" || not_ok "ctr: runtime state" "$(ls /run/containerd/runc/$NS)"
+        left=$(ls -d /sys/fs/cgroup/*/$NS/h1 /sys/fs/cgroup/*/$NS/e1 /sys/fs/cgroup/*/$NS/h2 2>/dev/null)
+        [ -z "$left" ] && ok "ctr: container cgroups removed" || not_ok "ctr: container cgroups removed" "$left"
         if [ $HAVE_BB = 1 ]; then
             $C images import --base-name localhost/busybox "$I/busybox.tar" >/dev/null
             expect "ctr run: busybox through the runc hand-off" 5 'hi from busybox' -- $C run --rm --runc-binary "$UNIROOT" localhost/busybox:latest b1 /bin/sh -c 'echo hi from busybox; exit 5'
@@ -96,6 +98,9 @@ if command -v podman >/dev/null; then
     P="podman --root $PD/root --runroot $PD/run --storage-driver vfs --tmpdir $PD/tmp --runtime $UNIROOT --cgroup-manager cgroupfs --events-backend file"
     RUNOPTS="--rm --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024"
     at_exit "$P rm -a -f; $P rmi -a -f"
+    # podman's cgroupfs parent (its conmon cgroup, runc's containers) if this test made it
+    ls -d /sys/fs/cgroup/*/libpod_parent >/dev/null 2>&1 ||
+        at_exit "rmdir /sys/fs/cgroup/*/libpod_parent/conmon /sys/fs/cgroup/*/libpod_parent"
     expect "podman run: the guest's output" 0 'Hello, uniroot!' -- $P run $RUNOPTS "oci-archive:$I/hello.tar"
     expect "podman run: the guest's exit status" 42 'exit: status 42' -- $P run $RUNOPTS "oci-archive:$I/exit.tar"
     if [ $HAVE_BB = 1 ]; then

@@ -96,10 +96,11 @@ expect "run returns the guest's exit status" 7 'exit: status 7' -- ur run --bund
 [ ! -e "$RT_ROOT/ex" ] && ok "run deletes the container" || not_ok "run deletes the container" "left"
 
 # --- locking: two concurrent starts, exactly one wins
-ur create --bundle "$B" lk >/dev/null 2>&1
-(ur start lk >/dev/null 2>&1; echo $? >"$T_TMP/s1") & (ur start lk >/dev/null 2>&1; echo $? >"$T_TMP/s2") & wait
+ur create --bundle "$B" lk >"$T_TMP/lk.out" 2>&1 || echo "create failed: $(cat "$T_TMP/lk.out")" >"$T_TMP/lk.err"
+(ur start lk >"$T_TMP/s1.out" 2>&1; echo $? >"$T_TMP/s1") & (ur start lk >"$T_TMP/s2.out" 2>&1; echo $? >"$T_TMP/s2") & wait
 [ "$(cat "$T_TMP/s1")$(cat "$T_TMP/s2")" = "01" ] || [ "$(cat "$T_TMP/s1")$(cat "$T_TMP/s2")" = "10" ] &&
-    ok "concurrent starts: exactly one succeeds" || not_ok "concurrent starts" "$(cat "$T_TMP/s1") $(cat "$T_TMP/s2")"
+    ok "concurrent starts: exactly one succeeds" ||
+    not_ok "concurrent starts" "$(cat "$T_TMP/s1" "$T_TMP/s1.out" "$T_TMP/s2" "$T_TMP/s2.out" "$T_TMP/lk.err" 2>/dev/null | tr '\n' ' ')"
 wait_status lk stopped; ur delete lk
 ur create --bundle "$B" twice >/dev/null 2>&1 && ok "create twice" || not_ok "create twice" "first create failed"
 expect "create an existing id fails" 1 'container with id exists: twice' -- ur create --bundle "$B" twice
@@ -133,6 +134,61 @@ expect "bad id" 1 'invalid container id' -- ur create --bundle "$B" 'a/b'
 expect "--log-format text" 1 '' -- "$UNIROOT" --root "$RT_ROOT" --log "$T_TMP/text.log" --log-format text state nosuch
 grep -q '^time=".*" level=error msg="container \\"nosuch\\" does not exist"' "$T_TMP/text.log" &&
     ok "text log format" || not_ok "text log format" "$(cat "$T_TMP/text.log")"
+
+# --- namespaces given by path, --preserve-fds, memory limit, console socket
+N=$T_TMP/ns
+make_bundle "$N" sleep '"com.urunc.unikernel.cmdline":"forever"'
+unshare --net sleep 60 & NSPID=$!
+at_exit "kill $NSPID"
+sleep 0.2
+sed -i "s#\"namespaces\":\[#\"resources\":{\"memory\":{\"limit\":67108864}},\"namespaces\":[{\"type\":\"network\",\"path\":\"/proc/$NSPID/ns/net\"},#" "$N/config.json"
+exec 7<"$N/config.json"
+ur create --bundle "$N" --preserve-fds 5 ns1 >/dev/null 2>&1
+exec 7<&-
+P=$(ur state ns1 | grep -o '"pid":[[:space:]]*[0-9]*' | grep -o '[0-9]*$')
+if [ -n "$P" ] && [ "$(readlink /proc/$P/ns/net)" = "$(readlink /proc/$NSPID/ns/net)" ]; then
+    ok "VMM joined the network namespace given by path"
+else
+    not_ok "VMM joined the network namespace" "vmm $(readlink /proc/$P/ns/net 2>&1) want $(readlink /proc/$NSPID/ns/net)"
+fi
+[ "$(readlink /proc/$P/fd/7 2>/dev/null)" = "$N/config.json" ] && ok "--preserve-fds: fd 7 reached the VMM" ||
+    not_ok "--preserve-fds" "fd 7 is $(readlink /proc/$P/fd/7 2>&1)"
+tr '\0' ' ' <"/proc/$P/cmdline" | grep -q -- '--ready-fd=8 .*--mem=64 ' && ok "ready fd after the preserved fds; --mem from the memory limit" ||
+    not_ok "ready fd / --mem" "$(tr '\0' ' ' <"/proc/$P/cmdline")"
+ur delete --force ns1
+V=$T_TMP/badkernel
+make_bundle "$V" hello
+echo "not an ELF" >"$V/rootfs/unikernel/hello.hvt"
+expect "VMM setup failure is reported" 1 'uniroot-vmm could not set up the guest \(exit status 1' -- ur create --bundle "$V" bad1
+[ ! -e "$RT_ROOT/bad1" ] && ok "setup failure leaves nothing" || not_ok "setup failure leaves nothing" "state left"
+if command -v python3 >/dev/null; then
+    CS=$T_TMP/console.sock
+    python3 - "$CS" >"$T_TMP/console.out" 2>&1 <<'PY' &
+import array, os, socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(1); s.settimeout(20)
+c, _ = s.accept()
+fds = array.array("i")
+msg, anc, flags, addr = c.recvmsg(64, socket.CMSG_LEN(4))
+for level, typ, data in anc:
+    fds.frombytes(data[:4])
+m = fds[0]; out = b""; end = time.time() + 10
+while time.time() < end and b"cmdline" not in out:
+    try:
+        out += os.read(m, 4096)
+    except OSError:
+        break
+sys.stdout.write(out.decode(errors="replace"))
+PY
+    CPID=$!
+    for i in $(seq 50); do [ -S "$CS" ] && break; sleep 0.1; done
+    ur create --bundle "$B" --console-socket "$CS" con1 >/dev/null 2>&1 && ur start con1
+    wait $CPID
+    grep -q "Hello, uniroot!" "$T_TMP/console.out" && ok "console socket: guest output on the pty" ||
+        not_ok "console socket" "$(cat "$T_TMP/console.out")"
+    wait_status con1 stopped; ur delete con1
+else
+    skip "console socket" "python3 is not installed"
+fi
 
 # --- spec, features, version, help
 mkdir -p "$T_TMP/spec"
