@@ -42,3 +42,9 @@ PROGRAMS += $(BIN)/uniroot-mkimage
 $(BIN)/uniroot-mkimage: $(MKIMAGE_SRC:%.c=$(OBJ)/%.o) $(COMMON_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ -lcjson -lz
+
+# uniroot built with ASan+UBSan, for the integration tests to run it too
+TEST_DEPS += $(ASAN)/bin/uniroot
+$(ASAN)/bin/uniroot: $(ASAN)/obj/runtime/oci/main.o $(UNIROOT_ALIB) $(COMMON_ASAN_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(UNIROOT_LDLIBS)

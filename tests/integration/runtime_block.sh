@@ -87,6 +87,14 @@ run_case "libmount" "$B1" libmount
 grep -q 'rootfs: annotation: absent' "$RT_LOG" && grep -q 'rootfs: agent: skipped' "$RT_LOG" &&
     ok "each step logged with its reason" || not_ok "steps logged" "$(grep rootfs: "$RT_LOG" | head -5)"
 
+if [ -x "$UNIROOT_ASAN" ]; then
+    B1A=$T_TMP/b-libmount-asan; block_bundle "$B1A"
+    SAVED=$UNIROOT; UNIROOT=$UNIROOT_ASAN
+    run_case "asan libmount" "$B1A" libmount
+    UNIROOT=$SAVED
+    for f in "$T_TMP"/blk*.out; do no_sanitizer_report "asan: no sanitizer report ($(basename "$f"))" "$f"; done
+fi
+
 B2=$T_TMP/b-annot; block_bundle "$B2" "$(record "$MIN")"
 : >"$RT_LOG"
 run_case "verified annotation" "$B2" annotation

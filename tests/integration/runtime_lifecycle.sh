@@ -190,6 +190,27 @@ else
     skip "console socket" "python3 is not installed"
 fi
 
+# --- the same lifecycle with uniroot built with ASan+UBSan
+if [ -x "$UNIROOT_ASAN" ]; then
+    ua() { "$UNIROOT_ASAN" --root "$RT_ROOT" --log "$RT_LOG" --log-format json "$@"; }
+    ua create --bundle "$B" --pid-file "$T_TMP/as.pid" as1 >"$T_TMP/as.out" 2>&1
+    expect "asan: state" 0 '"status":[[:space:]]*"created"' -- ua state as1
+    expect "asan: list" 0 'as1' -- ua list
+    expect "asan: ps" 0 '^\[[0-9]+\]$' -- ua ps --format json as1
+    expect "asan: start" 0 '' -- ua start as1
+    wait_status as1 stopped
+    expect "asan: delete" 0 '' -- ua delete as1
+    no_sanitizer_report "asan: create" "$T_TMP/as.out"
+    grep -q "Hello, uniroot!" "$T_TMP/as.out" && ok "asan: guest ran" || not_ok "asan: guest ran" "$(cat "$T_TMP/as.out")"
+    expect "asan: run with exit status" 7 'exit: status 7' -- ua run --bundle "$E" as2
+    expect "asan: urunc.json" 0 'from-urunc-json' -- ua run --bundle "$U" as3
+    expect "asan: refused hypervisor" 1 'not supported' -- ua create --bundle "$Q" as4
+    expect "asan: delete --force" 0 '' -- ua delete --force as4
+    expect "asan: features" 0 'hvt' -- ua features
+else
+    skip "asan uniroot" "build/asan/bin/uniroot is not built"
+fi
+
 # --- spec, features, version, help
 mkdir -p "$T_TMP/spec"
 expect "spec writes config.json" 0 '' -- ur spec --bundle "$T_TMP/spec"
