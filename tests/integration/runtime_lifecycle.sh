@@ -190,6 +190,26 @@ else
     skip "console socket" "python3 is not installed"
 fi
 
+# --- a pure cgroup v2 layout: the unified hierarchy mounted on its own as the cgroup root
+CG2=$T_TMP/cg2; mkdir -p "$CG2"
+if mount -t cgroup2 none "$CG2" 2>/dev/null; then
+    at_exit "umount $CG2"
+    at_exit "rmdir $CG2/uniroot-v2-$$/c1 $CG2/uniroot-v2-$$"
+    make_bundle "$T_TMP/v2" hello '' "/uniroot-v2-$$/c1"
+    UNIROOT_CGROUP_ROOT=$CG2 ur create --bundle "$T_TMP/v2" v2c >/dev/null 2>&1
+    P=$(ur state v2c | grep -o '"pid":[[:space:]]*[0-9]*' | grep -o '[0-9]*$')
+    grep -qx "$P" "$CG2/uniroot-v2-$$/c1/cgroup.procs" 2>/dev/null && ok "cgroup v2: VMM in cgroupsPath" ||
+        not_ok "cgroup v2: VMM in cgroupsPath" "$(cat "$CG2/uniroot-v2-$$/c1/cgroup.procs" 2>&1)"
+    ur delete --force v2c
+    [ ! -d "$CG2/uniroot-v2-$$" ] && ok "cgroup v2: removed at delete" || not_ok "cgroup v2: removed" "left"
+else
+    skip "cgroup v2" "cannot mount cgroup2"
+fi
+
+make_bundle "$T_TMP/sdcg" hello '' "system.slice:uniroot:sd1"
+expect "systemd cgroupsPath is refused clearly" 1 'is a systemd path; uniroot uses the cgroupfs driver' -- ur create --bundle "$T_TMP/sdcg" sd1
+[ ! -e "$RT_ROOT/sd1" ] && ok "refused cgroupsPath leaves nothing" || not_ok "refused cgroupsPath leaves nothing" "left"
+
 # --- the same lifecycle with uniroot built with ASan+UBSan
 if [ -x "$UNIROOT_ASAN" ]; then
     ua() { "$UNIROOT_ASAN" --root "$RT_ROOT" --log "$RT_LOG" --log-format json "$@"; }
