@@ -95,7 +95,7 @@ fi
 # --- podman
 if command -v podman >/dev/null; then
     PD=$T_TMP/podman; mkdir -p "$PD/tmp"
-    P="podman --root $PD/root --runroot $PD/run --storage-driver vfs --tmpdir $PD/tmp --runtime $UNIROOT --cgroup-manager cgroupfs --events-backend file"
+    P="podman --root $PD/root --runroot $PD/run --storage-driver vfs --tmpdir $PD/tmp --runtime $UNIROOT --runtime-flag root=$PD/rt --cgroup-manager cgroupfs --events-backend file"
     RUNOPTS="--rm --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024"
     at_exit "$P rm -a -f; $P rmi -a -f"
     # podman's cgroupfs parent (its conmon cgroup, runc's containers) if this test made it

@@ -54,6 +54,15 @@ if [ -x "$VMM" ] && [ -f "$GUESTS/hello.hvt" ] && [ -w /dev/kvm ]; then
     echo "$T_OUT" | grep -qE 'uk +[0-9]+ +created' && ok "list: the unikernel too" || not_ok "list: the unikernel" "$T_OUT"
     ur delete --force uk
 fi
+# without --root, runc keeps its containers in its own default root (/run/runc)
+DID=uniroot-default-root-$RANDOM
+at_exit "$RUNC delete --force $DID"
+"$UNIROOT" create --bundle "$B" "$DID" >"$T_TMP/d.out" 2>&1
+expect "no --root: state found in runc's default root" 0 '"status": "created"' -- "$UNIROOT" state "$DID"
+expect "no --root: start" 0 '' -- "$UNIROOT" start "$DID"
+for i in $(seq 50); do "$UNIROOT" state "$DID" 2>/dev/null | grep -q '"status": "stopped"' && break; sleep 0.1; done
+expect "no --root: delete" 0 '' -- "$UNIROOT" delete "$DID"
+[ ! -e "/run/runc/$DID" ] && ok "no --root: runc's state removed" || not_ok "no --root: runc's state removed" "left"
 expect "kill through runc" 0 '' -- ur kill long KILL
 wait_status long stopped
 expect "delete --force through runc" 0 '' -- ur delete --force long
