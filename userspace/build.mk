@@ -11,7 +11,7 @@ AGENT_MNT_HELPER  := $(BUILD)/tests/agent-mnt-helper
 
 PROGRAMS   += $(BIN)/unirootd
 UNIT_TESTS += $(AGENT_UNIT:%=$(BIN)/%)
-TEST_DEPS  += $(AGENT_MNT_HELPER)
+TEST_DEPS  += $(AGENT_MNT_HELPER) $(ASAN)/bin/unirootd
 
 # The agent's objects see the BPF layout header and the generated skeletons.
 $(OBJ)/userspace/%.o $(ASAN)/obj/userspace/%.o $(OBJ)/tests/unit/agent_%.o $(ASAN)/obj/tests/unit/agent_%.o: CFLAGS += -Ibpf -I$(BPF_OUT) -Iuserspace
@@ -55,3 +55,9 @@ BENCH_DEPS += $(BIN)/unirootd $(BIN)/unirootctl $(AGENT_MNT_HELPER)
 .PHONY: check-vm
 check-vm: $(BIN)/unirootd $(BIN)/unirootctl
 	UR_TOP=$(CURDIR) bash tests/integration/agent_vm.sh
+
+# The agent with ASan+UBSan, for running the integration tests against it
+# (UNIROOTD=build/asan/bin/unirootd tests/integration/agent_*.sh).
+$(ASAN)/bin/unirootd: $(ASAN)/obj/$(UNIROOTD_MAIN:.c=.o) $(UNIROOTD_ASAN_LIB) $(COMMON_ASAN_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $(filter %.o %.a,$^) $(UNIROOTD_LIBS)

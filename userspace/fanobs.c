@@ -2,6 +2,7 @@
 #include "fanobs.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
@@ -80,6 +81,7 @@ struct fanobs {
     struct agent *a;
     int mount_fds[8]; /* bundle watcher: one fd per state dir, for open_by_handle_at */
     int n_mount_fds;
+    char buf[65536];  /* events as read */
 };
 
 static uint64_t mono_now(void)
@@ -126,7 +128,11 @@ int fanobs_mount_open(struct agent *a, int ep, struct fanobs **out, struct ur_er
         close(fd);
         return ur_errf(err, -ENOMEM, "out of memory");
     }
-    *o = (struct fanobs){.tag = EP_FANOTIFY, .fd = fd, .kind = FAN_KIND_MOUNT, .ep = ep, .a = a};
+    o->tag = EP_FANOTIFY;
+    o->fd = fd;
+    o->kind = FAN_KIND_MOUNT;
+    o->ep = ep;
+    o->a = a;
     int rc = register_fd(o, err);
     if (rc < 0) {
         fanobs_close(o);
@@ -146,7 +152,11 @@ int fanobs_bundle_open(struct agent *a, int ep, struct fanobs **out, struct ur_e
         close(fd);
         return ur_errf(err, -ENOMEM, "out of memory");
     }
-    *o = (struct fanobs){.tag = EP_FANOTIFY, .fd = fd, .kind = FAN_KIND_BUNDLE, .ep = ep, .a = a};
+    o->tag = EP_FANOTIFY;
+    o->fd = fd;
+    o->kind = FAN_KIND_BUNDLE;
+    o->ep = ep;
+    o->a = a;
     int rc = 0;
     for (int i = 0; i < a->cfg.n_state_dirs && i < 8; i++) {
         const char *d = a->cfg.state_dirs[i];
@@ -186,23 +196,29 @@ void fanobs_close(struct fanobs *o)
     free(o);
 }
 
-static void on_mount_event(struct fanobs *o, const struct fanotify_event_metadata *md)
+/* Event records are packed back to back and need not be aligned (names make
+ * their lengths odd), so every header is copied out before it is read. */
+static int next_info(const char **p, const char *end, struct fanotify_event_info_header *h)
+{
+    if (end - *p < (ptrdiff_t)sizeof(*h))
+        return 0;
+    memcpy(h, *p, sizeof(*h));
+    return h->len >= sizeof(*h) && h->len <= end - *p;
+}
+
+static void on_mount_event(struct fanobs *o, uint64_t mask, const char *p, const char *end)
 {
     uint64_t mnt_id = 0;
-    const char *p = (const char *)(md + 1), *end = (const char *)md + md->event_len;
-    while (p + sizeof(struct fanotify_event_info_header) <= end) {
-        const struct fanotify_event_info_header *h = (const void *)p;
-        if (h->len < sizeof(*h) || p + h->len > end)
-            break;
+    struct fanotify_event_info_header h;
+    for (; next_info(&p, end, &h); p += h.len) {
         /* struct fanotify_event_info_mnt: the 4-byte header, padding, then a u64 */
-        if (h->info_type == UR_FAN_EVENT_INFO_TYPE_MNT && h->len >= 16)
+        if (h.info_type == UR_FAN_EVENT_INFO_TYPE_MNT && h.len >= 16)
             memcpy(&mnt_id, p + 8, 8);
-        p += h->len;
     }
     if (!mnt_id)
         return;
     o->a->n_events++;
-    if (md->mask & FAN_MNT_DETACH) {
+    if (mask & FAN_MNT_DETACH) {
         agent_on_umount(o->a, NULL, mnt_id, "fanotify");
         return;
     }
@@ -228,68 +244,74 @@ static void on_mount_event(struct fanobs *o, const struct fanotify_event_metadat
     agent_on_mount(o->a, &m);
 }
 
-static void on_bundle_event(struct fanobs *o, const struct fanotify_event_metadata *md)
+static void on_bundle_event(struct fanobs *o, const char *p, const char *end)
 {
-    const char *p = (const char *)(md + 1), *end = (const char *)md + md->event_len;
-    while (p + sizeof(struct fanotify_event_info_header) <= end) {
-        const struct fanotify_event_info_header *h = (const void *)p;
-        if (h->len < sizeof(*h) || p + h->len > end)
-            break;
-        if (h->info_type == FAN_EVENT_INFO_TYPE_DFID_NAME) {
-            const struct fanotify_event_info_fid *fid = (const void *)p;
-            struct file_handle *fh = (struct file_handle *)fid->handle;
-            const char *fh_end = (const char *)fh->f_handle + fh->handle_bytes;
-            if (fh_end >= p + h->len)
-                break;
-            const char *name = fh_end;
-            if (strnlen(name, (size_t)(p + h->len - name)) == (size_t)(p + h->len - name) ||
-                strcmp(name, "config.json") != 0) {
-                p += h->len;
+    struct fanotify_event_info_header h;
+    for (; next_info(&p, end, &h); p += h.len) {
+        if (h.info_type != FAN_EVENT_INFO_TYPE_DFID_NAME)
+            continue;
+        /* header, fsid, struct file_handle {u32 handle_bytes; int type; bytes}, name */
+        const char *fhp = p + sizeof(h) + sizeof(__kernel_fsid_t), *rec_end = p + h.len;
+        uint32_t hb;
+        if (rec_end - fhp < 8)
+            continue;
+        memcpy(&hb, fhp, sizeof(hb));
+        if (hb > MAX_HANDLE_SZ || rec_end - fhp <= (ptrdiff_t)(8 + hb))
+            continue;
+        const char *name = fhp + 8 + hb;
+        size_t room = (size_t)(rec_end - name);
+        if (strnlen(name, room) == room || strcmp(name, "config.json") != 0)
+            continue;
+        union {
+            struct file_handle fh;
+            char buf[sizeof(struct file_handle) + MAX_HANDLE_SZ];
+        } fhb;
+        memcpy(&fhb, fhp, 8 + hb);
+        for (int i = 0; i < o->n_mount_fds; i++) {
+            int dfd = open_by_handle_at(o->mount_fds[i], &fhb.fh, O_PATH | O_CLOEXEC);
+            if (dfd < 0)
                 continue;
-            }
-            for (int i = 0; i < o->n_mount_fds; i++) {
-                int dfd = open_by_handle_at(o->mount_fds[i], fh, O_PATH | O_CLOEXEC);
-                if (dfd < 0)
-                    continue;
-                char link[64], dir[PATH_MAX];
-                snprintf(link, sizeof(link), "/proc/self/fd/%d", dfd);
-                ssize_t n = readlink(link, dir, sizeof(dir) - 1);
-                close(dfd);
-                if (n <= 0)
-                    continue;
-                dir[n] = '\0';
-                struct ur_match mt;
-                if (matcher_match_bundle(dir, o->a->state_dirs, (size_t)o->a->cfg.n_state_dirs, &mt))
-                    agent_on_bundle(o->a, mt.bundle);
-                break;
-            }
+            char link[64], dir[PATH_MAX];
+            snprintf(link, sizeof(link), "/proc/self/fd/%d", dfd);
+            ssize_t n = readlink(link, dir, sizeof(dir) - 1);
+            close(dfd);
+            if (n <= 0)
+                continue;
+            dir[n] = '\0';
+            struct ur_match mt;
+            if (matcher_match_bundle(dir, o->a->state_dirs, (size_t)o->a->cfg.n_state_dirs, &mt))
+                agent_on_bundle(o->a, mt.bundle);
+            break;
         }
-        p += h->len;
     }
 }
 
 void fanobs_on_ready(void *obs)
 {
     struct fanobs *o = obs;
-    char buf[16384] __attribute__((aligned(__alignof__(struct fanotify_event_metadata))));
+    char *buf = o->buf;
     for (;;) {
-        ssize_t n = read(o->fd, buf, sizeof(buf));
+        ssize_t n = read(o->fd, buf, sizeof(o->buf));
         if (n <= 0)
             return;
-        const struct fanotify_event_metadata *md = (const void *)buf;
-        size_t len = (size_t)n;
-        while (FAN_EVENT_OK(md, len)) {
-            if (md->vers == FANOTIFY_METADATA_VERSION) {
-                if (md->mask & FAN_Q_OVERFLOW)
+        size_t off = 0;
+        struct fanotify_event_metadata md;
+        while ((size_t)n - off >= sizeof(md)) {
+            memcpy(&md, buf + off, sizeof(md));
+            if (md.event_len < sizeof(md) || md.event_len > (size_t)n - off || md.metadata_len > md.event_len)
+                break;
+            if (md.vers == FANOTIFY_METADATA_VERSION) {
+                const char *p = buf + off + md.metadata_len, *end = buf + off + md.event_len;
+                if (md.mask & FAN_Q_OVERFLOW)
                     agent_reconcile(o->a, "fanotify queue overflow");
                 else if (o->kind == FAN_KIND_MOUNT)
-                    on_mount_event(o, md);
+                    on_mount_event(o, md.mask, p, end);
                 else
-                    on_bundle_event(o, md);
+                    on_bundle_event(o, p, end);
             }
-            if (md->fd >= 0)
-                close(md->fd);
-            md = FAN_EVENT_NEXT(md, len);
+            if (md.fd >= 0)
+                close(md.fd);
+            off += md.event_len;
         }
     }
 }

@@ -11,6 +11,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 export UR_TOP=$PWD
+UNIROOTD=$UR_TOP/build/bin/unirootd # figures come from the plain build
 . tests/integration/agent_lib.sh >/dev/null
 N_SYS=${N_SYS:-1000000}
 N_CYC=${N_CYC:-3000}

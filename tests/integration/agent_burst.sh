@@ -4,6 +4,7 @@
 # annotations, 0 drops. Then the same burst while the agent is stopped
 # (SIGSTOP) with a 16 KiB ring buffer: the kernel side counts every drop,
 # and the agent, once resumed, repairs the table by reconciliation.
+UNIROOTD=${UNIROOTD:-$(cd "$(dirname "$0")/../.." && pwd)/build/bin/unirootd} # rates: the plain build
 . "$(dirname "$0")/agent_lib.sh"
 N=${AGENT_BURST_N:-1000}
 
@@ -53,4 +54,6 @@ A=$(count_annotated)
 echo "# $(grep -o '"event":"reconciled","why":"ring buffer drops".*' "$LOG" | tail -1)"
 "$HELPER" unburst "$N" "$FMT" >/dev/null
 wait_records 0 && ok "all records removed" || not_ok "all records removed" "records=$(status_num records)"
+agent_stop TERM
+agent_log_clean
 finish

@@ -55,4 +55,6 @@ mv "$B3/config.json.tmp" "$B3/config.json"
 expect "bundle watcher annotates a late config.json" 0 'wait: ok' -- "$HELPER" wait-annotation "$B3" 2000
 umount "$B2/rootfs" "$B3/rootfs"
 agent_stop TERM
+agent_stop TERM
+agent_log_clean
 finish

@@ -8,7 +8,11 @@
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then echo "0 passed, 0 failed"; exit 0; fi
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-UNIROOTD=$UR_TOP/build/bin/unirootd
+# The ASan+UBSan agent when it is built (make check builds it), else the plain one.
+if [ -z "${UNIROOTD:-}" ]; then
+    UNIROOTD=$UR_TOP/build/bin/unirootd
+    [ -x "$UR_TOP/build/asan/bin/unirootd" ] && UNIROOTD=$UR_TOP/build/asan/bin/unirootd
+fi
 UNIROOTCTL=$UR_TOP/build/bin/unirootctl
 HELPER=$UR_TOP/build/tests/agent-mnt-helper
 STATE=$T_TMP/state
@@ -82,6 +86,15 @@ agent_stop() { # [SIGNAL]
     kill -"${1:-TERM}" "$AGENT_PID" 2>/dev/null
     wait "$AGENT_PID" 2>/dev/null
     AGENT_PID=
+}
+
+# agent_log_clean: one case failing if the agent's log has a sanitizer report
+agent_log_clean() {
+    if grep -qE 'ERROR: AddressSanitizer|runtime error:|LeakSanitizer' "$LOG" 2>/dev/null; then
+        not_ok "agent log free of sanitizer reports" "$(grep -E 'ERROR|runtime error' "$LOG" | head -3 | tr '\n' '|')"
+    else
+        ok "agent log free of sanitizer reports ($(basename "$UNIROOTD") $(dirname "$UNIROOTD" | grep -q asan && echo ASan))"
+    fi
 }
 
 ctl() { "$UNIROOTCTL" --socket "$SOCK" --timeout 3000 "$@"; }

@@ -36,4 +36,6 @@ expect "umount removes the fsmount record" 1 'no record' -- ctl get default n1
 losetup -d "$LOOP"
 wait_log "\"event\":\"loop-detach\",\"device\":\"$LOOP\"" && ok "loop detach seen" ||
     not_ok "loop detach seen" "$(grep loop-detach "$LOG" | tail -2)"
+agent_stop TERM
+agent_log_clean
 finish

@@ -67,4 +67,6 @@ grep -q 'dev.uniroot.rootfs' "$TASKS/default/c6/config.json" && ok "mountinfo re
 kill -HUP "$AGENT_PID"
 wait_log '"event":"reloaded"' && ok "SIGHUP reloads" || not_ok "SIGHUP reloads" "$(tail -2 "$LOG")"
 kill -0 "$AGENT_PID" && ok "agent alive after SIGHUP" || not_ok "agent alive after SIGHUP" "died"
+agent_stop TERM
+agent_log_clean
 finish

@@ -91,4 +91,6 @@ agent_stop TERM
 grep -q '"event":"stopping"' "$LOG" && ok "SIGTERM stops cleanly" || not_ok "SIGTERM stops cleanly" "$(tail -2 "$LOG")"
 [ -z "$(ls "$PIN/links" 2>/dev/null)" ] && ok "SIGTERM detaches (no pinned links)" ||
     not_ok "SIGTERM detaches" "$(ls "$PIN/links")"
+agent_stop TERM
+agent_log_clean
 finish
