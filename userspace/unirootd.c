@@ -184,6 +184,24 @@ static int start_observer(int ep, struct ep_obj *rb, struct ur_err *err)
     return rc;
 }
 
+/* A state dir given through a symlink (/var/run -> /run) is also watched
+ * under its real path: mount targets carry whichever path the shim used. */
+static void add_real_state_dirs(void)
+{
+    int n = A.cfg.n_state_dirs;
+    for (int i = 0; i < n && A.cfg.n_state_dirs < CFG_MAX_STATE_DIRS; i++) {
+        char real[PATH_MAX];
+        if (!realpath(A.cfg.state_dirs[i], real) || !strcmp(real, A.cfg.state_dirs[i]) ||
+            strlen(real) + 2 > UR_PREFIX_LEN)
+            continue;
+        int dup = 0;
+        for (int j = 0; j < A.cfg.n_state_dirs; j++)
+            dup |= !strcmp(real, A.cfg.state_dirs[j]);
+        if (!dup)
+            snprintf(A.cfg.state_dirs[A.cfg.n_state_dirs++], CFG_PATH, "%s", real);
+    }
+}
+
 static void print_config(void)
 {
     printf("config-file = %s\nobserver = %s\nsocket = %s\npin-dir = %s\nblock-only = %s\n"
@@ -237,6 +255,7 @@ int main(int argc, char **argv)
         }
         return 0;
     }
+    add_real_state_dirs();
     agent_init(&A, &err);
 
     sigset_t mask;

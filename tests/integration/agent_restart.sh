@@ -67,6 +67,17 @@ grep -q 'dev.uniroot.rootfs' "$TASKS/default/c6/config.json" && ok "mountinfo re
 kill -HUP "$AGENT_PID"
 wait_log '"event":"reloaded"' && ok "SIGHUP reloads" || not_ok "SIGHUP reloads" "$(tail -2 "$LOG")"
 kill -0 "$AGENT_PID" && ok "agent alive after SIGHUP" || not_ok "agent alive after SIGHUP" "died"
+# A state dir named through a symlink is watched under its real path too.
+agent_stop TERM
+ln -s "$STATE" "$T_TMP/statelink"
+before=$(grep -c '"event":"ready"' "$LOG")
+"$UNIROOTD" --config /dev/null --state-dir "$T_TMP/statelink" --socket "$SOCK" --pin-dir "$PIN" \
+    --reconcile-interval 0 >>"$LOG" 2>&1 &
+AGENT_PID=$!
+for _ in $(seq 200); do [ "$(grep -c '"event":"ready"' "$LOG")" -gt "$before" ] && break; sleep 0.05; done
+new_bundle c7 unikernel >/dev/null
+mount "$LOOP" "$TASKS/default/c7/rootfs"
+expect "state dir given as a symlink: real path watched" 0 'wait: ok' -- "$HELPER" wait-annotation "$TASKS/default/c7" 2000
 agent_stop TERM
 agent_log_clean
 finish
