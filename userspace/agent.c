@@ -437,6 +437,12 @@ const struct trec *agent_get(struct agent *a, const char *bundle, const char *ns
         const struct trec *r = table_by_bundle(&a->table, b);
         if (r)
             return r;
+        char real[PATH_MAX]; /* the caller may name it through a symlink */
+        if (realpath(b, real) && strcmp(real, b) != 0) {
+            if ((r = table_by_bundle(&a->table, real)))
+                return r;
+            snprintf(b, sizeof(b), "%s", real);
+        }
         /* Not seen (dropped event, other observer): look at the rootfs itself. */
         char target[PATH_MAX + 8];
         snprintf(target, sizeof(target), "%s/rootfs", b);

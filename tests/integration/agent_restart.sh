@@ -78,6 +78,7 @@ for _ in $(seq 200); do [ "$(grep -c '"event":"ready"' "$LOG")" -gt "$before" ] 
 new_bundle c7 unikernel >/dev/null
 mount "$LOOP" "$TASKS/default/c7/rootfs"
 expect "state dir given as a symlink: real path watched" 0 'wait: ok' -- "$HELPER" wait-annotation "$TASKS/default/c7" 2000
+expect "get through a symlinked bundle path" 0 '"container":"c7"' -- ctl get "$T_TMP/statelink/io.containerd.runtime.v2.task/default/c7/"
 agent_stop TERM
 agent_log_clean
 finish
