@@ -45,8 +45,10 @@ struct {
     __uint(pinning, LIBBPF_PIN_BY_NAME);
 } filter SEC(".maps");
 
+/* LRU: an entry whose umount was spelled differently ages out instead of
+ * filling the map. */
 struct {
-    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(type, BPF_MAP_TYPE_LRU_HASH);
     __uint(max_entries, 16384);
     __type(key, struct ur_mount_key);
     __type(value, struct ur_mount);
@@ -69,9 +71,10 @@ struct {
     __uint(pinning, LIBBPF_PIN_BY_NAME);
 } containers SEC(".maps");
 
-/* Calls between syscall entry and exit, by thread id (not pinned). */
+/* Calls between syscall entry and exit, by thread id (not pinned). LRU, so
+ * a thread that never reached the exit hook cannot fill it. */
 struct {
-    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(type, BPF_MAP_TYPE_LRU_HASH);
     __uint(max_entries, 4096);
     __type(key, __u32);
     __type(value, struct ur_event);

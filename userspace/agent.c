@@ -414,10 +414,12 @@ void agent_drain(struct agent *a)
         return;
     bpfobs_drain(a->bpf);
     struct ur_stats st;
-    if (bpfobs_stats(a->bpf, &st) == 0 && st.drops > a->last_drops) {
+    /* Lost: ring buffer full, or an entry the exit hook could not match. */
+    if (bpfobs_stats(a->bpf, &st) == 0 && st.drops + st.inflight_full > a->last_drops) {
         ulog(ULOG_WARN, "events-dropped", "\"new\":%llu,\"total\":%llu",
-             (unsigned long long)(st.drops - a->last_drops), (unsigned long long)st.drops);
-        a->last_drops = st.drops;
+             (unsigned long long)(st.drops + st.inflight_full - a->last_drops),
+             (unsigned long long)(st.drops + st.inflight_full));
+        a->last_drops = st.drops + st.inflight_full;
         bpfobs_drain(a->bpf);
         agent_reconcile(a, "ring buffer drops");
     }

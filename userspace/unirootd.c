@@ -286,7 +286,7 @@ int main(int argc, char **argv)
         bpfobs_drain(A.bpf);
         struct ur_stats st;
         if (bpfobs_stats(A.bpf, &st) == 0)
-            A.last_drops = st.drops;
+            A.last_drops = st.drops + st.inflight_full;
     }
     agent_reconcile(&A, "start");
 
