@@ -30,7 +30,7 @@ const char *bundle_kind_name(enum bundle_kind k)
 }
 
 /* Read a whole file (at most CONFIG_MAX bytes), NUL-terminated. */
-static int read_file(const char *path, char **out, size_t *len, struct ur_err *err)
+static int read_file(const char *path, char **out, size_t *len, struct stat *stp, struct ur_err *err)
 {
     /* A symlinked config.json is not followed: it is not ours to read or replace. */
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
@@ -42,6 +42,8 @@ static int read_file(const char *path, char **out, size_t *len, struct ur_err *e
         close(fd);
         return ur_errf_sys(err, e, "stat %s", path);
     }
+    if (stp)
+        *stp = st;
     if (!S_ISREG(st.st_mode) || st.st_size > CONFIG_MAX) {
         close(fd);
         return ur_errf(err, -EINVAL, "%s: not a regular file of at most %d bytes", path,
@@ -119,7 +121,7 @@ int bundle_classify(const char *dir, enum bundle_kind *kind, struct ur_err *err)
     *kind = BUNDLE_MISSING;
     if (snprintf(path, sizeof(path), "%s/config.json", dir) >= (int)sizeof(path))
         return ur_errf(err, -ENAMETOOLONG, "bundle path too long");
-    int rc = read_file(path, &doc, &len, err);
+    int rc = read_file(path, &doc, &len, NULL, err);
     if (rc == -ENOENT)
         return 0;
     if (rc < 0)
@@ -130,8 +132,9 @@ int bundle_classify(const char *dir, enum bundle_kind *kind, struct ur_err *err)
     return 0;
 }
 
-int write_file_atomic(const char *path, const char *data, size_t len, unsigned long long *ino,
-                      struct ur_err *err)
+/* write_file_atomic with the replaced file's stat already known (NULL: look it up). */
+static int write_atomic_as(const char *path, const char *data, size_t len, const struct stat *orig,
+                           unsigned long long *ino, struct ur_err *err)
 {
     char tmp[PATH_MAX], dir[PATH_MAX];
     if (snprintf(tmp, sizeof(tmp), "%s.unirootd-XXXXXX", path) >= (int)sizeof(tmp))
@@ -150,7 +153,9 @@ int write_file_atomic(const char *path, const char *data, size_t len, unsigned l
         return ur_errf_sys(err, -errno, "create temporary file for %s", path);
     struct stat st;
     /* mkostemp made it 0600 and ours: change only what differs from the original. */
-    if (stat(path, &st) == 0) {
+    if (orig)
+        st = *orig;
+    if (orig || stat(path, &st) == 0) {
         if ((st.st_mode & 07777) != 0600 && fchmod(fd, st.st_mode & 07777) < 0)
             goto fail;
         if ((st.st_uid != geteuid() || st.st_gid != getegid()) && fchown(fd, st.st_uid, st.st_gid) < 0)
@@ -196,6 +201,12 @@ fail:;
     return ur_errf_sys(err, e, "write %s", path);
 }
 
+int write_file_atomic(const char *path, const char *data, size_t len, unsigned long long *ino,
+                      struct ur_err *err)
+{
+    return write_atomic_as(path, data, len, NULL, ino, err);
+}
+
 int bundle_annotate(const char *dir, const char *value, enum bundle_kind *kind,
                     unsigned long long *written_ino, struct ur_err *err)
 {
@@ -204,7 +215,8 @@ int bundle_annotate(const char *dir, const char *value, enum bundle_kind *kind,
     *kind = BUNDLE_MISSING;
     if (snprintf(path, sizeof(path), "%s/config.json", dir) >= (int)sizeof(path))
         return ur_errf(err, -ENAMETOOLONG, "bundle path too long");
-    int rc = read_file(path, &doc, &len, err);
+    struct stat st;
+    int rc = read_file(path, &doc, &len, &st, err);
     if (rc == -ENOENT)
         return 0;
     if (rc < 0)
@@ -223,7 +235,7 @@ int bundle_annotate(const char *dir, const char *value, enum bundle_kind *kind,
         ur_err_wrap(err, "%s", path);
         goto out;
     }
-    rc = write_file_atomic(path, out, out_len, written_ino, err);
+    rc = write_atomic_as(path, out, out_len, &st, written_ino, err);
     if (rc == 0)
         rc = 1;
 out:

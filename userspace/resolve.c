@@ -95,30 +95,54 @@ int resolve_dm_by_name(const char *sysfs, const char *name, uint32_t *major, uin
 
 #define CACHE_SLOTS 64
 
+/* Each slot keeps its device's diskseq attribute open: sysfs regenerates an
+ * attribute on every read at offset 0, so a check is one pread. */
 static struct {
     uint32_t major, minor;
     int valid;
+    int seq_fd;
     struct blockdev_info bi;
 } cache[CACHE_SLOTS];
+
+static uint64_t pread_u64(int fd)
+{
+    char buf[32];
+    ssize_t r = pread(fd, buf, sizeof(buf) - 1, 0);
+    if (r <= 0)
+        return 0;
+    buf[r] = '\0';
+    return strtoull(buf, NULL, 10);
+}
 
 int resolve_blockdev_cached(const char *sysfs, uint32_t major, uint32_t minor,
                             struct blockdev_info *bi, struct ur_err *err)
 {
     unsigned slot = (major * 31u + minor) % CACHE_SLOTS;
-    char path[512], buf[32];
-    snprintf(path, sizeof(path), "%s/dev/block/%u:%u/diskseq", sysfs, major, minor);
-    uint64_t seq = read_attr(path, buf, sizeof(buf)) == 0 ? strtoull(buf, NULL, 10) : 0;
-    if (seq && cache[slot].valid && cache[slot].major == major && cache[slot].minor == minor &&
-        cache[slot].bi.diskseq == seq) {
-        *bi = cache[slot].bi;
-        return 0;
+    if (cache[slot].valid && cache[slot].major == major && cache[slot].minor == minor) {
+        uint64_t seq = pread_u64(cache[slot].seq_fd);
+        if (seq && seq == cache[slot].bi.diskseq) {
+            *bi = cache[slot].bi;
+            return 0;
+        }
     }
+    if (cache[slot].valid) {
+        close(cache[slot].seq_fd);
+        cache[slot].valid = 0;
+    }
+    char path[512];
+    snprintf(path, sizeof(path), "%s/dev/block/%u:%u/diskseq", sysfs, major, minor);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    uint64_t seq = fd >= 0 ? pread_u64(fd) : 0;
     int rc = resolve_blockdev(sysfs, major, minor, bi, err);
-    if (rc == 0 && bi->diskseq && bi->diskseq == seq) {
+    /* cached only when diskseq did not move while we read the rest */
+    if (rc == 0 && seq && bi->diskseq == seq && pread_u64(fd) == seq) {
         cache[slot].major = major;
         cache[slot].minor = minor;
         cache[slot].bi = *bi;
+        cache[slot].seq_fd = fd;
         cache[slot].valid = 1;
+    } else if (fd >= 0) {
+        close(fd);
     }
     return rc;
 }

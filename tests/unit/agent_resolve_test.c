@@ -61,6 +61,21 @@ static void test_loop_dm_plain(void **state)
     assert_int_equal(resolve_blockdev(root, 0, 52, &bi, &err), -ENODEV); /* tmpfs-like */
     assert_int_equal(resolve_blockdev(root, 9, 9, &bi, &err), -ENODEV);  /* hostile DEVNAME */
 
+    /* the cache: answers from memory while diskseq stays, re-reads when it moves */
+    assert_int_equal(resolve_blockdev_cached(root, 7, 3, &bi, &err), 0);
+    assert_string_equal(bi.backing, "/var/lib/snap/7.img");
+    put("dev/block/7:3/loop/backing_file", "/var/lib/snap/OTHER.img\n");
+    assert_int_equal(resolve_blockdev_cached(root, 7, 3, &bi, &err), 0);
+    assert_string_equal(bi.backing, "/var/lib/snap/7.img");
+    put("dev/block/7:3/diskseq", "43\n"); /* reattached: a new sequence number */
+    assert_int_equal(resolve_blockdev_cached(root, 7, 3, &bi, &err), 0);
+    assert_string_equal(bi.backing, "/var/lib/snap/OTHER.img");
+    assert_int_equal(bi.diskseq, 43);
+    assert_int_equal(resolve_blockdev_cached(root, 8, 1, &bi, &err), 0); /* no diskseq: not cached */
+    put("dev/block/8:1/uevent", "DEVNAME=sdb1\n");
+    assert_int_equal(resolve_blockdev_cached(root, 8, 1, &bi, &err), 0);
+    assert_string_equal(bi.device, "/dev/sdb1");
+
     assert_string_equal(resolve_fstype_name(0xEF53), "ext4");
     assert_null(resolve_fstype_name(0x1234));
     char cmd[300];
