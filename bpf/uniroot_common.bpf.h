@@ -269,6 +269,13 @@ static __always_inline int read_target(const struct ur_config *c, struct ur_even
         count_filtered();
         return -1;
     }
+    if (c->mnt_ns) {
+        struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+        if (BPF_CORE_READ(t, nsproxy, mnt_ns, ns.inum) != c->mnt_ns) {
+            count_filtered();
+            return -1;
+        }
+    }
     return 0;
 }
 

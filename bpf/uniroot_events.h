@@ -102,6 +102,10 @@ struct ur_prefix {
 struct ur_config {
     __u32 flags;         /* UR_CFG_* */
     __u32 n_prefixes;
+    __u32 mnt_ns;        /* inode number of the watched mount namespace; 0 = any.
+                          * Mounts made in other namespaces (a user namespace can
+                          * build any path) are not reported. */
+    __u32 reserved;
     struct ur_prefix prefix[UR_MAX_PREFIXES];
 };
 

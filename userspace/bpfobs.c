@@ -148,6 +148,9 @@ static int set_filter(struct bpfobs *o, const struct agent_config *c, struct ur_
     struct ur_config f;
     memset(&f, 0, sizeof(f));
     f.flags = UR_CFG_ENABLED | (c->block_only ? UR_CFG_BLOCK_ONLY : 0);
+    struct stat ns;
+    if (stat("/proc/self/ns/mnt", &ns) == 0) /* the agent's own mount namespace */
+        f.mnt_ns = (__u32)ns.st_ino;
     for (int i = 0; i < c->n_state_dirs && i < UR_MAX_PREFIXES; i++) {
         int n = snprintf(f.prefix[i].s, sizeof(f.prefix[i].s), "%s/", c->state_dirs[i]);
         /* "/run/containerd" and "/run/containerd/" both become "/run/containerd/" */

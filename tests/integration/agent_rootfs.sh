@@ -40,6 +40,15 @@ expect "bpftool shows the pinned record" 0 "\"id\": \"c1\"" -- bpftool map dump 
 echo "$T_OUT" | grep -q "\"device\": \"$LOOP\"" && ok "pinned record names the device" ||
     not_ok "pinned record names the device" "$(echo "$T_OUT" | head -20 | tr '\n' ' ')"
 
+# A mount on a bundle path made in another mount namespace (anyone with a user
+# namespace can build such a path) is filtered out in the kernel.
+B5=$(new_bundle c5 unikernel)
+cp "$B5/config.json" "$T_TMP/c5.orig"
+unshare -m --propagation private sh -c "mount '$LOOP' '$B5/rootfs' && sleep 0.3 && umount '$B5/rootfs'"
+expect "mount in another mount namespace: no record" 1 'no record' -- ctl get default c5
+cmp -s "$B5/config.json" "$T_TMP/c5.orig" && ok "mount in another mount namespace: bundle untouched" ||
+    not_ok "mount in another mount namespace: bundle untouched" "changed"
+
 # Not a unikernel: recorded, never written.
 B3=$(new_bundle c3 plain)
 cp "$B3/config.json" "$T_TMP/c3.orig"
