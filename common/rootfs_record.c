@@ -5,7 +5,9 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 static const char *const type_names[] = {
     [ROOTFS_NONE] = "none", [ROOTFS_BLOCK] = "block",
@@ -28,8 +30,47 @@ int rootfs_type_parse(const char *s, enum rootfs_type *out)
     return -EINVAL;
 }
 
+/* "2026-11-30T10:15:01.123456789Z": exact to the nanosecond, unlike a JSON
+ * number (a double), and readable in `bpftool`-style dumps and logs. */
+static void format_time(uint64_t ns, char *buf, size_t size)
+{
+    time_t sec = (time_t)(ns / 1000000000ull);
+    struct tm tm;
+    gmtime_r(&sec, &tm);
+    size_t n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf + n, size - n, ".%09lluZ", (unsigned long long)(ns % 1000000000ull));
+}
+
+static int parse_time(const char *s, uint64_t *ns)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof(tm));
+    const char *rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+    unsigned long long frac = 0;
+    int digits = 0;
+    if (!rest)
+        return -EINVAL;
+    if (*rest == '.') {
+        for (rest++; *rest >= '0' && *rest <= '9' && digits < 9; rest++, digits++)
+            frac = frac * 10 + (unsigned long long)(*rest - '0');
+        if (digits == 0)
+            return -EINVAL;
+        for (; digits < 9; digits++)
+            frac *= 10;
+    }
+    if (strcmp(rest, "Z") != 0)
+        return -EINVAL;
+    time_t sec = timegm(&tm);
+    if (sec < 0)
+        return -EINVAL;
+    *ns = (uint64_t)sec * 1000000000ull + frac;
+    return 0;
+}
+
 int rootfs_record_to_json(const struct rootfs_record *r, char **out, struct ur_err *err)
 {
+    char when[48];
+    format_time(r->observed_at_ns, when, sizeof(when));
     cJSON *o = cJSON_CreateObject();
     if (!o)
         return ur_errf(err, -ENOMEM, "out of memory");
@@ -41,7 +82,7 @@ int rootfs_record_to_json(const struct rootfs_record *r, char **out, struct ur_e
              cJSON_AddStringToObject(o, "fstype", r->fstype) &&
              cJSON_AddStringToObject(o, "backing", r->backing) &&
              cJSON_AddStringToObject(o, "observed_by", r->observed_by) &&
-             cJSON_AddNumberToObject(o, "observed_at_ns", (double)r->observed_at_ns) &&
+             cJSON_AddStringToObject(o, "observed_at", when) &&
              cJSON_AddStringToObject(o, "namespace", r->namespace_) &&
              cJSON_AddStringToObject(o, "container", r->container) &&
              cJSON_AddStringToObject(o, "mount_target", r->mount_target);
@@ -91,8 +132,8 @@ int rootfs_record_from_json(const char *json, struct rootfs_record *r, struct ur
     if (!o)
         return ur_errf(err, -EINVAL, "rootfs record: not valid JSON");
     int rc;
-    uint64_t version, major, minor, at;
-    char type[16];
+    uint64_t version, major, minor;
+    char type[16], when[48];
     if (!cJSON_IsObject(o)) {
         rc = ur_errf(err, -EINVAL, "rootfs record: not a JSON object");
         goto out;
@@ -113,7 +154,7 @@ int rootfs_record_from_json(const char *json, struct rootfs_record *r, struct ur
     }
     if ((rc = get_uint(o, "major", 0xfff, &major, r->type == ROOTFS_BLOCK, err)) < 0 ||
         (rc = get_uint(o, "minor", 0xfffff, &minor, r->type == ROOTFS_BLOCK, err)) < 0 ||
-        (rc = get_uint(o, "observed_at_ns", 9.0e18, &at, false, err)) < 0 ||
+        (rc = get_str(o, "observed_at", when, sizeof(when), err)) < 0 ||
         (rc = get_str(o, "device", r->device, sizeof(r->device), err)) < 0 ||
         (rc = get_str(o, "fstype", r->fstype, sizeof(r->fstype), err)) < 0 ||
         (rc = get_str(o, "backing", r->backing, sizeof(r->backing), err)) < 0 ||
@@ -124,7 +165,11 @@ int rootfs_record_from_json(const char *json, struct rootfs_record *r, struct ur
         goto out;
     r->major = (uint32_t)major;
     r->minor = (uint32_t)minor;
-    r->observed_at_ns = at;
+    if (when[0] && parse_time(when, &r->observed_at_ns) < 0) {
+        rc = ur_errf(err, -EINVAL, "rootfs record: \"observed_at\" is not a UTC time like "
+                     "2026-01-02T03:04:05.123456789Z");
+        goto out;
+    }
     if (r->type == ROOTFS_BLOCK && r->device[0] != '/') {
         rc = ur_errf(err, -EINVAL, "rootfs record: block type needs an absolute \"device\" path");
         goto out;

@@ -8,7 +8,7 @@
  * JSON form (version 1):
  *   {"version":1,"type":"block","device":"/dev/loop3","major":7,"minor":3,
  *    "fstype":"ext4","backing":"/var/lib/x/snap.img","observed_by":"bpf-tracepoint",
- *    "observed_at_ns":1764496800123456789,"namespace":"default","container":"c1",
+ *    "observed_at":"2026-11-30T10:15:01.123456789Z","namespace":"default","container":"c1",
  *    "mount_target":"/run/containerd/io.containerd.runtime.v2.task/default/c1/rootfs"}
  * Unknown keys are ignored; a missing optional string is "".
  */
