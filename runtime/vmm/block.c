@@ -83,26 +83,34 @@ static struct mft_entry *check_request(struct vmm *vmm, uint64_t handle, uint64_
     return e;
 }
 
-static int hc_block_write(struct vmm *vmm, uint64_t gpa, struct ur_err *err)
+/* Block read and write share one argument layout; one handler serves both. */
+_Static_assert(sizeof(struct hvt_hc_block_write) == sizeof(struct hvt_hc_block_read) &&
+                   __builtin_offsetof(struct hvt_hc_block_write, ret) ==
+                       __builtin_offsetof(struct hvt_hc_block_read, ret),
+               "block read and write arguments differ");
+
+static int block_io(struct vmm *vmm, uint64_t gpa, bool write, struct ur_err *err)
 {
-    struct hvt_hc_block_write *a = vmm_gpa(vmm, gpa, sizeof(*a));
+    const char *what = write ? "block write" : "block read";
+    struct hvt_hc_block_read *a = vmm_gpa(vmm, gpa, sizeof(*a));
     if (!a)
-        return ur_errf(err, -EFAULT, "guest broke the ABI: block write: argument 0x%" PRIx64
-                       " is outside guest memory", gpa);
+        return ur_errf(err, -EFAULT, "guest broke the ABI: %s: argument 0x%" PRIx64
+                       " is outside guest memory", what, gpa);
     uint64_t off = a->offset, len = a->len, data = a->data;
     int32_t ret;
     struct mft_entry *e = check_request(vmm, a->handle, off, len, &ret);
     if (e) {
-        const uint8_t *p = vmm_gpa(vmm, data, len);
+        uint8_t *p = vmm_gpa(vmm, data, len);
         if (!p)
-            return ur_errf(err, -EFAULT, "guest broke the ABI: block write: data 0x%" PRIx64
-                           " (+%" PRIu64 " bytes) is outside guest memory", data, len);
+            return ur_errf(err, -EFAULT, "guest broke the ABI: %s: data 0x%" PRIx64
+                           " (+%" PRIu64 " bytes) is outside guest memory", what, data, len);
         while (len > 0) {
-            ssize_t n = pwrite(e->b.hostfd, p, len, (off_t)off);
+            ssize_t n = write ? pwrite(e->b.hostfd, p, len, (off_t)off)
+                              : pread(e->b.hostfd, p, len, (off_t)off);
             if (n < 0 && errno == EINTR)
                 continue;
             if (n <= 0) {
-                ret = SOLO5_R_EUNSPEC;
+                ret = SOLO5_R_EUNSPEC; /* I/O error or short device: the guest decides */
                 break;
             }
             p += n, off += (uint64_t)n, len -= (uint64_t)n;
@@ -112,33 +120,14 @@ static int hc_block_write(struct vmm *vmm, uint64_t gpa, struct ur_err *err)
     return 0;
 }
 
+static int hc_block_write(struct vmm *vmm, uint64_t gpa, struct ur_err *err)
+{
+    return block_io(vmm, gpa, true, err);
+}
+
 static int hc_block_read(struct vmm *vmm, uint64_t gpa, struct ur_err *err)
 {
-    struct hvt_hc_block_read *a = vmm_gpa(vmm, gpa, sizeof(*a));
-    if (!a)
-        return ur_errf(err, -EFAULT, "guest broke the ABI: block read: argument 0x%" PRIx64
-                       " is outside guest memory", gpa);
-    uint64_t off = a->offset, len = a->len, data = a->data;
-    int32_t ret;
-    struct mft_entry *e = check_request(vmm, a->handle, off, len, &ret);
-    if (e) {
-        uint8_t *p = vmm_gpa(vmm, data, len);
-        if (!p)
-            return ur_errf(err, -EFAULT, "guest broke the ABI: block read: data 0x%" PRIx64
-                           " (+%" PRIu64 " bytes) is outside guest memory", data, len);
-        while (len > 0) {
-            ssize_t n = pread(e->b.hostfd, p, len, (off_t)off);
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n <= 0) {
-                ret = SOLO5_R_EUNSPEC;
-                break;
-            }
-            p += n, off += (uint64_t)n, len -= (uint64_t)n;
-        }
-    }
-    a->ret = ret;
-    return 0;
+    return block_io(vmm, gpa, false, err);
 }
 
 static int block_attach(struct vmm *vmm, const struct vmm_opts *o, struct ur_err *err)
