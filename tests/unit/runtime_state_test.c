@@ -1,0 +1,222 @@
+/* runtime_state_test.c: unit tests of the runtime's state directories
+ * (state.c): id rules, create/open/save/remove round trip, the ownership
+ * marker that tells our containers from runc's, the per-container lock
+ * (a second opener waits, and sees a deleted container as gone), and the
+ * liveness of a recorded process (alive, zombie with its exit status, reused
+ * pid). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "state.h"
+
+static char root[64];
+
+static int setup(void **st)
+{
+    (void)st;
+    snprintf(root, sizeof(root), "/tmp/uniroot-state-test.XXXXXX");
+    return mkdtemp(root) ? 0 : -1;
+}
+
+static int teardown(void **st)
+{
+    (void)st;
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static struct ctx mkctx(void)
+{
+    struct ctx c = {.root = root, .runc_root = root};
+    return c;
+}
+
+static void ids(void **st)
+{
+    (void)st;
+    struct ur_err e;
+    assert_int_equal(state_check_id("abc-1_2.3+x", &e), 0);
+    assert_true(state_check_id("", &e) < 0);
+    assert_true(state_check_id(".", &e) < 0);
+    assert_true(state_check_id("..", &e) < 0);
+    assert_true(state_check_id("a/b", &e) < 0);
+    assert_true(state_check_id("a b", &e) < 0);
+    char long_id[300];
+    memset(long_id, 'a', sizeof(long_id) - 1);
+    long_id[sizeof(long_id) - 1] = '\0';
+    assert_true(state_check_id(long_id, &e) < 0);
+}
+
+static void round_trip(void **st)
+{
+    (void)st;
+    struct ctx c = mkctx();
+    struct cstate cs;
+    struct ur_err e;
+    assert_int_equal(state_create(&c, "c1", &cs, &e), 0);
+    state_set_num(&cs, "pid", 1234);
+    state_set_str(&cs, "bundle", "/b");
+    state_set_str(&cs, "status", "created");
+    cJSON_AddStringToObject(state_annotations(&cs), "k", "v");
+    assert_int_equal(state_save(&cs, &e), 0);
+    state_close(&cs);
+    assert_true(state_is_ours(&c, "c1"));
+    assert_false(state_is_runc(&c, "c1"));
+    assert_int_equal(state_create(&c, "c1", &cs, &e), -EEXIST);
+    assert_non_null(strstr(e.msg, "exists"));
+
+    assert_int_equal(state_open(&c, "c1", &cs, &e), 0);
+    assert_int_equal(state_num(&cs, "pid", 0), 1234);
+    assert_string_equal(state_str(&cs, "bundle"), "/b");
+    assert_string_equal(state_str(&cs, "id"), "c1");
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(cs.j, "annotations");
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(a, "k")->valuestring, "v");
+    char tmp[128];
+    snprintf(tmp, sizeof(tmp), "%s/c1/state.json.tmp", root);
+    assert_int_equal(access(tmp, F_OK), -1); /* renamed into place */
+    assert_int_equal(state_remove(&cs, &e), 0);
+    assert_int_equal(state_open(&c, "c1", &cs, &e), -ENOENT);
+    assert_non_null(strstr(e.msg, "does not exist"));
+}
+
+static void runc_dirs(void **st)
+{
+    (void)st;
+    struct ctx c = mkctx();
+    char dir[128], f[160];
+    snprintf(dir, sizeof(dir), "%s/r1", root);
+    mkdir(dir, 0700);
+    snprintf(f, sizeof(f), "%s/state.json", dir);
+    FILE *fp = fopen(f, "w");
+    fputs("{\"id\":\"r1\",\"init_process_pid\":1}", fp);
+    fclose(fp);
+    struct cstate cs;
+    struct ur_err e;
+    assert_false(state_is_ours(&c, "r1"));
+    assert_true(state_is_runc(&c, "r1"));
+    assert_int_equal(state_open(&c, "r1", &cs, &e), -EMEDIUMTYPE);
+    /* runc's default root, when it differs from ours */
+    c.root = "/nonexistent-uniroot-root";
+    assert_int_equal(state_open(&c, "r1", &cs, &e), -EMEDIUMTYPE);
+    unlink(f);
+    rmdir(dir);
+}
+
+/* A second opener blocks on the lock; after the holder deletes the
+ * container it finds it gone. */
+static void lock_and_delete(void **st)
+{
+    (void)st;
+    struct ctx c = mkctx();
+    struct cstate cs;
+    struct ur_err e;
+    assert_int_equal(state_create(&c, "lk", &cs, &e), 0);
+    assert_int_equal(state_save(&cs, &e), 0);
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct cstate c2;
+        struct ur_err e2;
+        close(cs.dirfd); /* the lock belongs to the open file, which fork shared */
+        close(p[0]);
+        (void)!write(p[1], "x", 1);
+        int rc = state_open(&c, "lk", &c2, &e2);
+        _exit(rc == -ENOENT ? 0 : 1);
+    }
+    close(p[1]);
+    char b;
+    assert_int_equal(read(p[0], &b, 1), 1);
+    close(p[0]);
+    struct timespec ts = {0, 100000000};
+    nanosleep(&ts, NULL); /* the child is now waiting on the lock */
+    int status;
+    assert_int_equal(waitpid(pid, &status, WNOHANG), 0);
+    assert_int_equal(state_remove(&cs, &e), 0);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static void liveness(void **st)
+{
+    (void)st;
+    struct proc_info pi;
+    pid_t me = getpid();
+    unsigned long long start = proc_start_time(me);
+    assert_true(start > 0);
+    proc_inspect(me, start, &pi);
+    assert_true(pi.alive);
+    proc_inspect(me, start + 1, &pi); /* a reused pid has another start time */
+    assert_false(pi.alive);
+    pid_t z = fork();
+    if (z == 0)
+        _exit(3);
+    struct timespec ts = {0, 50000000};
+    nanosleep(&ts, NULL);
+    proc_inspect(z, 0, &pi); /* not reaped yet: a zombie with its status */
+    assert_false(pi.alive);
+    assert_true(pi.zombie);
+    assert_int_equal(pi.exit_status, 3);
+    waitpid(z, NULL, 0);
+    proc_inspect(z, 0, &pi);
+    assert_false(pi.alive);
+    assert_false(pi.zombie);
+}
+
+static void status_from_process(void **st)
+{
+    (void)st;
+    struct ctx c = mkctx();
+    struct cstate cs;
+    struct ur_err e;
+    assert_int_equal(state_create(&c, "s1", &cs, &e), 0);
+    pid_t z = fork();
+    if (z == 0) {
+        pause();
+        _exit(0);
+    }
+    state_set_num(&cs, "pid", z);
+    state_set_num(&cs, "pid_start", (double)proc_start_time(z));
+    state_set_str(&cs, "status", "running");
+    assert_string_equal(state_status(&cs), "running");
+    kill(z, SIGSTOP);
+    struct timespec ts = {0, 50000000};
+    nanosleep(&ts, NULL);
+    assert_string_equal(state_status(&cs), "paused");
+    kill(z, SIGKILL);
+    nanosleep(&ts, NULL);
+    assert_string_equal(state_status(&cs), "stopped");
+    assert_int_equal(state_num(&cs, "exit_status", -1), 128 + SIGKILL);
+    waitpid(z, NULL, 0);
+    assert_string_equal(state_status(&cs), "stopped");
+    state_remove(&cs, &e);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(ids),
+        cmocka_unit_test(round_trip),
+        cmocka_unit_test(runc_dirs),
+        cmocka_unit_test(lock_and_delete),
+        cmocka_unit_test(liveness),
+        cmocka_unit_test(status_from_process),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
