@@ -27,6 +27,7 @@ runc
 containerd
 busybox-static
 podman
+python3
 qemu-system-x86
 dmsetup
 "
