@@ -129,6 +129,25 @@ else
     skip "agent socket" "python3 is not installed (fake agent)"
 fi
 
+# An explicit block image in the rootfs (block + blkMntPoint "/"): handed over as "rootfs".
+BI=$T_TMP/b-image; mkdir -p "$BI/rootfs/unikernel"
+cp "$GUESTS/ext4label.hvt" "$BI/rootfs/unikernel/"
+truncate -s 8M "$BI/rootfs/disk.img" && mkfs.ext4 -q -F -L imglabel "$BI/rootfs/disk.img"
+cat >"$BI/config.json" <<JSON
+{"ociVersion":"1.0.2","process":{"args":["x"]},"root":{"path":"rootfs"},
+ "annotations":{"com.urunc.unikernel.unikernelType":"solo5","com.urunc.unikernel.hypervisor":"hvt",
+   "com.urunc.unikernel.binary":"/unikernel/ext4label.hvt","com.urunc.unikernel.block":"/disk.img",
+   "com.urunc.unikernel.blkMntPoint":"/"}}
+JSON
+: >"$RT_LOG"
+expect "block image at / handed over as rootfs" 0 'label=imglabel' -- ur run --bundle "$BI" bimg
+grep -q 'rootfs: decision block-image' "$RT_LOG" && ok "block image: decision logged" || not_ok "block image decision" "$(grep rootfs: "$RT_LOG")"
+sed -i 's#"/disk.img"#"/nosuch.img"#' "$BI/config.json"
+expect "missing block image is a clear error" 1 'block image .*/nosuch.img' -- ur create --bundle "$BI" bimg2
+# initrd: hvt cannot load one
+sed -i 's#"com.urunc.unikernel.block":"/nosuch.img"#"com.urunc.unikernel.initrd":"/initrd.img"#' "$BI/config.json"
+expect "initrd is refused for hvt" 1 'boots from an initrd \(/initrd.img\), which hypervisor hvt cannot load' -- ur create --bundle "$BI" bimg3
+
 # Refusals: the device is also mounted read-write elsewhere.
 B5=$T_TMP/b-busy; block_bundle "$B5"
 mkdir -p "$T_TMP/other"
