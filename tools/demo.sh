@@ -1,39 +1,82 @@
 #!/bin/bash
-# tools/demo.sh: uniroot's main job, end to end on this machine: an ext4
-# root filesystem on a loop device is handed to a unikernel as block device
-# "rootfs", and the unikernel (built here, tests/guests/ext4label.c) reads the
-# filesystem's label and UUID from it, proving the right rootfs arrived.
-# Run as root after `make` (make demo does both). Cleans up after itself.
+# tools/demo.sh: uniroot's main job, end to end on this machine, as root:
+#   1. the node agent (unirootd) watches a containerd-style state directory;
+#   2. an ext4 root filesystem holding a unikernel is attached to a loop
+#      device and mounted on a container bundle's rootfs, as containerd's shim
+#      does before `create`; the agent sees the mount in the kernel and writes
+#      its decision (dev.uniroot.rootfs) into the bundle's config.json;
+#   3. the OCI runtime (uniroot run) verifies that annotation in O(1), copies
+#      the unikernel out, unmounts the rootfs and boots the unikernel on
+#      uniroot-vmm with the device as block device "rootfs";
+#   4. the unikernel (tests/guests/ext4label.c) prints the filesystem's label
+#      and UUID, proving the right rootfs arrived.
+# `make demo` builds first. Everything it makes is removed at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-VMM=build/bin/uniroot-vmm
+B=build/bin
 GUEST=build/guests/ext4label.hvt
-for f in "$VMM" "$GUEST"; do
-    [ -x "$f" ] || [ -f "$f" ] || { echo "demo: $f is missing; run make first" >&2; exit 1; }
+for f in $B/uniroot $B/uniroot-vmm $B/unirootd "$GUEST"; do
+    [ -e "$f" ] || { echo "demo: $f is missing; run make first" >&2; exit 1; }
 done
 [ -c /dev/kvm ] || { echo "demo: /dev/kvm is missing: this machine cannot run KVM guests" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || { echo "demo: run as root (mounts, loop devices, BPF)" >&2; exit 1; }
 
 work=$(mktemp -d /tmp/uniroot-demo.XXXXXX)
-loop=""
+state=$work/state            # stands for /run/containerd
+pin=/sys/fs/bpf/uniroot-demo-$$/v1
+loop="" agent=""
 cleanup() {
-    [ -n "$loop" ] && losetup -d "$loop" 2>/dev/null || true
+    set +e
+    [ -n "$agent" ] && kill "$agent" 2>/dev/null && wait "$agent" 2>/dev/null
+    $B/unirootd --cleanup --pin-dir "$pin" >/dev/null 2>&1
+    rmdir "$(dirname "$pin")" 2>/dev/null
+    umount -R -l "$state" 2>/dev/null
+    [ -n "$loop" ] && losetup -d "$loop" 2>/dev/null
     rm -rf "$work"
 }
 trap cleanup EXIT
+say() { printf '\ndemo: %s\n' "$*"; }
 
+say "1. starting the node agent on $state"
+mkdir -p "$state" && mount -t tmpfs tmpfs "$state"
+$B/unirootd --config /dev/null --state-dir "$state" --socket "$work/unirootd.sock" \
+    --pin-dir "$pin" >"$work/agent.log" 2>&1 &
+agent=$!
+for _ in $(seq 100); do grep -q '"event":"ready"' "$work/agent.log" && break; sleep 0.05; done
+grep -q '"event":"ready"' "$work/agent.log" || { cat "$work/agent.log" >&2; exit 1; }
+grep -E "\"event\":\"(observer|ready)\"" "$work/agent.log" | head -3 | sed "s/^/   agent log: /" || true
+
+say "2. a unikernel rootfs (ext4 on a loop device) mounted on a bundle, as containerd's shim does"
 uuid=$(cat /proc/sys/kernel/random/uuid)
-label="uniroot-demo"
+label=uniroot-demo
+mkdir -p "$work/src/unikernel" && cp "$GUEST" "$work/src/unikernel/"
 truncate -s 16M "$work/rootfs.img"
-mkfs.ext4 -q -L "$label" -U "$uuid" "$work/rootfs.img"
+mkfs.ext4 -q -F -L "$label" -U "$uuid" -d "$work/src" "$work/rootfs.img"
 loop=$(losetup --find --show "$work/rootfs.img")
-echo "demo: rootfs $work/rootfs.img on $loop (label $label, uuid $uuid)"
-echo "demo: $VMM --mem=32 --block:rootfs=$loop $GUEST"
+bundle=$state/io.containerd.runtime.v2.task/default/demo
+mkdir -p "$bundle/rootfs"
+cat >"$bundle/config.json" <<JSON
+{"ociVersion":"1.0.2","process":{"args":["unikernel"]},"root":{"path":"rootfs"},
+ "annotations":{"com.urunc.unikernel.unikernelType":"solo5","com.urunc.unikernel.hypervisor":"hvt",
+  "com.urunc.unikernel.binary":"/unikernel/ext4label.hvt","com.urunc.unikernel.mountRootfs":"true"}}
+JSON
+mount "$loop" "$bundle/rootfs"
+echo "   $loop (label $label, uuid $uuid) mounted on $bundle/rootfs"
+for _ in $(seq 100); do grep -q dev.uniroot.rootfs "$bundle/config.json" && break; sleep 0.01; done
+grep -q dev.uniroot.rootfs "$bundle/config.json" || { echo "demo: the agent did not annotate the bundle" >&2; cat "$work/agent.log" >&2; exit 1; }
+echo "   the agent annotated config.json:"
+grep -o '"dev.uniroot.rootfs": *"[^}]*}' "$bundle/config.json" | sed 's/\\"/"/g; s/^/     /'
+
+say "3. uniroot run --bundle $bundle demo"
 status=0
-out=$("$VMM" --mem=32 --block:rootfs="$loop" "$GUEST" 2>&1) || status=$?
-echo "$out" | sed 's/^/  guest| /'
-if echo "$out" | grep -q "label=$label uuid=$uuid"; then
-    echo "demo: OK: the unikernel read the rootfs it was given (exit status $status)"
+out=$($B/uniroot --root "$work/run" --log "$work/runtime.log" run --bundle "$bundle" demo 2>&1) || status=$?
+grep -E 'rootfs: ' "$work/runtime.log" | sed 's/^/   runtime: /' || true
+
+say "4. the unikernel's output (exit status $status)"
+echo "$out" | sed 's/^/   guest| /'
+if [ "$status" -eq 0 ] && echo "$out" | grep -q "label=$label uuid=$uuid"; then
+    say "OK: the unikernel booted from the block rootfs the agent observed"
 else
-    echo "demo: FAILED: the guest did not report label=$label uuid=$uuid" >&2
+    say "FAILED: expected label=$label uuid=$uuid" >&2
     exit 1
 fi
