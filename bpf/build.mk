@@ -3,6 +3,7 @@
 # kernel's BTF into build/bpf/ at build time (never committed).
 BPF_OUT    := $(BUILD)/bpf
 BPF_CLANG  ?= clang
+BPF_STRIP  ?= llvm-strip
 BPFTOOL    ?= bpftool
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -I$(BPF_OUT) -Ibpf
@@ -15,9 +16,28 @@ $(BPF_OUT)/vmlinux.h:
 	$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@.tmp && mv $@.tmp $@
 
 $(BPF_OUT)/%.bpf.o: bpf/%.bpf.c bpf/uniroot_events.h bpf/uniroot_common.bpf.h $(BPF_OUT)/vmlinux.h
-	$(BPF_CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(BPF_CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
+	$(BPF_STRIP) -g $@.tmp # DWARF out (.BTF/.BTF.ext stay): the skeleton embeds the object, resident in the agent
+	mv $@.tmp $@
 
 .SECONDARY: $(BPF_OBJS)
+
+# The minimal kernel BTF for the tracepoint object's CO-RE relocations, and
+# the C file embedding it with the identity of the kernel BTF it came from
+# (userspace/btfmin.h explains why).
+BPF_MIN_BTF   := $(BPF_OUT)/uniroot_tp.min.btf
+BPF_MIN_BTF_C := $(BPF_OUT)/uniroot_min_btf.c
+BTF_EMBED     := $(BUILD)/tools/btf-embed
+
+$(BPF_MIN_BTF): $(BPF_OUT)/uniroot_tp.bpf.o
+	$(BPFTOOL) gen min_core_btf $(VMLINUX_BTF) $@.tmp $< && mv $@.tmp $@
+
+$(BTF_EMBED): userspace/helpers/btf_embed.c userspace/btfhash.c $(COMMON_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Iuserspace -o $@ $(filter %.c %.a,$^)
+
+$(BPF_MIN_BTF_C): $(BPF_MIN_BTF) $(BTF_EMBED)
+	$(BTF_EMBED) $(VMLINUX_BTF) $< $@.tmp && mv $@.tmp $@
 
 $(BPF_OUT)/%.skel.h: $(BPF_OUT)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $(subst .bpf.o,,$(notdir $<)) > $@.tmp && mv $@.tmp $@

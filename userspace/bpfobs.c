@@ -5,6 +5,7 @@
 #include <bpf/libbpf.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,8 +14,10 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "btfmin.h"
 #include "log.h"
 #include "uniroot_fentry.skel.h"
 #include "uniroot_tp.skel.h"
@@ -22,6 +25,12 @@
 #define BPF_FS_MAGIC_ 0xcafe4a11
 #define TRACEFS_MAGIC_ 0x74726163
 #define MAX_LINKS 16
+#define UR_KERNEL_BTF "/sys/kernel/btf/vmlinux"
+
+struct probe_result {
+    int rc;
+    char why[512];
+};
 
 struct bpfobs {
     struct uniroot_tp *tp;
@@ -193,16 +202,85 @@ static int try_fentry(struct bpfobs *o, const struct agent_config *c)
     return 0;
 }
 
+/* Would the trampoline variant load? Asked in a child process: libbpf parses
+ * the whole kernel BTF to attach fentry programs (~9 MiB of heap here), and
+ * where the kernel refuses trampolines (the common case on this kind of
+ * node) that peak would otherwise stay in the agent's VmHWM for nothing.
+ * 0 when the child loaded it (the caller then loads it for real), else the
+ * reason in o->fallback. */
+static int probe_fentry(struct bpfobs *o, const struct agent_config *c)
+{
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0)
+        return try_fentry(o, c); /* cannot isolate it: ask in process */
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(p[0]);
+        close(p[1]);
+        return try_fentry(o, c);
+    }
+    if (pid == 0) {
+        close(p[0]);
+        int rc = try_fentry(o, c);
+        if (rc == 0) {
+            uniroot_fentry__destroy(o->fe);
+            o->fallback[0] = '\0';
+        }
+        struct probe_result r = {.rc = rc};
+        snprintf(r.why, sizeof(r.why), "%s", o->fallback);
+        ssize_t w = write(p[1], &r, sizeof(r));
+        _exit(w == (ssize_t)sizeof(r) ? 0 : 1);
+    }
+    close(p[1]);
+    struct probe_result r;
+    ssize_t n;
+    do
+        n = read(p[0], &r, sizeof(r));
+    while (n < 0 && errno == EINTR);
+    close(p[0]);
+    int st = 0;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    if (n != (ssize_t)sizeof(r)) {
+        snprintf(o->fallback, sizeof(o->fallback), "fentry variant: the load probe died (status %d)", st);
+        return -EIO;
+    }
+    r.why[sizeof(r.why) - 1] = '\0';
+    if (r.rc == 0)
+        return try_fentry(o, c);
+    snprintf(o->fallback, sizeof(o->fallback), "%s", r.why);
+    return r.rc < 0 ? r.rc : -EPERM;
+}
+
 static int load_tp(struct bpfobs *o, const struct agent_config *c, struct ur_err *err)
 {
     LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = c->pin_dir);
+    /* CO-RE against the embedded minimal BTF when it was cut from this very
+     * kernel's BTF; otherwise libbpf parses the full kernel BTF (said in the log). */
+    char btf_path[64];
+    int btf_fd = -1;
+    struct ur_err why;
+    ur_err_clear(&why);
+    if (btfmin_open(UR_KERNEL_BTF, btf_path, sizeof(btf_path), &btf_fd, &why) == 0) {
+        opts.btf_custom_path = btf_path;
+        ulog(ULOG_INFO, "btf", "\"core\":\"minimal\",\"bytes\":%zu", btfmin_size());
+    } else {
+        ulog(ULOG_INFO, "btf", "\"core\":\"kernel\",\"why\":%s", ulog_q(why.msg));
+    }
     struct uniroot_tp *tp = uniroot_tp__open_opts(&opts);
-    if (!tp)
-        return ur_errf_sys(err, -errno, "open the tracepoint BPF object");
+    if (!tp) {
+        int e = -errno;
+        if (btf_fd >= 0)
+            close(btf_fd);
+        return ur_errf_sys(err, e, "open the tracepoint BPF object");
+    }
     bpf_map__set_max_entries(tp->maps.events, (__u32)c->ringbuf_kib * 1024);
     if (!c->ioctl_events)
         bpf_program__set_autoload(tp->progs.ur_tp_enter_ioctl, false);
     int rc = uniroot_tp__load(tp);
+    if (btf_fd >= 0)
+        close(btf_fd); /* libbpf parses the custom BTF at load */
     if (rc < 0) {
         uniroot_tp__destroy(tp);
         return ur_errf_sys(err, rc, "load the tracepoint BPF programs (pinned maps under %s from an "
@@ -230,7 +308,7 @@ int bpfobs_open(const struct agent_config *c, enum observer_kind want, bpfobs_ev
     o->ctx = ctx;
     if (want == OBS_BPF_TRACEPOINT) {
         snprintf(o->fallback, sizeof(o->fallback), "tracepoints requested");
-    } else if (try_fentry(o, c) < 0 && want == OBS_BPF_FENTRY) {
+    } else if (probe_fentry(o, c) < 0 && want == OBS_BPF_FENTRY) {
         rc = ur_errf(err, -EPERM, "%s", o->fallback);
         goto fail;
     }

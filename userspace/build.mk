@@ -17,11 +17,17 @@ TEST_DEPS  += $(AGENT_MNT_HELPER) $(ASAN)/bin/unirootd
 $(OBJ)/userspace/%.o $(ASAN)/obj/userspace/%.o $(OBJ)/tests/unit/agent_%.o $(ASAN)/obj/tests/unit/agent_%.o: CFLAGS += -Ibpf -I$(BPF_OUT) -Iuserspace
 $(OBJ)/userspace/bpfobs.o $(ASAN)/obj/userspace/bpfobs.o: $(BPF_SKELS)
 
-$(UNIROOTD_LIB): $(UNIROOTD_SRC:%.c=$(OBJ)/%.o)
+# The embedded minimal BTF (bpf/build.mk) is data only: one object for both builds.
+UNIROOTD_MIN_BTF_O := $(OBJ)/bpf/uniroot_min_btf.o
+$(UNIROOTD_MIN_BTF_O): $(BPF_MIN_BTF_C)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(UNIROOTD_LIB): $(UNIROOTD_SRC:%.c=$(OBJ)/%.o) $(UNIROOTD_MIN_BTF_O)
 	@mkdir -p $(@D)
 	rm -f $@ && $(AR) rcs $@ $^
 
-$(UNIROOTD_ASAN_LIB): $(UNIROOTD_SRC:%.c=$(ASAN)/obj/%.o)
+$(UNIROOTD_ASAN_LIB): $(UNIROOTD_SRC:%.c=$(ASAN)/obj/%.o) $(UNIROOTD_MIN_BTF_O)
 	@mkdir -p $(@D)
 	rm -f $@ && $(AR) rcs $@ $^
 

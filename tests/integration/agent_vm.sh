@@ -81,6 +81,13 @@ for obs in bpf-tracepoint bpf-fentry; do
     fi
     say "ok - $obs: agent ready ($(grep -o '"live":"[^"]*"' /tmp/agent.log))"
     grep -q "\"live\":\"$obs\"" /tmp/agent.log && say "ok - $obs: is the live observer" || say "not ok - $obs: live observer"
+    # The host build embeds a minimal BTF cut from the host kernel's: this kernel's differs, so
+    # CO-RE must fall back to the full kernel BTF (the fentry variant always uses the full one).
+    if [ $obs = bpf-tracepoint ]; then
+        grep -q '"event":"btf","core":"kernel","why":".*is not the BTF the build was cut from' /tmp/agent.log &&
+            say "ok - $obs: another kernel: CO-RE against its full BTF, not the embedded one" ||
+            say "not ok - $obs: btf choice: $(grep -o '"event":"btf".*' /tmp/agent.log)"
+    fi
     B=/run/containerd/io.containerd.runtime.v2.task/default/vm-$obs
     mkdir -p $B/rootfs
     echo '{"annotations":{"com.urunc.unikernel.unikernelType":"solo5"}}' > $B/config.json
