@@ -7,7 +7,7 @@ UNIROOT_ALIB := $(ASAN)/libuniroot-oci.a
 UNIROOT_LDLIBS := -lcjson -lmount
 
 PROGRAMS   += $(BIN)/uniroot
-UNIT_TESTS += $(BIN)/test_runtime_config $(BIN)/test_runtime_rootfs $(BIN)/test_runtime_state
+UNIT_TESTS += $(BIN)/test_runtime_config $(BIN)/test_runtime_rootfs $(BIN)/test_runtime_state $(BIN)/test_runtime_kernel
 BENCH_DEPS += $(BIN)/uniroot-bench-decide
 
 $(UNIROOT_LIB): $(UNIROOT_OBJ)

@@ -236,6 +236,33 @@ static void record_decision(struct cstate *cs, const struct oci_spec *s, const s
         annotate(a, "dev.uniroot.rootfs.path", d->path);
 }
 
+/* The guest's manifest must ask for exactly what the VMM will be given:
+ * block device "rootfs" when one is handed over, nothing else. */
+static int check_devices(const char *kernel, const struct uk_desc *uk, const struct rootfs_decision *d,
+                         bool giving_rootfs, struct ur_err *err)
+{
+    struct kernel_info ki;
+    int rc = kernel_inspect(kernel, &ki, err);
+    if (rc < 0)
+        return rc;
+    for (unsigned i = 0; i < ki.ndev; i++) {
+        const struct kernel_dev *k = &ki.dev[i];
+        if (k->net)
+            return ur_errf(err, -ENOTSUP, "%s needs network device \"%s\"; uniroot does not attach "
+                                          "network devices", uk->binary, k->name);
+        if (strcmp(k->name, "rootfs") != 0)
+            return ur_errf(err, -ENOTSUP, "%s needs block device \"%s\"; uniroot only provides "
+                                          "\"rootfs\"", uk->binary, k->name);
+        if (!giving_rootfs)
+            return ur_errf(err, -ENOTSUP, "%s needs block device \"rootfs\", but the rootfs is not "
+                                          "handed over as one: %s", uk->binary, d->reason);
+    }
+    if (giving_rootfs && !kernel_find_dev(&ki, "rootfs", false))
+        return ur_errf(err, -ENOTSUP, "the rootfs would be handed over as block device \"rootfs\" "
+                                      "(%s), but %s declares no such device", d->reason, uk->binary);
+    return 0;
+}
+
 /* Create container id; on success *vmm is its VMM (our child until we exit). */
 static int do_create(struct ctx *c, const char *id, const struct create_opts *o, pid_t *vmm,
                      struct ur_err *err)
@@ -300,6 +327,8 @@ static int do_create(struct ctx *c, const char *id, const struct create_opts *o,
                      kernel);
         goto fail;
     }
+    if ((rc = check_devices(kernel, &uk, &d, block[0] != '\0', err)) < 0)
+        goto fail;
 
     u.cgroups = cJSON_CreateArray();
     struct cg_plan cg;

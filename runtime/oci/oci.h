@@ -113,6 +113,22 @@ bool uk_supports_fs(const char *type, const char *fstype);
 /* Decode base64 (standard alphabet, padding optional); *out NUL-terminated, malloc'ed. */
 int base64_decode(const char *in, char **out, size_t *outlen, struct ur_err *err);
 
+/* ---- kernel.c: what the unikernel binary expects */
+#define KERNEL_MAX_DEVS 64
+struct kernel_dev {
+    char name[68];
+    bool net;       /* net device, else block */
+};
+struct kernel_info {
+    bool has_abi, has_manifest;
+    uint32_t abi_target, abi_version;
+    struct kernel_dev dev[KERNEL_MAX_DEVS];
+    unsigned ndev;
+};
+/* An x86_64 ELF with Solo5's hvt ABI note; fills the manifest's devices. */
+int kernel_inspect(const char *path, struct kernel_info *ki, struct ur_err *err);
+const struct kernel_dev *kernel_find_dev(const struct kernel_info *ki, const char *name, bool net);
+
 /* ---- commands (cmd_*.c): argv starts after the command name; each returns
  * the process exit status (>= 0) or a negative errno with err filled. */
 typedef int (*cmd_fn)(struct ctx *c, int argc, char **argv, struct ur_err *err);

@@ -159,8 +159,13 @@ ur delete --force ns1
 V=$T_TMP/badkernel
 make_bundle "$V" hello
 echo "not an ELF" >"$V/rootfs/unikernel/hello.hvt"
-expect "VMM setup failure is reported" 1 'uniroot-vmm could not set up the guest \(exit status 1' -- ur create --bundle "$V" bad1
-[ ! -e "$RT_ROOT/bad1" ] && ok "setup failure leaves nothing" || not_ok "setup failure leaves nothing" "state left"
+expect "a binary that is not ELF is refused" 1 'hello.hvt is not an ELF file' -- ur create --bundle "$V" bad1
+cp /bin/true "$V/rootfs/unikernel/hello.hvt"
+expect "an ELF that is not a Solo5 unikernel is refused" 1 'is not a Solo5 unikernel \(no Solo5 ABI note\)' -- ur create --bundle "$V" bad1
+make_bundle "$T_TMP/wantsblk" ext4label
+expect "a guest needing block rootfs without one" 1 'needs block device "rootfs", but the rootfs is not handed over as one: mountRootfs is not set' -- ur create --bundle "$T_TMP/wantsblk" bad2
+expect "VMM setup failure is reported" 1 'uniroot-vmm could not set up the guest \(exit status 1' -- env UNIROOT_VMM=/bin/false "$UNIROOT" --root "$RT_ROOT" create --bundle "$B" bad3
+[ -z "$(ls "$RT_ROOT" 2>/dev/null)" ] && ok "refused creates leave nothing" || not_ok "refused creates leave nothing" "$(ls "$RT_ROOT")"
 if command -v python3 >/dev/null; then
     CS=$T_TMP/console.sock
     python3 - "$CS" >"$T_TMP/console.out" 2>&1 <<'PY' &
