@@ -58,6 +58,8 @@ int cmd_state(struct ctx *c, int argc, char **argv, struct ur_err *err)
     if (rc < 0)
         return rc;
     rc = print_json(oci_state(&cs), true);
+    if (cs.learnt) /* keep the exit status once the zombie is reaped */
+        state_save(&cs, NULL);
     state_close(&cs);
     return rc < 0 ? ur_errf(err, rc, "out of memory") : 0;
 }
@@ -111,6 +113,8 @@ int cmd_list(struct ctx *c, int argc, char **argv, struct ur_err *err)
         rc = state_open(c, e->d_name, &cs, NULL);
         if (rc == 0) {
             o = oci_state(&cs);
+            if (cs.learnt)
+                state_save(&cs, NULL);
             state_close(&cs);
         } else if (rc == -EMEDIUMTYPE) {
             o = runc_state(c, e->d_name);

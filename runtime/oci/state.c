@@ -385,8 +385,10 @@ const char *state_status(struct cstate *cs)
     proc_inspect((pid_t)state_num(cs, "pid", 0), (unsigned long long)state_num(cs, "pid_start", 0),
                  &pi);
     if (!pi.alive) {
-        if (pi.exit_status >= 0 && state_num(cs, "exit_status", -1) < 0)
+        if (pi.exit_status >= 0 && state_num(cs, "exit_status", -1) < 0) {
             state_set_num(cs, "exit_status", pi.exit_status);
+            cs->learnt = true;
+        }
         return "stopped";
     }
     if (pi.stopped || strcmp(stored, "paused") == 0)

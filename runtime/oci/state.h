@@ -18,6 +18,7 @@ struct cstate {
     char dir[PATH_MAX];
     int dirfd;       /* locked */
     cJSON *j;        /* state.json */
+    bool learnt;     /* state_status() learnt the exit status: worth saving */
 };
 
 /* The id is valid as a runc id and a file name. */

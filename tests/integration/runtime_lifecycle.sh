@@ -89,9 +89,28 @@ ur create --bundle "$S" sl2 >/dev/null 2>&1 && ur start sl2
 expect "delete --force a running container" 0 '' -- ur delete --force sl2
 [ ! -e "$RT_ROOT/sl2" ] && ok "forced delete removed the state" || not_ok "forced delete" "state left"
 
-# --- run: exit status of the guest, and the state is gone afterwards
+# --- exit status of a VMM nobody has reaped yet: created under a subreaper
+# that never reaps (like a busy shim), state reads it from the zombie and keeps it
 E=$T_TMP/exit
 make_bundle "$E" exit '"com.urunc.unikernel.cmdline":"7"'
+if command -v python3 >/dev/null; then
+    python3 -c 'import ctypes, subprocess, sys, time
+ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL)
+time.sleep(60)' "$UNIROOT" --root "$RT_ROOT" create --bundle "$E" zz &
+    NR=$!
+    at_exit "kill -9 $NR"
+    wait_status zz created 50 && ur start zz
+    wait_status zz stopped
+    expect "a dead VMM shows stopped with its exit status" 0 '"exitStatus":[[:space:]]*7' -- ur state zz
+    kill -9 "$NR"; wait "$NR" 2>/dev/null; sleep 0.2 # the zombie goes to us and is reaped
+    expect "the exit status is kept after the zombie is gone" 0 '"exitStatus":[[:space:]]*7' -- ur state zz
+    ur delete zz
+else
+    skip "exit status from the zombie" "python3 is not installed"
+fi
+
+# --- run: exit status of the guest, and the state is gone afterwards
 expect "run returns the guest's exit status" 7 'exit: status 7' -- ur run --bundle "$E" ex
 [ ! -e "$RT_ROOT/ex" ] && ok "run deletes the container" || not_ok "run deletes the container" "left"
 
