@@ -45,20 +45,33 @@ int start_container(struct ctx *c, const char *id, struct ur_err *err)
     }
     char fifo[PATH_MAX + 16];
     snprintf(fifo, sizeof(fifo), "%s/start.fifo", cs.dir);
-    /* The VMM opens the FIFO right after it said ready: give it a moment. */
+    /* The VMM opens the FIFO right after it said ready: wait for it while it
+     * lives (on a loaded host that can take a while), at most 10 s. */
     int fd = -1;
-    for (int i = 0; i < 2000; i++) {
+    struct timespec t0, now;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
         fd = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
         if (fd >= 0 || errno != ENXIO)
             break;
         if (strcmp(state_status(&cs), "stopped") == 0)
             break;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec - t0.tv_sec >= 10) {
+            errno = ETIMEDOUT;
+            break;
+        }
         struct timespec ts = {0, 1000000};
         nanosleep(&ts, NULL);
     }
     if (fd < 0) {
-        rc = errno == ENXIO ? ur_errf(err, -ESRCH, "cannot start container %s: its VMM is gone", id)
-                            : ur_errf_sys(err, -errno, "cannot open %s", fifo);
+        if (errno == ENXIO)
+            rc = ur_errf(err, -ESRCH, "cannot start container %s: its VMM is gone", id);
+        else if (errno == ETIMEDOUT)
+            rc = ur_errf(err, -ETIMEDOUT, "cannot start container %s: its VMM does not wait for "
+                                          "start (no reader on %s after 10 s)", id, fifo);
+        else
+            rc = ur_errf_sys(err, -errno, "cannot open %s", fifo);
         goto out;
     }
     ssize_t n = write(fd, "1", 1);
