@@ -394,6 +394,8 @@ static int do_create(struct ctx *c, const char *id, const struct create_opts *o,
     record_decision(&cs, &s, &uk, &d);
     if ((rc = state_save(&cs, err)) < 0) {
         u.cgroups = cJSON_DetachItemFromObjectCaseSensitive(cs.j, "cgroups");
+        if (o->pid_file)
+            unlink(o->pid_file);
         goto fail;
     }
     *vmm = u.vmm;
