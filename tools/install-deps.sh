@@ -28,6 +28,7 @@ containerd
 busybox-static
 podman
 python3
+python3-grpcio
 qemu-system-x86
 dmsetup
 "

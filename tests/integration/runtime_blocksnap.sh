@@ -1,0 +1,97 @@
+#!/bin/bash
+# runtime_blocksnap.sh: the whole path with a block snapshotter. A private
+# containerd uses tests/e2e/blocksnap.py (a proxy snapshotter keeping each
+# snapshot as an ext4 image, mounted by the shim through a loop device);
+# `ctr run --runc-binary uniroot` of an ext4label image (mountRootfs true):
+# uniroot finds the loop device (libmount, then through the real unirootd's
+# socket), copies the guest out, unmounts, hands the device over, and the
+# guest prints the snapshot's ext4 label. Nothing is left attached.
+if [ -z "${UR_PIDNS:-}" ] && unshare --pid --fork --mount-proc true 2>/dev/null; then
+    UR_PIDNS=1 exec unshare --pid --fork --mount-proc bash "$0" "$@"
+fi
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/runtime_lib.inc"
+
+MKIMAGE=$UR_TOP/build/bin/uniroot-mkimage
+UNIROOTD=$UR_TOP/build/bin/unirootd
+SNAP=$UR_TOP/tests/e2e/blocksnap.py
+PY=/usr/bin/python3
+for f in "$UNIROOT" "$VMM" "$MKIMAGE" "$GUESTS/ext4label.hvt"; do
+    [ -e "$f" ] || { skip blocksnap "$f is not built"; finish; exit; }
+done
+[ -w /dev/kvm ] || { skip blocksnap "no /dev/kvm"; finish; exit; }
+command -v containerd >/dev/null && command -v containerd-shim-runc-v2 >/dev/null ||
+    { skip blocksnap "containerd is not installed"; finish; exit; }
+"$PY" -c 'import grpc' 2>/dev/null || { skip blocksnap "python3-grpcio is not installed"; finish; exit; }
+
+D=$T_TMP/ctd; mkdir -p "$D"
+NS=uniroot-bs-$RANDOM
+LABEL=bsnap$RANDOM
+ASOCK=$T_TMP/agent.sock
+"$PY" "$SNAP" "$D/snap.sock" "$D/snaps" "$LABEL" >"$D/snap.log" 2>&1 &
+SNAPPID=$!
+at_exit "kill $SNAPPID"
+# loop devices still attached to this test's images, if any
+at_exit "losetup -l -n -O NAME,BACK-FILE | awk -v p='$D/' 'index(\$2, p) == 1 {print \$1}' | xargs -r -n1 losetup -d"
+for _ in $(seq 100); do [ -S "$D/snap.sock" ] && break; sleep 0.05; done
+cat >"$D/config.toml" <<TOML
+version = 2
+root = "$D/root"
+state = "$D/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+[grpc]
+  address = "$D/c.sock"
+[ttrpc]
+  address = "$D/c.sock.ttrpc"
+[proxy_plugins.blocksnap]
+  type = "snapshot"
+  address = "$D/snap.sock"
+TOML
+UNIROOT_AGENT_SOCKET=$ASOCK containerd --config "$D/config.toml" >"$D/log" 2>&1 &
+CTD=$!
+at_exit "kill $CTD; sleep 0.3; kill -9 $CTD; rm -rf /run/containerd/runc/$NS; rmdir /sys/fs/cgroup/*/$NS/* /sys/fs/cgroup/*/$NS"
+C="ctr -a $D/c.sock -n $NS"
+for _ in $(seq 100); do $C version >/dev/null 2>&1 && break; sleep 0.1; done
+$C version >/dev/null 2>&1 || { not_ok "containerd with the block snapshotter" "$(tail -3 "$D/log")"; finish; exit; }
+at_exit "for t in \$($C tasks ls -q); do $C tasks kill -s 9 \$t; $C tasks rm -f \$t; done; for c in \$($C containers ls -q); do $C containers rm \$c; done"
+
+"$MKIMAGE" --out "$T_TMP/lbl.tar" --unikernel solo5 --kernel "$GUESTS/ext4label.hvt" --mount-rootfs --cmd /unikernel/ext4label.hvt
+$C images import --snapshotter blocksnap --base-name localhost/ext4label "$T_TMP/lbl.tar" >/dev/null &&
+    ok "image unpacked into ext4 snapshots" || not_ok "image import" "$(tail -3 "$D/snap.log")"
+IMG=localhost/ext4label:latest
+RT="$UNIROOT --root /run/containerd/runc/$NS"
+
+expect "ctr run: the guest reads the snapshot's ext4 label from its block device" 0 "label=$LABEL" -- \
+    $C run --rm --snapshotter blocksnap --runc-binary "$UNIROOT" "$IMG" r1
+
+# detached, to read the decision through `uniroot state`
+decision() { # ID WANT_SOURCE NAME
+    $C run -d --snapshotter blocksnap --runc-binary "$UNIROOT" "$IMG" "$1" >/dev/null 2>&1
+    local st; st=$($RT state "$1" 2>&1)
+    echo "$st" | grep -q '"dev.uniroot.rootfs.outcome":[[:space:]]*"rootfs-block"' &&
+        echo "$st" | grep -q "\"dev.uniroot.rootfs.source\":[[:space:]]*\"$2\"" &&
+        ok "$3" || not_ok "$3" "$(echo "$st" | grep dev.uniroot.rootfs | tr -d '\t' | tr '\n' ' ')"
+    for _ in $(seq 100); do $C tasks ls | grep -q "^$1 .*STOPPED" && break; sleep 0.1; done
+    $C tasks rm "$1" >/dev/null 2>&1; $C containers rm "$1" >/dev/null 2>&1
+}
+decision d1 libmount "no agent: the shim's loop mount found by libmount and handed over"
+
+if [ -x "$UNIROOTD" ]; then
+    PIN=/sys/fs/bpf/uniroot-bstest-$RANDOM/v1
+    "$UNIROOTD" --config /dev/null --state-dir "$D/state" --socket "$ASOCK" --pin-dir "$PIN" \
+        --reconcile-interval 0 >"$T_TMP/agent.log" 2>&1 &
+    AGENT=$!
+    at_exit "'$UNIROOTD' --cleanup --pin-dir $PIN; rmdir $(dirname "$PIN")"
+    at_exit "kill $AGENT; wait $AGENT"
+    for _ in $(seq 100); do grep -q '"event":"ready"' "$T_TMP/agent.log" && break; sleep 0.05; done
+    decision d2 agent "with unirootd: the device comes from the agent's socket, verified"
+else
+    skip "with unirootd" "build/bin/unirootd is not built"
+fi
+
+sleep 0.3
+left=$(losetup -l -n -O NAME,BACK-FILE | awk -v p="$D/" 'index($2, p) == 1 {print $1}')
+[ -z "$left" ] && ok "no loop device left attached" || not_ok "no loop device left attached" "$left"
+grep -q "$D/state" /proc/self/mountinfo && not_ok "no rootfs left mounted" "$(grep "$D/state" /proc/self/mountinfo)" ||
+    ok "no rootfs left mounted"
+finish
