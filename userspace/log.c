@@ -1,18 +1,48 @@
 /* log.c: JSON-lines logging for unirootd (see log.h). */
 #include "log.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
-static enum ulog_level min_level = ULOG_INFO;
+enum ulog_level ulog_min_level = ULOG_INFO;
+static char held[64 * 1024]; /* held lines (see ulog_hold) */
+static size_t held_len;
+static int holding;
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
 
 void ulog_set_level(enum ulog_level min)
 {
-    min_level = min;
+    ulog_min_level = min;
+}
+
+static void write_all(const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(2, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return; /* nowhere to report a failing log */
+        p += w;
+        n -= (size_t)w;
+    }
+}
+
+void ulog_hold(void)
+{
+    holding = 1;
+}
+
+void ulog_flush(void)
+{
+    write_all(held, held_len);
+    held_len = 0;
+    holding = 0;
 }
 
 int ulog_level_parse(const char *s, enum ulog_level *out)
@@ -48,18 +78,23 @@ const char *ulog_q(const char *s)
     return b;
 }
 
-void ulog(enum ulog_level level, const char *event, const char *fmt, ...)
+void ulog_write(enum ulog_level level, const char *event, const char *fmt, ...)
 {
-    if (level < min_level)
+    if (level < ulog_min_level)
         return;
     char line[4096];
     struct timespec ts;
-    struct tm tm;
+    static time_t last_sec = -1;
+    static char date[64]; /* "YYYY-MM-DDTHH:MM:SS" of last_sec: one gmtime_r per second */
     clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    int n = snprintf(line, sizeof(line),
-                     "{\"ts\":\"%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ\",\"level\":\"%s\",\"event\":%s",
-                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+    if (ts.tv_sec != last_sec) {
+        struct tm tm;
+        gmtime_r(&ts.tv_sec, &tm);
+        snprintf(date, sizeof(date), "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        last_sec = ts.tv_sec;
+    }
+    int n = snprintf(line, sizeof(line), "{\"ts\":\"%s.%06ldZ\",\"level\":\"%s\",\"event\":%s", date,
                      ts.tv_nsec / 1000, level_names[level], ulog_q(event));
     if (fmt && n > 0 && (size_t)n < sizeof(line) - 4) {
         line[n++] = ',';
@@ -76,6 +111,16 @@ void ulog(enum ulog_level level, const char *event, const char *fmt, ...)
         n = (int)sizeof(line) - 3;
     line[n++] = '}';
     line[n++] = '\n';
-    fwrite(line, 1, (size_t)n, stderr);
-    fflush(stderr);
+    if (!holding || level >= ULOG_WARN) {
+        write_all(held, held_len); /* held lines first, in order */
+        held_len = 0;
+        write_all(line, (size_t)n);
+        return;
+    }
+    if (held_len + (size_t)n > sizeof(held)) {
+        write_all(held, held_len);
+        held_len = 0;
+    }
+    memcpy(held + held_len, line, (size_t)n);
+    held_len += (size_t)n;
 }

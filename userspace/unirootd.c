@@ -313,6 +313,7 @@ int main(int argc, char **argv)
             ulog(ULOG_ERROR, "epoll-failed", "\"error\":%s", ulog_q(strerror(errno)));
             break;
         }
+        ulog_hold(); /* this batch's log lines go out in one write, below */
         for (int i = 0; i < n; i++) {
             int tag = *(int *)evs[i].data.ptr;
             switch (tag) {
@@ -349,7 +350,9 @@ int main(int argc, char **argv)
             A.reload = 0;
             reload(tim.fd);
         }
+        ulog_flush();
     }
+    ulog_flush();
     ulog(ULOG_INFO, "stopping", "\"records\":%zu,\"keep_observing\":%s", A.table.count,
          A.cfg.keep_observing ? "true" : "false");
     server_close(A.srv);
