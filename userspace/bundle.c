@@ -5,12 +5,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/magic.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "jsonpatch.h"
@@ -29,11 +31,13 @@ const char *bundle_kind_name(enum bundle_kind k)
     return "?";
 }
 
-/* Read a whole file (at most CONFIG_MAX bytes), NUL-terminated. */
-static int read_file(const char *path, char **out, size_t *len, struct stat *stp, struct ur_err *err)
+/* Read the whole file name in directory dfd (at most CONFIG_MAX bytes),
+ * NUL-terminated; path is its full name, for messages. */
+static int read_file(int dfd, const char *name, const char *path, char **out, size_t *len,
+                     struct stat *stp, struct ur_err *err)
 {
     /* A symlinked config.json is not followed: it is not ours to read or replace. */
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0)
         return ur_errf_sys(err, -errno, "open %s", path);
     struct stat st;
@@ -83,6 +87,8 @@ static int read_file(const char *path, char **out, size_t *len, struct stat *stp
         if (r == 0)
             break;
         n += (size_t)r;
+        if (n == (size_t)st.st_size) /* all fstat promised: no second read to see EOF */
+            break;
     }
     close(fd);
     buf[n] = '\0';
@@ -114,6 +120,16 @@ static enum bundle_kind classify_doc(const char *doc, size_t len, char **existin
     return k;
 }
 
+/* The bundle directory, opened once so every later step is a short *at()
+ * lookup instead of a walk of the whole path. -ENOENT when it is missing. */
+static int open_dir(const char *dir, struct ur_err *err)
+{
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return errno == ENOENT ? -ENOENT : ur_errf_sys(err, -errno, "open %s", dir);
+    return dfd;
+}
+
 int bundle_classify(const char *dir, enum bundle_kind *kind, struct ur_err *err)
 {
     char path[PATH_MAX], *doc, *existing;
@@ -121,7 +137,13 @@ int bundle_classify(const char *dir, enum bundle_kind *kind, struct ur_err *err)
     *kind = BUNDLE_MISSING;
     if (snprintf(path, sizeof(path), "%s/config.json", dir) >= (int)sizeof(path))
         return ur_errf(err, -ENAMETOOLONG, "bundle path too long");
-    int rc = read_file(path, &doc, &len, NULL, err);
+    int dfd = open_dir(dir, err);
+    if (dfd == -ENOENT)
+        return 0;
+    if (dfd < 0)
+        return dfd;
+    int rc = read_file(dfd, "config.json", path, &doc, &len, NULL, err);
+    close(dfd);
     if (rc == -ENOENT)
         return 0;
     if (rc < 0)
@@ -132,44 +154,78 @@ int bundle_classify(const char *dir, enum bundle_kind *kind, struct ur_err *err)
     return 0;
 }
 
-/* write_file_atomic with the replaced file's stat already known (NULL: look it up). */
-static int write_atomic_as(const char *path, const char *data, size_t len, const struct stat *orig,
-                           unsigned long long *ino, struct ur_err *err)
+/* A temporary name next to name: name.unirootd-XXXXXX (six hex digits). */
+static void temp_name(char *buf, size_t n, const char *name)
 {
-    char tmp[PATH_MAX], dir[PATH_MAX];
-    if (snprintf(tmp, sizeof(tmp), "%s.unirootd-XXXXXX", path) >= (int)sizeof(tmp))
-        return ur_errf(err, -ENAMETOOLONG, "path too long: %s", path);
-    snprintf(dir, sizeof(dir), "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (slash == dir)
-        dir[1] = '\0';
-    else if (slash)
-        *slash = '\0';
-    else
-        snprintf(dir, sizeof(dir), ".");
+    static uint32_t x;
+    if (!x)
+        x = (uint32_t)getpid() * 2654435761u ^ (uint32_t)time(NULL) ^ 0x9e3779b9u;
+    x ^= x << 13; /* xorshift32: only has to differ, O_EXCL catches the rest */
+    x ^= x >> 17;
+    x ^= x << 5;
+    snprintf(buf, n, "%s.unirootd-%06x", name, x & 0xffffff);
+}
 
-    int fd = mkostemp(tmp, O_CLOEXEC);
-    if (fd < 0)
-        return ur_errf_sys(err, -errno, "create temporary file for %s", path);
-    struct stat st;
-    /* mkostemp made it 0600 and ours: change only what differs from the original. */
-    if (orig)
-        st = *orig;
-    if (orig || stat(path, &st) == 0) {
-        if ((st.st_mode & 07777) != 0600 && fchmod(fd, st.st_mode & 07777) < 0)
-            goto fail;
-        if ((st.st_uid != geteuid() || st.st_gid != getegid()) && fchown(fd, st.st_uid, st.st_gid) < 0)
-            goto fail;
-    } else if (fchmod(fd, 0644) < 0) {
-        goto fail;
-    }
-    if (ino) {
-        struct stat tst;
-        *ino = fstat(fd, &tst) == 0 ? (unsigned long long)tst.st_ino : 0;
-    }
-    /* On tmpfs (containerd's /run) there is no disk to sync to: skip both fsyncs. */
+/* Is the filesystem of fd one where fsync means something? tmpfs/ramfs
+ * (containerd's /run) are not; the answer is kept per device. */
+static int durable_fs(int fd, dev_t dev)
+{
+    static dev_t last_dev;
+    static int last_durable = -1;
+    if (last_durable >= 0 && dev && dev == last_dev)
+        return last_durable;
     struct statfs sfs;
     int durable = !(fstatfs(fd, &sfs) == 0 && (sfs.f_type == TMPFS_MAGIC || sfs.f_type == RAMFS_MAGIC));
+    if (dev) {
+        last_dev = dev;
+        last_durable = durable;
+    }
+    return durable;
+}
+
+/* Atomically replace name in directory dfd (path: its full name, for
+ * messages), keeping the replaced file's mode and owner (orig; NULL: looked
+ * up). Temp file created with the final mode, written, fsync'd unless on
+ * tmpfs, renamed over, directory fsync'd. */
+static int write_atomic_at(int dfd, const char *name, const char *path, const char *data, size_t len,
+                           const struct stat *orig, unsigned long long *ino, struct ur_err *err)
+{
+    static uid_t euid = (uid_t)-1;
+    static gid_t egid;
+    if (euid == (uid_t)-1) {
+        euid = geteuid();
+        egid = getegid();
+    }
+    char tmp[NAME_MAX + 1];
+    struct stat st;
+    if (strlen(name) + 17 > NAME_MAX)
+        return ur_errf(err, -ENAMETOOLONG, "name too long: %s", path);
+    int have = 1;
+    if (orig)
+        st = *orig;
+    else if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        have = 0;
+    mode_t mode = have ? (st.st_mode & 07777) : 0644;
+    int fd = -1;
+    for (int i = 0; i < 100 && fd < 0; i++) {
+        temp_name(tmp, sizeof(tmp), name);
+        fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+        if (fd < 0 && errno != EEXIST)
+            return ur_errf_sys(err, -errno, "create temporary file for %s", path);
+    }
+    if (fd < 0)
+        return ur_errf(err, -EEXIST, "create temporary file for %s: no free name", path);
+    struct stat tst;
+    if (fstat(fd, &tst) < 0)
+        goto fail;
+    if (ino)
+        *ino = (unsigned long long)tst.st_ino;
+    /* the umask may have taken bits away: only then a chmod */
+    if ((tst.st_mode & 07777) != mode && fchmod(fd, mode) < 0)
+        goto fail;
+    if (have && (st.st_uid != euid || st.st_gid != egid) && fchown(fd, st.st_uid, st.st_gid) < 0)
+        goto fail;
+    int durable = durable_fs(fd, tst.st_dev);
     for (size_t off = 0; off < len;) {
         ssize_t w = write(fd, data + off, len - off);
         if (w < 0 && errno == EINTR)
@@ -185,26 +241,39 @@ static int write_atomic_as(const char *path, const char *data, size_t len, const
         goto fail;
     }
     fd = -1;
-    if (rename(tmp, path) < 0)
+    if (renameat(dfd, tmp, dfd, name) < 0)
         goto fail;
-    int dfd = durable ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
-    if (dfd >= 0) {
+    if (durable)
         fsync(dfd);
-        close(dfd);
-    }
     return 0;
 fail:;
     int e = -errno;
     if (fd >= 0)
         close(fd);
-    unlink(tmp);
+    unlinkat(dfd, tmp, 0);
     return ur_errf_sys(err, e, "write %s", path);
 }
 
 int write_file_atomic(const char *path, const char *data, size_t len, unsigned long long *ino,
                       struct ur_err *err)
 {
-    return write_atomic_as(path, data, len, NULL, ino, err);
+    char dir[PATH_MAX];
+    if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+        return ur_errf(err, -ENAMETOOLONG, "path too long: %s", path);
+    char *slash = strrchr(dir, '/');
+    const char *name = slash ? slash + 1 : path;
+    if (slash == dir)
+        dir[1] = '\0';
+    else if (slash)
+        *slash = '\0';
+    else
+        snprintf(dir, sizeof(dir), ".");
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return ur_errf_sys(err, -errno, "open %s", dir);
+    int rc = write_atomic_at(dfd, name, path, data, len, NULL, ino, err);
+    close(dfd);
+    return rc;
 }
 
 int bundle_annotate(const char *dir, const char *value, enum bundle_kind *kind,
@@ -216,11 +285,20 @@ int bundle_annotate(const char *dir, const char *value, enum bundle_kind *kind,
     if (snprintf(path, sizeof(path), "%s/config.json", dir) >= (int)sizeof(path))
         return ur_errf(err, -ENAMETOOLONG, "bundle path too long");
     struct stat st;
-    int rc = read_file(path, &doc, &len, &st, err);
-    if (rc == -ENOENT)
+    int dfd = open_dir(dir, err);
+    if (dfd == -ENOENT)
         return 0;
-    if (rc < 0)
+    if (dfd < 0)
+        return dfd;
+    int rc = read_file(dfd, "config.json", path, &doc, &len, &st, err);
+    if (rc == -ENOENT) {
+        close(dfd);
+        return 0;
+    }
+    if (rc < 0) {
+        close(dfd);
         return rc;
+    }
     *kind = classify_doc(doc, len, &existing);
     if (*kind == BUNDLE_UNPARSABLE) {
         rc = ur_errf(err, -EINVAL, "%s does not parse as a JSON object; left untouched", path);
@@ -235,10 +313,11 @@ int bundle_annotate(const char *dir, const char *value, enum bundle_kind *kind,
         ur_err_wrap(err, "%s", path);
         goto out;
     }
-    rc = write_atomic_as(path, out, out_len, &st, written_ino, err);
+    rc = write_atomic_at(dfd, "config.json", path, out, out_len, &st, written_ino, err);
     if (rc == 0)
         rc = 1;
 out:
+    close(dfd);
     free(doc);
     free(existing);
     free(out);

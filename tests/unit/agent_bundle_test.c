@@ -151,6 +151,15 @@ static void test_bundle_rules(void **state)
     assert_int_equal(bundle_annotate(dir, "rec2", &k, NULL, &err), 1);
     assert_non_null(strstr(read_cfg(), "\"" KEY "\":\"rec2\""));
     assert_null(strstr(read_cfg(), "\"rec\""));
+    /* the temp file is created with the final mode: a umask that strips
+     * bits must not leak into the replaced file */
+    chmod(p, 0644);
+    mode_t old_mask = umask(077);
+    assert_int_equal(bundle_annotate(dir, "rec3", &k, &ino, &err), 1);
+    umask(old_mask);
+    assert_int_equal(stat(p, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0644);
+    assert_int_equal(st.st_ino, ino);
     /* a symlinked config.json is neither followed nor replaced */
     char target[300];
     snprintf(target, sizeof(target), "%s/elsewhere.json", dir);
