@@ -19,6 +19,7 @@
 #include "fanobs.h"
 #include "log.h"
 #include "matcher.h"
+#include "recjson.h"
 #include "resolve.h"
 #include "server.h"
 
@@ -82,7 +83,7 @@ static int record_json(const struct trec *r, char **out)
 {
     static struct rootfs_record rec;
     trec_to_record(r, &rec);
-    return rootfs_record_to_json(&rec, out, NULL);
+    return recjson(&rec, out);
 }
 
 /* Write the annotation for r's bundle when it is a unikernel. Returns 1 when
@@ -211,13 +212,15 @@ void agent_on_mount(struct agent *a, const struct obs_mount *m)
             ulog(ULOG_WARN, "pin-map-update-failed", "\"error\":%s", ulog_q(strerror(-rc)));
     }
     int an = annotate(a, stored);
+    unsigned long long lat_100ns =
+        stored->mount_mono_ns ? (now_ns(CLOCK_MONOTONIC) - stored->mount_mono_ns) / 100 : 0;
     ulog(ULOG_INFO, "record-added",
          "\"namespace\":%s,\"container\":%s,\"device\":%s,\"dev\":\"%u:%u\",\"fstype\":%s,"
-         "\"backing\":%s,\"observed_by\":%s,\"layout\":\"%s\",\"annotation\":\"%s\",\"latency_us\":%.1f",
+         "\"backing\":%s,\"observed_by\":%s,\"layout\":\"%s\",\"annotation\":\"%s\",\"latency_us\":%llu.%llu",
          ulog_q(stored->namespace_), ulog_q(stored->id), ulog_q(stored->device), ma, mi,
          ulog_q(stored->fstype), ulog_q(stored->backing), ulog_q(stored->observed_by), mt.layout,
          an == 1 ? "written" : an < 0 ? "failed" : bundle_kind_name((enum bundle_kind)stored->bundle_kind),
-         stored->mount_mono_ns ? (double)(now_ns(CLOCK_MONOTONIC) - stored->mount_mono_ns) / 1e3 : 0.0);
+         lat_100ns / 10, lat_100ns % 10); /* one decimal without floating-point formatting */
     publish(a, stored, "add");
 }
 
@@ -455,10 +458,38 @@ const struct trec *agent_get(struct agent *a, const char *bundle, const char *ns
     return table_by_key(&a->table, ns, id);
 }
 
-static int cmp_u64(const void *x, const void *y)
+/* The k-th smallest of v[0..n) (v is reordered): quickselect, O(n) on
+ * average, where a full sort of up to LAT_SAMPLES values was O(n log n) on
+ * every status request. */
+static uint64_t kth_smallest(uint64_t *v, size_t n, size_t k)
 {
-    uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
-    return a < b ? -1 : a > b;
+    size_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        uint64_t pivot = v[lo + (hi - lo) / 2];
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (v[i] < pivot)
+                i++;
+            while (v[j] > pivot)
+                j--;
+            if (i <= j) {
+                uint64_t t = v[i];
+                v[i] = v[j];
+                v[j] = t;
+                i++;
+                if (j == 0)
+                    break;
+                j--;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            return v[k];
+    }
+    return v[k];
 }
 
 uint64_t agent_latency(const struct agent *a, double q)
@@ -470,9 +501,8 @@ uint64_t agent_latency(const struct agent *a, double q)
     if (!v)
         return 0;
     memcpy(v, a->lat_ns, n * sizeof(*v));
-    qsort(v, n, sizeof(*v), cmp_u64);
     size_t i = (size_t)((q / 100.0) * (double)(n - 1) + 0.5);
-    uint64_t r = v[i < n ? i : n - 1];
+    uint64_t r = kth_smallest(v, n, i < n ? i : n - 1);
     free(v);
     return r;
 }

@@ -3,11 +3,12 @@
  * exhaust the stack. */
 #include "jsonpatch.h"
 
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "jsonstr.h"
 
 #define MAX_DEPTH 64
 
@@ -191,12 +192,10 @@ int json_set_annotation(const char *doc, size_t len, const char *key, const char
     if (sc.pos != len)
         return ur_errf(err, -EINVAL, "config.json: trailing bytes after the object");
 
-    cJSON *k = cJSON_CreateString(key), *v = cJSON_CreateString(value);
-    qkey = k ? cJSON_PrintUnformatted(k) : NULL;
-    qval = v ? cJSON_PrintUnformatted(v) : NULL;
-    cJSON_Delete(k);
-    cJSON_Delete(v);
-    if (!qkey || !qval) {
+    size_t kn = jsonstr_size(key) + 1, vn = jsonstr_size(value) + 1, kl = 0, vl = 0;
+    qkey = malloc(kn);
+    qval = malloc(vn);
+    if (!qkey || !qval || jsonstr_put(qkey, kn, &kl, key) < 0 || jsonstr_put(qval, vn, &vl, value) < 0) {
         rc = ur_errf(err, -ENOMEM, "out of memory");
         goto out;
     }

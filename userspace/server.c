@@ -17,6 +17,7 @@
 #include "bpfobs.h"
 #include "log.h"
 #include "matcher.h"
+#include "recjson.h"
 
 #define LINE_MAX_ 65536
 #define OUT_MAX (4 << 20)
@@ -184,7 +185,7 @@ static char *trec_json(const struct trec *r)
     static struct rootfs_record rec;
     char *out = NULL;
     trec_to_record(r, &rec);
-    return rootfs_record_to_json(&rec, &out, NULL) == 0 ? out : NULL;
+    return recjson(&rec, &out) == 0 ? out : NULL;
 }
 
 static void add_to_list(const struct trec *r, void *arg)
@@ -197,17 +198,23 @@ static void add_to_list(const struct trec *r, void *arg)
     free(j);
 }
 
+/* VmRSS in KiB: /proc/self/statm's resident pages (the same count), one
+ * short read instead of scanning /proc/self/status line by line. */
 static long rss_kib(void)
 {
-    FILE *f = fopen("/proc/self/status", "re");
-    char line[256];
-    long v = -1;
-    while (f && fgets(line, sizeof(line), f))
-        if (sscanf(line, "VmRSS: %ld kB", &v) == 1)
-            break;
-    if (f)
-        fclose(f);
-    return v;
+    char buf[128];
+    int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    char *p = strchr(buf, ' ');
+    if (!p)
+        return -1;
+    return strtol(p + 1, NULL, 10) * (sysconf(_SC_PAGESIZE) / 1024);
 }
 
 static cJSON *status_json(struct agent *a)

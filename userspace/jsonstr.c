@@ -1,0 +1,58 @@
+/* jsonstr.c: JSON string literals with cJSON's escaping (see jsonstr.h). */
+#include "jsonstr.h"
+
+#include <errno.h>
+#include <string.h>
+
+static size_t esc_size(unsigned char c)
+{
+    if (c == '"' || c == '\\' || c == '\b' || c == '\f' || c == '\n' || c == '\r' || c == '\t')
+        return 2;
+    return c < 0x20 ? 6 : 1;
+}
+
+size_t jsonstr_size(const char *s)
+{
+    size_t n = 2;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        n += esc_size(*p);
+    return n;
+}
+
+int jsonstr_put(char *buf, size_t cap, size_t *len, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    /* Exact size only when the cheap bound (every byte escaped to six) does not fit. */
+    size_t bound = strlen(s) * 6 + 3;
+    if (*len + bound > cap && *len + jsonstr_size(s) + 1 > cap)
+        return -ENOSPC;
+    char *o = buf + *len;
+    *o++ = '"';
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        unsigned char c = *p;
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            *o++ = (char)c;
+            continue;
+        }
+        *o++ = '\\';
+        switch (c) {
+        case '"': *o++ = '"'; break;
+        case '\\': *o++ = '\\'; break;
+        case '\b': *o++ = 'b'; break;
+        case '\f': *o++ = 'f'; break;
+        case '\n': *o++ = 'n'; break;
+        case '\r': *o++ = 'r'; break;
+        case '\t': *o++ = 't'; break;
+        default:
+            *o++ = 'u';
+            *o++ = '0';
+            *o++ = '0';
+            *o++ = hex[c >> 4];
+            *o++ = hex[c & 15];
+        }
+    }
+    *o++ = '"';
+    *o = '\0';
+    *len = (size_t)(o - buf);
+    return 0;
+}

@@ -1,0 +1,21 @@
+/* jsonstr.h: JSON string literals, written straight into a buffer.
+ *
+ * The escaping is byte-for-byte what cJSON's printer produces ('"', '\\',
+ * \b \f \n \r \t as two-character escapes, other bytes below 0x20 as \u00xx,
+ * everything else, UTF-8 included, as it is), so text made here and text
+ * made through cJSON compare equal; it only skips cJSON's per-item
+ * allocations on the agent's per-record path. */
+#ifndef UNIROOTD_JSONSTR_H
+#define UNIROOTD_JSONSTR_H
+
+#include <stddef.h>
+
+/* Bytes jsonstr_put needs for s, quotes included (no NUL). */
+size_t jsonstr_size(const char *s);
+
+/* Write s quoted and escaped at buf + *len (buf has cap bytes), keep the
+ * result NUL-terminated and advance *len. -ENOSPC (nothing usable written)
+ * when it does not fit. */
+int jsonstr_put(char *buf, size_t cap, size_t *len, const char *s);
+
+#endif
