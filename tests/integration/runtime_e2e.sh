@@ -79,6 +79,25 @@ TOML
         [ -z "$(ls /run/containerd/runc/$NS 2>/dev/null)" ] && ok "ctr: runtime state cleaned up" || not_ok "ctr: runtime state" "$(ls /run/containerd/runc/$NS)"
         left=$(ls -d /sys/fs/cgroup/*/$NS/h1 /sys/fs/cgroup/*/$NS/e1 /sys/fs/cgroup/*/$NS/h2 2>/dev/null)
         [ -z "$left" ] && ok "ctr: container cgroups removed" || not_ok "ctr: container cgroups removed" "$left"
+        # a long-running guest: ps, pause/resume and kill through the shim
+        "$MKIMAGE" --out "$I/sleep.tar" --unikernel solo5 --kernel "$GUESTS/sleep.hvt" --cmdline forever --cmd /unikernel/sleep.hvt &&
+            $C images import --base-name localhost/sleep "$I/sleep.tar" >/dev/null
+        $C run -d --runc-binary "$UNIROOT" localhost/sleep:latest s1 >/dev/null 2>&1
+        for i in $(seq 50); do $C tasks ls | grep -q '^s1 .*RUNNING' && break; sleep 0.1; done
+        expect "ctr task ps: the VMM" 0 '^[0-9]+' -- $C tasks ps s1
+        expect "ctr task pause" 0 '' -- $C tasks pause s1
+        expect "ctr task ls: paused" 0 's1 .*PAUSED' -- $C tasks ls
+        expect "ctr task resume" 0 '' -- $C tasks resume s1
+        expect "ctr task ls: running again" 0 's1 .*RUNNING' -- $C tasks ls
+        expect "ctr task kill" 0 '' -- $C tasks kill s1
+        for i in $(seq 50); do $C tasks ls | grep -q '^s1 .*STOPPED' && break; sleep 0.1; done
+        $C tasks ls | grep -q '^s1 .*STOPPED' && ok "killed guest stopped" || not_ok "killed guest stopped" "$($C tasks ls)"
+        $C tasks rm s1 >/dev/null 2>&1; $C containers rm s1 >/dev/null 2>&1
+        # a terminal: the shim's console socket gets the VMM's pty
+        if command -v script >/dev/null; then
+            expect "ctr run -t: output through the console socket" 0 'Hello, uniroot!' -- \
+                script -qec "$C run -t --rm --runc-binary $UNIROOT localhost/hello:latest t1" /dev/null
+        fi
         if [ $HAVE_BB = 1 ]; then
             $C images import --base-name localhost/busybox "$I/busybox.tar" >/dev/null
             expect "ctr run: busybox through the runc hand-off" 5 'hi from busybox' -- $C run --rm --runc-binary "$UNIROOT" localhost/busybox:latest b1 /bin/sh -c 'echo hi from busybox; exit 5'
