@@ -48,3 +48,14 @@ TEST_DEPS += $(ASAN)/bin/uniroot
 $(ASAN)/bin/uniroot: $(ASAN)/obj/runtime/oci/main.o $(UNIROOT_ALIB) $(COMMON_ASAN_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(UNIROOT_LDLIBS)
+
+# unit test of uniroot-mkimage's pieces (tools/mkimage_*.c, not its main)
+MKIMAGE_LIBSRC := $(filter-out tools/mkimage.c,$(MKIMAGE_SRC))
+UNIT_TESTS += $(BIN)/test_runtime_mkimage
+$(OBJ)/tests/unit/runtime_mkimage_test.o $(ASAN)/obj/tests/unit/runtime_mkimage_test.o: CFLAGS += -Itools
+$(BIN)/test_runtime_mkimage: $(OBJ)/tests/unit/runtime_mkimage_test.o $(MKIMAGE_LIBSRC:%.c=$(OBJ)/%.o) $(COMMON_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ -lz -lcmocka
+$(ASAN)/bin/test_runtime_mkimage: $(ASAN)/obj/tests/unit/runtime_mkimage_test.o $(MKIMAGE_LIBSRC:%.c=$(ASAN)/obj/%.o) $(COMMON_ASAN_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ -lz -lcmocka
