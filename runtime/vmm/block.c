@@ -92,18 +92,17 @@ _Static_assert(sizeof(struct hvt_hc_block_write) == sizeof(struct hvt_hc_block_r
 static int block_io(struct vmm *vmm, uint64_t gpa, bool write, struct ur_err *err)
 {
     const char *what = write ? "block write" : "block read";
-    struct hvt_hc_block_read *a = vmm_gpa(vmm, gpa, sizeof(*a));
+    struct hvt_hc_block_read *a = vmm_gpa_w(vmm, gpa, sizeof(*a));
     if (!a)
-        return ur_errf(err, -EFAULT, "guest broke the ABI: %s: argument 0x%" PRIx64
-                       " is outside guest memory", what, gpa);
+        return vmm_violation(err, what, "argument", gpa, sizeof(*a));
     uint64_t off = a->offset, len = a->len, data = a->data;
     int32_t ret;
     struct mft_entry *e = check_request(vmm, a->handle, off, len, &ret);
     if (e) {
-        uint8_t *p = vmm_gpa(vmm, data, len);
+        /* a read writes into guest memory */
+        uint8_t *p = write ? vmm_gpa(vmm, data, len) : vmm_gpa_w(vmm, data, len);
         if (!p)
-            return ur_errf(err, -EFAULT, "guest broke the ABI: %s: data 0x%" PRIx64
-                           " (+%" PRIu64 " bytes) is outside guest memory", what, data, len);
+            return vmm_violation(err, what, "data", data, len);
         while (len > 0) {
             ssize_t n = write ? pwrite(e->b.hostfd, p, len, (off_t)off)
                               : pread(e->b.hostfd, p, len, (off_t)off);

@@ -192,11 +192,14 @@ int elf_image_manifest(const struct elf_image *img, struct mft **out, size_t *ou
 }
 
 /* Load every PT_LOAD segment into mem (zero-filled, mem_size bytes) after
- * checking all of them: nothing is written unless the whole image fits. */
+ * checking all of them: nothing is written unless the whole image fits.
+ * Segments may not be both writable and executable; *ro receives the whole
+ * pages of the segments that are not writable, for the caller to protect. */
 int elf_image_load(const struct elf_image *img, uint8_t *mem, uint64_t mem_size,
-                   uint64_t *entry, uint64_t *kernel_end, struct ur_err *err)
+                   uint64_t *entry, uint64_t *kernel_end, struct vmm_ro *ro, struct ur_err *err)
 {
     uint64_t top = 0;
+    ro->n = 0;
     bool entry_ok = false;
     unsigned nload = 0;
     const uint64_t ep = img->eh->e_entry;
@@ -221,8 +224,21 @@ int elf_image_load(const struct elf_image *img, uint8_t *mem, uint64_t mem_size,
                 p->p_paddr < q->p_paddr + q->p_memsz && q->p_paddr < end)
                 return ur_errf(err, -ENOEXEC, "segments %zu and %zu overlap", j, i);
         }
+        if ((p->p_flags & PF_W) && (p->p_flags & PF_X))
+            return ur_errf(err, -ENOEXEC, "segment %zu is both writable and executable", i);
         if ((p->p_flags & PF_X) && ep >= p->p_paddr && ep < end)
             entry_ok = true;
+        if (!(p->p_flags & PF_W)) {
+            /* Whole pages only: a page shared with a writable segment stays writable. */
+            uint64_t lo = (p->p_paddr + 0xfff) & ~0xfffull, hi = end & ~0xfffull;
+            if (lo < hi) {
+                if (ro->n == VMM_MAX_RO)
+                    return ur_errf(err, -ENOEXEC, "more than %d read-only segments", VMM_MAX_RO);
+                ro->start[ro->n] = lo;
+                ro->end[ro->n] = hi;
+                ro->n++;
+            }
+        }
         if (end > top)
             top = end;
         nload++;

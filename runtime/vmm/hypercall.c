@@ -12,21 +12,23 @@
 
 #include "vmm.h"
 
-static int violation(struct ur_err *err, const char *call, const char *what, uint64_t gpa,
-                     uint64_t len)
+int vmm_violation(struct ur_err *err, const char *call, const char *what, uint64_t gpa,
+                  uint64_t len)
 {
     return ur_errf(err, -EFAULT, "guest broke the ABI: %s: %s 0x%" PRIx64 " (+%" PRIu64
-                   " bytes) is outside guest memory", call, what, gpa, len);
+                   " bytes) is outside guest memory or read-only", call, what, gpa, len);
 }
+#define violation vmm_violation
 
-#define ARGS(vmm, gpa, type, name, err)                                           \
-    type *a = vmm_gpa(vmm, gpa, sizeof(type));                                    \
+/* Map the argument struct; WRITES says whether the call writes results into it. */
+#define ARGS(vmm, gpa, type, name, writes, err)                                   \
+    type *a = (writes) ? vmm_gpa_w(vmm, gpa, sizeof(type)) : vmm_gpa(vmm, gpa, sizeof(type)); \
     if (!a)                                                                       \
         return violation(err, name, "argument", gpa, sizeof(type))
 
 static int hc_walltime(struct vmm *vmm, uint64_t gpa, struct ur_err *err)
 {
-    ARGS(vmm, gpa, struct hvt_hc_walltime, "walltime", err);
+    ARGS(vmm, gpa, struct hvt_hc_walltime, "walltime", true, err);
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     a->nsecs = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
@@ -35,7 +37,7 @@ static int hc_walltime(struct vmm *vmm, uint64_t gpa, struct ur_err *err)
 
 static int hc_puts(struct vmm *vmm, uint64_t gpa, struct ur_err *err)
 {
-    ARGS(vmm, gpa, struct hvt_hc_puts, "puts", err);
+    ARGS(vmm, gpa, struct hvt_hc_puts, "puts", false, err);
     uint64_t data = a->data, len = a->len; /* read once: the guest cannot race us, but be plain */
     const char *p = vmm_gpa(vmm, data, len);
     if (!p)
@@ -54,7 +56,7 @@ static int hc_puts(struct vmm *vmm, uint64_t gpa, struct ur_err *err)
 
 static int hc_poll(struct vmm *vmm, uint64_t gpa, struct ur_err *err)
 {
-    ARGS(vmm, gpa, struct hvt_hc_poll, "poll", err);
+    ARGS(vmm, gpa, struct hvt_hc_poll, "poll", true, err);
     uint64_t ns = a->timeout_nsecs;
     struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000ull), .tv_nsec = (long)(ns % 1000000000ull)};
     if (ns / 1000000000ull > (uint64_t)INT32_MAX)
@@ -86,7 +88,7 @@ static void report_trap(const struct hvt_x86_trap_regs *r)
 
 static int hc_halt(struct vmm *vmm, uint64_t gpa, struct ur_err *err)
 {
-    ARGS(vmm, gpa, struct hvt_hc_halt, "halt", err);
+    ARGS(vmm, gpa, struct hvt_hc_halt, "halt", false, err);
     uint64_t cookie = a->cookie;
     int status = a->exit_status;
     if (cookie != 0) {

@@ -62,8 +62,18 @@ static int load_image(struct vmm *vmm, const char *path, struct ur_err *err)
     }
     if ((rc = kvm_create(vmm, err)) < 0)
         goto out;
-    if ((rc = elf_image_load(img, vmm->mem, vmm->mem_size, &vmm->entry, &vmm->kernel_end, err)) < 0)
+    if ((rc = elf_image_load(img, vmm->mem, vmm->mem_size, &vmm->entry, &vmm->kernel_end,
+                             &vmm->ro, err)) < 0) {
         ur_err_wrap(err, "%s", path);
+        goto out;
+    }
+    /* The guest's code and constants stay as loaded: a guest write there ends
+     * in a fault (EFAULT or an MMIO exit), as under solo5-hvt. */
+    for (unsigned i = 0; i < vmm->ro.n; i++)
+        if (mprotect(vmm->mem + vmm->ro.start[i], vmm->ro.end[i] - vmm->ro.start[i], PROT_READ) < 0) {
+            rc = ur_errf_sys(err, -errno, "cannot protect the guest's read-only memory");
+            goto out;
+        }
 out:
     elf_image_close(img);
     munmap(kbuf, klen);

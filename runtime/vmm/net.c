@@ -103,10 +103,9 @@ static int attach_one(struct vmm *vmm, const struct vmm_opts *o, const struct vm
 
 static int hc_net_write(struct vmm *vmm, uint64_t gpa, struct ur_err *err)
 {
-    struct hvt_hc_net_write *a = vmm_gpa(vmm, gpa, sizeof(*a));
+    struct hvt_hc_net_write *a = vmm_gpa_w(vmm, gpa, sizeof(*a));
     if (!a)
-        return ur_errf(err, -EFAULT, "guest broke the ABI: net write: argument 0x%" PRIx64
-                       " is outside guest memory", gpa);
+        return vmm_violation(err, "net write", "argument", gpa, sizeof(*a));
     uint64_t data = a->data, len = a->len;
     struct mft_entry *e = mft_at(vmm->mft, a->handle, MFT_DEV_NET_BASIC);
     if (!e || len == 0 || len > (uint64_t)e->u.net_basic.mtu + ETHER_HDR) {
@@ -115,8 +114,7 @@ static int hc_net_write(struct vmm *vmm, uint64_t gpa, struct ur_err *err)
     }
     const void *p = vmm_gpa(vmm, data, len);
     if (!p)
-        return ur_errf(err, -EFAULT, "guest broke the ABI: net write: data 0x%" PRIx64
-                       " (+%" PRIu64 " bytes) is outside guest memory", data, len);
+        return vmm_violation(err, "net write", "data", data, len);
     ssize_t n;
     do
         n = write(e->b.hostfd, p, len);
@@ -128,20 +126,18 @@ static int hc_net_write(struct vmm *vmm, uint64_t gpa, struct ur_err *err)
 
 static int hc_net_read(struct vmm *vmm, uint64_t gpa, struct ur_err *err)
 {
-    struct hvt_hc_net_read *a = vmm_gpa(vmm, gpa, sizeof(*a));
+    struct hvt_hc_net_read *a = vmm_gpa_w(vmm, gpa, sizeof(*a));
     if (!a)
-        return ur_errf(err, -EFAULT, "guest broke the ABI: net read: argument 0x%" PRIx64
-                       " is outside guest memory", gpa);
+        return vmm_violation(err, "net read", "argument", gpa, sizeof(*a));
     uint64_t data = a->data, len = a->len;
     struct mft_entry *e = mft_at(vmm->mft, a->handle, MFT_DEV_NET_BASIC);
     if (!e || len == 0) {
         a->ret = SOLO5_R_EINVAL;
         return 0;
     }
-    void *p = vmm_gpa(vmm, data, len);
+    void *p = vmm_gpa_w(vmm, data, len);
     if (!p)
-        return ur_errf(err, -EFAULT, "guest broke the ABI: net read: data 0x%" PRIx64
-                       " (+%" PRIu64 " bytes) is outside guest memory", data, len);
+        return vmm_violation(err, "net read", "data", data, len);
     ssize_t n;
     do
         n = read(e->b.hostfd, p, len);

@@ -93,7 +93,8 @@ int vmm_run(struct vmm *vmm, struct ur_err *err)
                 continue;
             }
             if (errno == EFAULT)
-                return guest_fault(vmm, err, "guest fault: host/guest translation fault");
+                return guest_fault(vmm, err, "guest fault: host/guest translation fault (a write to "
+                                   "the guest's read-only code or constants?)");
             return guest_fault(vmm, err, "KVM_RUN failed: %s", strerror(errno));
         }
         switch (run->exit_reason) {
@@ -120,6 +121,9 @@ int vmm_run(struct vmm *vmm, struct ur_err *err)
         case KVM_EXIT_HLT:
             return guest_fault(vmm, err, "guest fault: the guest stopped its CPU (hlt) instead of calling halt");
         case KVM_EXIT_MMIO:
+            if (run->mmio.phys_addr < vmm->mem_size)
+                return guest_fault(vmm, err, "guest fault: write to read-only guest memory at 0x%llx "
+                                   "(the guest's code or constants)", run->mmio.phys_addr);
             return guest_fault(vmm, err, "guest fault: %s at guest-physical address 0x%llx, outside guest memory",
                                run->mmio.is_write ? "write" : "read", run->mmio.phys_addr);
         case KVM_EXIT_FAIL_ENTRY:

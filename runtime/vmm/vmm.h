@@ -66,6 +66,15 @@ struct vmm_module {
 
 #define VMM_MAX_POLLFDS MFT_MAX_ENTRIES
 
+/* Guest-physical ranges the image declares read-only (code, constants),
+ * page-aligned; the host maps them read-only and the monitor never writes
+ * there on the guest's behalf. */
+#define VMM_MAX_RO 8
+struct vmm_ro {
+    uint64_t start[VMM_MAX_RO], end[VMM_MAX_RO];
+    unsigned n;
+};
+
 struct vmm {
     /* guest memory */
     uint8_t *mem;
@@ -79,6 +88,7 @@ struct vmm {
 
     /* the image */
     uint64_t entry, kernel_end;
+    struct vmm_ro ro;
 
     /* host copy of the manifest; entries carry host fds while attached */
     struct mft *mft;
@@ -103,6 +113,8 @@ void vmm_usage(FILE *out, const char *prog);
 /* ---- gmem.c: checked access to guest memory */
 /* Host pointer for [gpa, gpa+len) or NULL if any of it is outside guest memory. */
 void *vmm_gpa(const struct vmm *vmm, uint64_t gpa, uint64_t len);
+/* The same for memory the monitor will write: NULL also if any of it is read-only. */
+void *vmm_gpa_w(const struct vmm *vmm, uint64_t gpa, uint64_t len);
 
 /* ---- elf_image.c */
 struct elf_image;
@@ -111,7 +123,7 @@ void elf_image_close(struct elf_image *img);
 int elf_image_check_abi(const struct elf_image *img, struct ur_err *err);
 int elf_image_manifest(const struct elf_image *img, struct mft **out, size_t *out_size, struct ur_err *err);
 int elf_image_load(const struct elf_image *img, uint8_t *mem, uint64_t mem_size,
-                   uint64_t *entry, uint64_t *kernel_end, struct ur_err *err);
+                   uint64_t *entry, uint64_t *kernel_end, struct vmm_ro *ro, struct ur_err *err);
 
 /* ---- mft.c */
 int mft_validate(const struct mft *m, size_t size, struct ur_err *err);
@@ -135,6 +147,9 @@ void kvm_destroy(struct vmm *vmm);
 
 /* ---- hypercall.c */
 void hypercall_register_core(struct vmm *vmm);
+/* Fill err for a guest address outside memory (or read-only); returns -EFAULT. */
+int vmm_violation(struct ur_err *err, const char *call, const char *what, uint64_t gpa,
+                  uint64_t len);
 int hypercall_dispatch(struct vmm *vmm, unsigned nr, uint64_t gpa, struct ur_err *err);
 int vmm_add_pollfd(struct vmm *vmm, int fd, unsigned mft_index, struct ur_err *err);
 

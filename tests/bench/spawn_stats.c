@@ -61,7 +61,8 @@ static int run_once(struct series *s, int i, int devnull)
         return -1;
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    s->us[i] = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000u + (uint64_t)(t1.tv_nsec - t0.tv_nsec) / 1000u;
+    int64_t ns = (int64_t)(t1.tv_sec - t0.tv_sec) * 1000000000 + (t1.tv_nsec - t0.tv_nsec);
+    s->us[i] = (uint64_t)(ns / 1000); /* signed first: tv_nsec may go backwards across a second */
     s->rss[i] = (uint64_t)ru.ru_maxrss;
     if (i == 0)
         s->first_status = status;

@@ -27,15 +27,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct mft *m = NULL;
         size_t msize;
         uint64_t entry, end;
+        struct vmm_ro ro;
         (void)elf_image_check_abi(img, &err);
         if (elf_image_manifest(img, &m, &msize, &err) == 0) {
             if (mft_validate(m, msize, &err) != 0)
                 abort(); /* the reader must only return validated manifests */
             free(m);
         }
-        if (elf_image_load(img, mem, MEM, &entry, &end, &err) == 0 &&
-            (entry < HVT_GUEST_MIN_BASE || entry >= MEM || end > MEM))
-            abort();
+        if (elf_image_load(img, mem, MEM, &entry, &end, &ro, &err) == 0) {
+            if (entry < HVT_GUEST_MIN_BASE || entry >= MEM || end > MEM || ro.n > VMM_MAX_RO)
+                abort();
+            for (unsigned i = 0; i < ro.n; i++)
+                if (ro.start[i] >= ro.end[i] || ro.end[i] > MEM || (ro.start[i] | ro.end[i]) & 0xfff)
+                    abort();
+        }
         elf_image_close(img);
     }
     free(copy);

@@ -321,6 +321,27 @@ static int a_mmio_read(void)
     return survived();
 }
 
+/* ---- the image's read-only memory (its code): the host maps those pages
+ * read-only, so the guest cannot patch itself and the monitor must refuse to
+ * write results there. _start is at the very start of the text segment. */
+extern char _start[];
+static int a_text_write(void)
+{
+    *(volatile uint8_t *)_start = 0x90;
+    return survived();
+}
+static int a_walltime_arg_ro(void)
+{
+    hvt_outl(HVT_HYPERCALL_PIO_BASE + HVT_HYPERCALL_WALLTIME, (uint32_t)(uintptr_t)_start);
+    return survived();
+}
+static int a_block_read_ro(void)
+{
+    int ret = block_raw(HVT_HYPERCALL_BLOCK_READ, hb, 0, (uint64_t)(uintptr_t)_start, bs);
+    guest_printf("hostile: survived (ret=%d)\n", ret);
+    return 0;
+}
+
 struct attack {
     const char *name;
     int (*fn)(void);
@@ -370,6 +391,9 @@ static const struct attack attacks[] = {
     { "int3", a_int3 },
     { "mmio-write", a_mmio_write },
     { "mmio-read", a_mmio_read },
+    { "text-write", a_text_write },
+    { "walltime-arg-ro", a_walltime_arg_ro },
+    { "block-read-ro", a_block_read_ro },
 };
 
 int guest_main(int argc, char **argv)

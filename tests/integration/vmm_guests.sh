@@ -135,6 +135,7 @@ declare -A ATTACK=(
     [hc0]=fatal [hc9]=fatal [hc255]=fatal [port-4ff]=fatal
     [inb]=fatal [inl]=fatal [outb]=fatal [outw]=fatal
     [hlt]=fatal [ud2]=fatal [int3]=fatal [mmio-write]=fatal [mmio-read]=fatal
+    [text-write]=fatal [walltime-arg-ro]=fatal [block-read-ro]=fatal
     [bad-handle]=einval [mft-tamper]=einval [net-write-big]=einval
 )
 

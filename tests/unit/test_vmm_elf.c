@@ -9,6 +9,7 @@
 #include "vmm_fixture.h"
 
 static const uint32_t one_block[] = {MFT_DEV_BLOCK_BASIC};
+static struct vmm_ro last_ro; /* read-only ranges of the last load */
 
 /* Open, check ABI, read manifest and load; returns the first error. */
 static int load_all(struct test_image *t, uint8_t *mem, uint64_t mem_size, struct ur_err *err,
@@ -22,7 +23,7 @@ static int load_all(struct test_image *t, uint8_t *mem, uint64_t mem_size, struc
     size_t msize;
     if ((rc = elf_image_check_abi(img, err)) == 0 &&
         (rc = elf_image_manifest(img, &m, &msize, err)) == 0)
-        rc = elf_image_load(img, mem, mem_size, entry, end, err);
+        rc = elf_image_load(img, mem, mem_size, entry, end, &last_ro, err);
     free(m);
     elf_image_close(img);
     return rc;
@@ -60,6 +61,34 @@ static void valid_image_loads(void **state)
     assert_int_equal(mem[IMG_LOAD], 0xf4);
     assert_int_equal(mem[IMG_LOAD + 0x1000], 0xab);
     assert_int_equal(mem[IMG_LOAD + 0x1010], 0); /* bss */
+    /* the text segment (one whole page) is read-only; the data segment is not */
+    assert_int_equal(last_ro.n, 1);
+    assert_int_equal(last_ro.start[0], IMG_LOAD);
+    assert_int_equal(last_ro.end[0], IMG_LOAD + 0x1000);
+    free(mem);
+}
+
+static void writable_and_executable_refused(void **state)
+{
+    (void)state;
+    struct test_image t;
+    image_build(&t, 0, NULL);
+    t.ph[0].p_flags |= PF_W;
+    expect_reject(&t, "both writable and executable");
+}
+
+static void read_only_ranges_are_whole_pages(void **state)
+{
+    (void)state;
+    struct test_image t;
+    image_build(&t, 0, NULL);
+    t.ph[0].p_memsz = 0x800; /* half a page: nothing can be protected */
+    t.ph[0].p_filesz = 0x800;
+    uint8_t *mem = calloc(1, FAKE_MEM);
+    struct ur_err err = {0};
+    uint64_t entry, end;
+    assert_int_equal(load_all(&t, mem, FAKE_MEM, &err, &entry, &end), 0);
+    assert_int_equal(last_ro.n, 0);
     free(mem);
 }
 
@@ -368,7 +397,7 @@ static void every_truncation_fails_cleanly(void **state)
         int rc = elf_image_open(&img, copy, len, &err);
         if (rc == 0 && (rc = elf_image_check_abi(img, &err)) == 0 &&
             (rc = elf_image_manifest(img, &m, &ms, &err)) == 0)
-            rc = elf_image_load(img, mem, FAKE_MEM, &entry, &end, &err);
+            rc = elf_image_load(img, mem, FAKE_MEM, &entry, &end, &last_ro, &err);
         if (len < IMG_TEXT_OFF + 0x1000)
             assert_true(rc < 0);
         assert_true(rc == 0 || err.msg[0] != '\0');
@@ -384,6 +413,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(valid_image_loads),
         cmocka_unit_test(manifest_is_read),
+        cmocka_unit_test(writable_and_executable_refused),
+        cmocka_unit_test(read_only_ranges_are_whole_pages),
         cmocka_unit_test(not_elf),
         cmocka_unit_test(wrong_machine),
         cmocka_unit_test(wrong_class),

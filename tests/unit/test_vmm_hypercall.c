@@ -206,6 +206,35 @@ static void unknown_hypercalls(void **state)
     assert_true(hypercall_dispatch(f->vmm, HVT_HYPERCALL_NET_READ, ARG, &err) < 0);
 }
 
+/* The image's read-only pages: the monitor must never write there for the guest. */
+static void read_only_memory_is_never_written(void **state)
+{
+    struct fx *f = *state;
+    struct vmm *v = f->vmm;
+    const uint64_t ro = 0x100000;
+    v->ro = (struct vmm_ro){.start = {ro}, .end = {ro + 0x2000}, .n = 1};
+    struct ur_err err = {0};
+    int32_t ret;
+    /* a block read into read-only memory */
+    assert_true(block_io(v, HVT_HYPERCALL_BLOCK_READ, 1, 0, ro + 0x1000, 512, &ret, &err) < 0);
+    assert_non_null(strstr(err.msg, "read-only"));
+    /* reading from it (a block write's source, puts) is fine */
+    assert_int_equal(block_io(v, HVT_HYPERCALL_BLOCK_WRITE, 1, 0, ro, 512, &ret, &err), 0);
+    assert_int_equal(ret, SOLO5_R_OK);
+    /* argument structs the monitor writes results into */
+    const unsigned writers[] = {HVT_HYPERCALL_WALLTIME, HVT_HYPERCALL_POLL, HVT_HYPERCALL_BLOCK_READ,
+                                HVT_HYPERCALL_BLOCK_WRITE};
+    for (size_t i = 0; i < sizeof(writers) / sizeof(writers[0]); i++)
+        assert_true(hypercall_dispatch(v, writers[i], ro + 0x1ff8, &err) < 0);
+    /* a struct just past the read-only pages is fine */
+    struct hvt_hc_walltime *w = at(v, ro + 0x2000);
+    assert_int_equal(hypercall_dispatch(v, HVT_HYPERCALL_WALLTIME, ro + 0x2000, &err), 0);
+    assert_true(w->nsecs != 0);
+    assert_null(vmm_gpa_w(v, ro + 0x1fff, 1));
+    assert_non_null(vmm_gpa(v, ro + 0x1fff, 1));
+    assert_null(vmm_gpa_w(v, ro - 4, 8));
+}
+
 static void gpa_gate(void **state)
 {
     struct fx *f = *state;
@@ -228,6 +257,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(halt_status_and_cookie, setup_block, teardown),
         cmocka_unit_test_setup_teardown(walltime_and_poll, setup_block, teardown),
         cmocka_unit_test_setup_teardown(unknown_hypercalls, setup_block, teardown),
+        cmocka_unit_test_setup_teardown(read_only_memory_is_never_written, setup_block, teardown),
         cmocka_unit_test_setup_teardown(gpa_gate, setup_block, teardown),
     };
     return cmocka_run_group_tests_name("uniroot-vmm hypercalls", tests, NULL, NULL);
