@@ -1,5 +1,6 @@
 /* net.c: the network module. --net:NAME=TAP attaches an existing tap
- * interface to the manifest entry NAME; the guest sends and receives whole
+ * interface (or, as --net:NAME=@FD, a tap descriptor passed down by the
+ * caller) to the manifest entry NAME; the guest sends and receives whole
  * Ethernet frames, and poll wakes when a frame is waiting.
  */
 #include <errno.h>
@@ -8,6 +9,7 @@
 #include <linux/if_tun.h>
 #include <net/if.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/random.h>
@@ -32,9 +34,51 @@ int net_parse_mac(const char *s, uint8_t mac[6])
     return 0;
 }
 
-/* Open the existing tap interface ifname; returns the fd and its MTU. */
+/* MTU of interface ifr->ifr_name, into *mtu. */
+static int read_mtu(struct ifreq *ifr, int *mtu, struct ur_err *err)
+{
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0 || ioctl(s, SIOCGIFMTU, ifr) < 0) {
+        int e = errno;
+        if (s >= 0)
+            close(s);
+        return ur_errf_sys(err, -e, "cannot read the MTU of '%s'", ifr->ifr_name);
+    }
+    close(s);
+    *mtu = ifr->ifr_mtu;
+    return 0;
+}
+
+/* "@N": a tap descriptor the caller opened and passed down (as solo5-hvt
+ * accepts); it must be a tap without packet information headers. */
+static int tap_from_fd(const char *spec, int *mtu, struct ur_err *err)
+{
+    char *end;
+    errno = 0;
+    long fd = strtol(spec + 1, &end, 10);
+    if (errno || *end || end == spec + 1 || fd < 0 || fd > INT32_MAX)
+        return ur_errf(err, -EINVAL, "'%s' is not a descriptor number", spec);
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof(ifr));
+    if (fcntl((int)fd, F_GETFD) < 0)
+        return ur_errf_sys(err, -errno, "descriptor %ld", fd);
+    if (ioctl((int)fd, TUNGETIFF, &ifr) < 0 || (ifr.ifr_flags & (IFF_TAP | IFF_TUN)) != IFF_TAP ||
+        !(ifr.ifr_flags & IFF_NO_PI))
+        return ur_errf(err, -EINVAL, "descriptor %ld is not a tap opened with IFF_NO_PI", fd);
+    int rc = read_mtu(&ifr, mtu, err);
+    if (rc < 0)
+        return rc;
+    int fl = fcntl((int)fd, F_GETFL);
+    if (fl < 0 || fcntl((int)fd, F_SETFL, fl | O_NONBLOCK) < 0 || fcntl((int)fd, F_SETFD, FD_CLOEXEC) < 0)
+        return ur_errf_sys(err, -errno, "descriptor %ld", fd);
+    return (int)fd;
+}
+
+/* Open the existing tap interface ifname (or take "@FD"); returns the fd and its MTU. */
 static int tap_open(const char *ifname, int *mtu, struct ur_err *err)
 {
+    if (ifname[0] == '@')
+        return tap_from_fd(ifname, mtu, err);
     if (strlen(ifname) >= IFNAMSIZ)
         return ur_errf(err, -EINVAL, "interface name '%s' is too long", ifname);
     if (if_nametoindex(ifname) == 0)
@@ -53,16 +97,11 @@ static int tap_open(const char *ifname, int *mtu, struct ur_err *err)
         return ur_errf_sys(err, -e, "cannot attach to tap '%s'%s", ifname,
                            e == EINVAL ? " (is it a tap, not a tun?)" : e == EBUSY ? " (in use)" : "");
     }
-    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (s < 0 || ioctl(s, SIOCGIFMTU, &ifr) < 0) {
-        int e = errno;
-        if (s >= 0)
-            close(s);
+    int rc = read_mtu(&ifr, mtu, err);
+    if (rc < 0) {
         close(fd);
-        return ur_errf_sys(err, -e, "cannot read the MTU of '%s'", ifname);
+        return rc;
     }
-    close(s);
-    *mtu = ifr.ifr_mtu;
     return fd;
 }
 

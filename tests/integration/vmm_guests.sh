@@ -307,6 +307,34 @@ run_all() { # run_all TAG MONITOR
     want "no echo line" out_has '^net: echoed 96 bytes$'
     verdict "$t: net echo through a tap"
 
+    # The same with the tap opened by the caller and passed down as --net:net0=@FD
+    # (solo5-hvt's form): python3 opens it with TUNSETIFF and execs the monitor.
+    ip netns exec "$NS" python3 -c '
+import fcntl, os, struct, sys
+fd = os.open("/dev/net/tun", os.O_RDWR)
+fcntl.ioctl(fd, 0x400454ca, struct.pack("16sH", sys.argv[1].encode(), 0x0002 | 0x1000))
+os.set_inheritable(fd, True)
+m = sys.argv[2]
+os.execv(m, [m, "--net:net0=@%d" % fd, "--net-mac:net0=" + sys.argv[3], sys.argv[4]])
+' "$TAP" "$m" "$GUEST_MAC" "$GUESTS/net.hvt" >"$T_TMP/net.out" 2>"$T_TMP/net.err" &
+    vpid=$!
+    BG_PID=$vpid
+    hout=$(ip netns exec "$NS" timeout 20 "$HELPER" "$TAP" "$GUEST_MAC" 10 2>&1)
+    hrc=$?
+    wait "$vpid"
+    R_RC=$? BG_PID=
+    R_OUT=$(cat "$T_TMP/net.out") R_ERR=$(cat "$T_TMP/net.err")
+    want "helper: $hout" [ "$hrc" -eq 0 ]
+    want "status 0" rc_is 0
+    want "no echo line" out_has '^net: echoed 96 bytes$'
+    verdict "$t: net echo through a tap passed as --net:net0=@FD"
+
+    # @FD that is not a tap is refused with one line.
+    vrun "$m" --net:net0=@0 "$GUESTS/net.hvt"
+    want "status $R_RC, want 1" rc_is 1
+    want "no clear error" err_has 'descriptor 0 is not a tap'
+    verdict "$t: --net:net0=@0 (not a tap) refused"
+
     # multi: two block devices and a tap, options in another order than the
     # manifest's: each handle must reach its own file, poll bit 3 means net0.
     rm -f "$T_TMP/first.img" "$T_TMP/second.img"
