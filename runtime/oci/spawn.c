@@ -209,9 +209,13 @@ int vmm_spawn(const struct spawn_req *r, pid_t *pidp, struct ur_err *err)
         rc = ur_errf(err, -ECHILD, "%s", msg);
         goto out;
     }
-    char buf[32];
+    char buf[UR_ERR_MSG_MAX + 16];
     read_all(ready[0], buf, sizeof(buf), r->ready_timeout_ms);
     if (strcmp(buf, "ready\n") != 0) {
+        /* The monitor says why setup failed on the same descriptor: "error: MSG\n". */
+        char *why = strncmp(buf, "error: ", 7) == 0 ? buf + 7 : NULL;
+        if (why)
+            why[strcspn(why, "\n")] = '\0';
         int st = 0;
         struct timespec ts = {0, 1000000};
         pid_t w = 0;
@@ -222,6 +226,8 @@ int vmm_spawn(const struct spawn_req *r, pid_t *pidp, struct ur_err *err)
             waitpid(pid, &st, 0);
             rc = ur_errf(err, -ETIMEDOUT, "uniroot-vmm did not become ready within %d ms",
                          r->ready_timeout_ms);
+        } else if (WIFEXITED(st) && why) {
+            rc = ur_errf(err, -EIO, "uniroot-vmm: %s", why);
         } else if (WIFEXITED(st)) {
             rc = ur_errf(err, -EIO, "uniroot-vmm could not set up the guest (exit status %d; "
                                     "its message is on the container's stderr)", WEXITSTATUS(st));

@@ -155,6 +155,10 @@ int main(int argc, char *argv[])
     int status;
     if (prepare(&vmm, &o, &err) < 0) {
         fprintf(stderr, "uniroot-vmm: %s\n", err.msg);
+        if (o.ready_fd >= 0) { /* the runtime quotes it in "OCI runtime create failed" */
+            dprintf(o.ready_fd, "error: %s\n", err.msg);
+            close(o.ready_fd);
+        }
         status = VMM_EXIT_SETUP;
         goto out;
     }

@@ -184,6 +184,21 @@ expect "an ELF that is not a Solo5 unikernel is refused" 1 'is not a Solo5 unike
 make_bundle "$T_TMP/wantsblk" ext4label
 expect "a guest needing block rootfs without one" 1 'needs block device "rootfs", but the rootfs is not handed over as one: mountRootfs is not set' -- ur create --bundle "$T_TMP/wantsblk" bad2
 expect "VMM setup failure is reported" 1 'uniroot-vmm could not set up the guest \(exit status 1' -- env UNIROOT_VMM=/bin/false "$UNIROOT" --root "$RT_ROOT" create --bundle "$B" bad3
+# The monitor's own reason reaches the create error (it writes it to the ready fd):
+# a hello image whose text segment claims to load at 32 KiB, over the monitor's page tables.
+make_bundle "$T_TMP/lowload" hello
+python3 - "$T_TMP/lowload/rootfs/unikernel/hello.hvt" <<'PY'
+import struct, sys
+f = open(sys.argv[1], "r+b"); d = bytearray(f.read())
+phoff = struct.unpack_from("<Q", d, 32)[0]
+for i in range(struct.unpack_from("<H", d, 56)[0]):
+    o = phoff + i * 56
+    if struct.unpack_from("<I", d, o)[0] == 1:        # the first PT_LOAD
+        struct.pack_into("<QQ", d, o + 16, 0x8000, 0x8000)  # p_vaddr, p_paddr
+        break
+f.seek(0); f.write(d); f.close()
+PY
+expect "the monitor's setup error is quoted" 1 'uniroot-vmm: .*below the lowest load address' -- ur create --bundle "$T_TMP/lowload" bad4
 [ -z "$(ls "$RT_ROOT" 2>/dev/null)" ] && ok "refused creates leave nothing" || not_ok "refused creates leave nothing" "$(ls "$RT_ROOT")"
 if command -v python3 >/dev/null; then
     CS=$T_TMP/console.sock

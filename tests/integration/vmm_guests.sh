@@ -379,7 +379,7 @@ os.execv(m, [m, "--net:net0=@%d" % fd, "--net-mac:net0=" + sys.argv[3], sys.argv
     "$m" "$GUESTS/sleep.hvt" 30 >"$T_TMP/sleep.out" 2>"$T_TMP/sleep.err" &
     vpid=$!
     BG_PID=$vpid
-    for _ in $(seq 50); do
+    for _ in $(seq 200); do
         grep -q 'sleep: sleeping' "$T_TMP/sleep.out" && break
         sleep 0.1
     done
@@ -403,7 +403,7 @@ os.execv(m, [m, "--net:net0=@%d" % fd, "--net-mac:net0=" + sys.argv[3], sys.argv
     "$m" "$GUESTS/sleep.hvt" spin >"$T_TMP/sleep.out" 2>"$T_TMP/sleep.err" &
     vpid=$!
     BG_PID=$vpid
-    for _ in $(seq 50); do
+    for _ in $(seq 200); do
         grep -q 'sleep: spinning' "$T_TMP/sleep.out" && break
         sleep 0.1
     done
@@ -424,7 +424,7 @@ os.execv(m, [m, "--net:net0=@%d" % fd, "--net-mac:net0=" + sys.argv[3], sys.argv
         "$m" "$GUESTS/sleep.hvt" 30 >"$T_TMP/sleep.out" 2>"$T_TMP/sleep.err" &
         vpid=$!
         BG_PID=$vpid
-        for _ in $(seq 50); do
+        for _ in $(seq 200); do
             grep -q 'sleep: sleeping' "$T_TMP/sleep.out" && break
             sleep 0.1
         done
@@ -445,7 +445,7 @@ os.execv(m, [m, "--net:net0=@%d" % fd, "--net-mac:net0=" + sys.argv[3], sys.argv
         >"$T_TMP/fifo.out" 2>"$T_TMP/fifo.err" &
     vpid=$!
     BG_PID=$vpid
-    for _ in $(seq 50); do
+    for _ in $(seq 200); do
         [ -s "$T_TMP/ready" ] && break
         sleep 0.1
     done
@@ -495,7 +495,7 @@ os.execv(m, [m, "--net:net0=@%d" % fd, "--net-mac:net0=" + sys.argv[3], sys.argv
     "$m" "$GUESTS/sleep.hvt" forever >"$T_TMP/sleep.out" 2>"$T_TMP/sleep.err" &
     vpid=$!
     BG_PID=$vpid
-    for _ in $(seq 50); do
+    for _ in $(seq 200); do
         grep -q 'sleep: sleeping' "$T_TMP/sleep.out" && break
         sleep 0.1
     done
