@@ -1,7 +1,6 @@
 /* bundle.c: classify bundles and write the rootfs annotation (see bundle.h). */
 #include "bundle.h"
 
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -16,6 +15,7 @@
 #include <unistd.h>
 
 #include "jsonpatch.h"
+#include "jsonstr.h"
 #include "rootfs_record.h"
 
 #define CONFIG_MAX (16 << 20)
@@ -97,27 +97,38 @@ static int read_file(int dfd, const char *name, const char *path, char **out, si
     return 0;
 }
 
-/* Classify a parsed-or-not document; *existing gets the current annotation (or NULL). */
-static enum bundle_kind classify_doc(const char *doc, size_t len, char **existing)
+/* The keys json_scan_config notes inside "annotations". */
+#define K_TYPE 0
+#define K_ROOTFS 1
+static const char *const watched[2] = {UNIKERNEL_TYPE_ANNOTATION, ROOTFS_ANNOTATION};
+
+/* Classify a document with one strict pass (jsonpatch.h); info tells where
+ * the annotations are, for the edit that follows. */
+static enum bundle_kind classify_doc(const char *doc, size_t len, struct json_config_info *info)
 {
-    *existing = NULL;
-    if (strlen(doc) != len) /* embedded NUL: not JSON we will edit */
-        return BUNDLE_UNPARSABLE;
-    cJSON *root = cJSON_ParseWithLength(doc, len);
-    if (!root || !cJSON_IsObject(root)) {
-        cJSON_Delete(root);
-        return BUNDLE_UNPARSABLE;
-    }
-    enum bundle_kind k = BUNDLE_OTHER;
-    const cJSON *ann = cJSON_GetObjectItemCaseSensitive(root, "annotations");
-    const cJSON *t = cJSON_IsObject(ann) ? cJSON_GetObjectItemCaseSensitive(ann, UNIKERNEL_TYPE_ANNOTATION) : NULL;
-    if (cJSON_IsString(t) && t->valuestring && t->valuestring[0])
-        k = BUNDLE_UNIKERNEL;
-    const cJSON *cur = cJSON_IsObject(ann) ? cJSON_GetObjectItemCaseSensitive(ann, ROOTFS_ANNOTATION) : NULL;
-    if (k == BUNDLE_UNIKERNEL && cJSON_IsString(cur) && cur->valuestring)
-        *existing = strdup(cur->valuestring);
-    cJSON_Delete(root);
-    return k;
+    if (json_scan_config(doc, len, watched, info, NULL) < 0)
+        return BUNDLE_UNPARSABLE; /* embedded NULs included: raw control bytes are not JSON */
+    if (info->ann.found && doc[info->ann.start] == '{' &&
+        json_span_nonempty_string(doc, &info->member[K_TYPE]))
+        return BUNDLE_UNIKERNEL;
+    return BUNDLE_OTHER;
+}
+
+/* Does the current annotation already hold value? Its text is compared with
+ * value as this agent writes it (jsonstr.h); a differently escaped equal
+ * value is written once more, which changes nothing. */
+static int annotation_is(const char *doc, const struct json_span *cur, const char *value)
+{
+    if (!cur->found || doc[cur->start] != '"')
+        return 0;
+    size_t n = cur->end - cur->start, q = jsonstr_size(value);
+    if (n != q)
+        return 0;
+    char *buf = malloc(q + 1);
+    size_t l = 0;
+    int same = buf && jsonstr_put(buf, q + 1, &l, value) == 0 && memcmp(buf, doc + cur->start, n) == 0;
+    free(buf);
+    return same;
 }
 
 /* The bundle directory, opened once so every later step is a short *at()
@@ -132,7 +143,7 @@ static int open_dir(const char *dir, struct ur_err *err)
 
 int bundle_classify(const char *dir, enum bundle_kind *kind, struct ur_err *err)
 {
-    char path[PATH_MAX], *doc, *existing;
+    char path[PATH_MAX], *doc;
     size_t len;
     *kind = BUNDLE_MISSING;
     if (snprintf(path, sizeof(path), "%s/config.json", dir) >= (int)sizeof(path))
@@ -148,8 +159,8 @@ int bundle_classify(const char *dir, enum bundle_kind *kind, struct ur_err *err)
         return 0;
     if (rc < 0)
         return rc;
-    *kind = classify_doc(doc, len, &existing);
-    free(existing);
+    struct json_config_info info;
+    *kind = classify_doc(doc, len, &info);
     free(doc);
     return 0;
 }
@@ -279,7 +290,7 @@ int write_file_atomic(const char *path, const char *data, size_t len, unsigned l
 int bundle_annotate(const char *dir, const char *value, enum bundle_kind *kind,
                     unsigned long long *written_ino, struct ur_err *err)
 {
-    char path[PATH_MAX], *doc = NULL, *existing = NULL, *out = NULL;
+    char path[PATH_MAX], *doc = NULL, *out = NULL;
     size_t len, out_len;
     *kind = BUNDLE_MISSING;
     if (snprintf(path, sizeof(path), "%s/config.json", dir) >= (int)sizeof(path))
@@ -299,16 +310,17 @@ int bundle_annotate(const char *dir, const char *value, enum bundle_kind *kind,
         close(dfd);
         return rc;
     }
-    *kind = classify_doc(doc, len, &existing);
+    struct json_config_info info;
+    *kind = classify_doc(doc, len, &info);
     if (*kind == BUNDLE_UNPARSABLE) {
         rc = ur_errf(err, -EINVAL, "%s does not parse as a JSON object; left untouched", path);
         goto out;
     }
-    if (*kind != BUNDLE_UNIKERNEL || (existing && strcmp(existing, value) == 0)) {
+    if (*kind != BUNDLE_UNIKERNEL || annotation_is(doc, &info.member[K_ROOTFS], value)) {
         rc = 0;
         goto out;
     }
-    rc = json_set_annotation(doc, len, ROOTFS_ANNOTATION, value, &out, &out_len, err);
+    rc = json_splice_annotation(doc, len, &info, K_ROOTFS, ROOTFS_ANNOTATION, value, &out, &out_len, err);
     if (rc < 0) {
         ur_err_wrap(err, "%s", path);
         goto out;
@@ -319,7 +331,6 @@ int bundle_annotate(const char *dir, const char *value, enum bundle_kind *kind,
 out:
     close(dfd);
     free(doc);
-    free(existing);
     free(out);
     return rc;
 }

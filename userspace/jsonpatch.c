@@ -1,6 +1,6 @@
-/* jsonpatch.c: in-place annotation edit of a JSON document (see jsonpatch.h).
- * A small scanner walks the text; nesting is bounded so hostile input cannot
- * exhaust the stack. */
+/* jsonpatch.c: one strict pass over config.json, then an in-place text edit
+ * of one annotation (see jsonpatch.h). Nesting is bounded so hostile input
+ * cannot exhaust the stack. */
 #include "jsonpatch.h"
 
 #include <errno.h>
@@ -24,52 +24,148 @@ static void skip_ws(struct scan *sc)
         sc->pos++;
 }
 
-/* At a '"': step past the closing quote. */
-static int skip_string(struct scan *sc)
+static int is_hex(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* At a '"': step past the closing quote of a valid string (escapes checked,
+ * no raw control characters). */
+static int scan_string(struct scan *sc)
 {
     if (sc->pos >= sc->len || sc->s[sc->pos] != '"')
         return -1;
-    for (sc->pos++; sc->pos < sc->len; sc->pos++) {
-        char c = sc->s[sc->pos];
-        if (c == '\\') {
-            sc->pos++;
-        } else if (c == '"') {
-            sc->pos++;
+    const unsigned char *s = (const unsigned char *)sc->s;
+    size_t i = sc->pos + 1, n = sc->len;
+    for (;;) {
+        while (i < n && s[i] >= 0x20 && s[i] != '"' && s[i] != '\\') /* the common bytes */
+            i++;
+        if (i >= n || s[i] < 0x20)
+            return -1;
+        if (s[i] == '"') {
+            sc->pos = i + 1;
             return 0;
-        } else if ((unsigned char)c < 0x20) {
+        }
+        /* a backslash */
+        if (i + 1 >= n)
+            return -1;
+        switch (s[i + 1]) {
+        case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+            i += 2;
+            break;
+        case 'u':
+            if (i + 5 >= n || !is_hex((char)s[i + 2]) || !is_hex((char)s[i + 3]) ||
+                !is_hex((char)s[i + 4]) || !is_hex((char)s[i + 5]))
+                return -1;
+            i += 6;
+            break;
+        default:
             return -1;
         }
     }
-    return -1;
 }
 
-static int skip_value(struct scan *sc, int depth);
+static int digits(struct scan *sc)
+{
+    size_t start = sc->pos;
+    while (sc->pos < sc->len && sc->s[sc->pos] >= '0' && sc->s[sc->pos] <= '9')
+        sc->pos++;
+    return sc->pos > start ? 0 : -1;
+}
 
-/* At '{' or '[': step past the matching close. */
-static int skip_container(struct scan *sc, int depth)
+/* -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
+static int scan_number(struct scan *sc)
+{
+    if (sc->pos < sc->len && sc->s[sc->pos] == '-')
+        sc->pos++;
+    if (sc->pos >= sc->len)
+        return -1;
+    if (sc->s[sc->pos] == '0')
+        sc->pos++;
+    else if (digits(sc) < 0)
+        return -1;
+    if (sc->pos < sc->len && sc->s[sc->pos] == '.') {
+        sc->pos++;
+        if (digits(sc) < 0)
+            return -1;
+    }
+    if (sc->pos < sc->len && (sc->s[sc->pos] == 'e' || sc->s[sc->pos] == 'E')) {
+        sc->pos++;
+        if (sc->pos < sc->len && (sc->s[sc->pos] == '+' || sc->s[sc->pos] == '-'))
+            sc->pos++;
+        if (digits(sc) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int scan_literal(struct scan *sc, const char *word)
+{
+    size_t n = strlen(word);
+    if (sc->len - sc->pos < n || memcmp(sc->s + sc->pos, word, n) != 0)
+        return -1;
+    sc->pos += n;
+    return 0;
+}
+
+/* What the caller wants noted while an object is walked. */
+struct watch {
+    const char *const *keys; /* member names to note (raw text), NULL-terminated */
+    struct json_span *spans; /* one per key */
+    size_t *body;            /* just after the '{' */
+    int *empty;
+};
+
+static int scan_value(struct scan *sc, int depth, const struct watch *w);
+
+/* At '{' or '[': step past the matching close; for an object with a watch,
+ * note the first member of each watched name. */
+static int scan_container(struct scan *sc, int depth, const struct watch *w)
 {
     char close = sc->s[sc->pos] == '{' ? '}' : ']';
     int is_obj = close == '}';
     if (depth > MAX_DEPTH)
         return -1;
     sc->pos++;
+    if (w) {
+        *w->body = sc->pos;
+        *w->empty = 0;
+    }
     skip_ws(sc);
     if (sc->pos < sc->len && sc->s[sc->pos] == close) {
         sc->pos++;
+        if (w)
+            *w->empty = 1;
         return 0;
     }
     for (;;) {
         skip_ws(sc);
+        int hit = -1;
         if (is_obj) {
-            if (skip_string(sc) < 0)
+            size_t ka = sc->pos;
+            if (scan_string(sc) < 0)
                 return -1;
+            for (int k = 0; w && w->keys[k]; k++) {
+                size_t kl = strlen(w->keys[k]);
+                if (!w->spans[k].found && sc->pos - ka == kl + 2 && memcmp(sc->s + ka + 1, w->keys[k], kl) == 0) {
+                    hit = k;
+                    break;
+                }
+            }
             skip_ws(sc);
             if (sc->pos >= sc->len || sc->s[sc->pos] != ':')
                 return -1;
             sc->pos++;
+            skip_ws(sc);
         }
-        if (skip_value(sc, depth + 1) < 0)
+        size_t va = sc->pos;
+        if (scan_value(sc, depth + 1, NULL) < 0)
             return -1;
+        if (hit >= 0) {
+            w->spans[hit].found = 1;
+            w->spans[hit].start = va;
+            w->spans[hit].end = sc->pos;
+        }
         skip_ws(sc);
         if (sc->pos >= sc->len)
             return -1;
@@ -85,77 +181,51 @@ static int skip_container(struct scan *sc, int depth)
     }
 }
 
-static int skip_value(struct scan *sc, int depth)
+static int scan_value(struct scan *sc, int depth, const struct watch *w)
 {
     skip_ws(sc);
     if (sc->pos >= sc->len)
         return -1;
-    char c = sc->s[sc->pos];
-    if (c == '"')
-        return skip_string(sc);
-    if (c == '{' || c == '[')
-        return skip_container(sc, depth);
-    size_t start = sc->pos;
-    while (sc->pos < sc->len && strchr(",}] \t\r\n", sc->s[sc->pos]) == NULL)
-        sc->pos++;
-    return sc->pos > start ? 0 : -1;
+    switch (sc->s[sc->pos]) {
+    case '"': return scan_string(sc);
+    case '{': case '[': return scan_container(sc, depth, w);
+    case 't': return scan_literal(sc, "true");
+    case 'f': return scan_literal(sc, "false");
+    case 'n': return scan_literal(sc, "null");
+    default: return scan_number(sc);
+    }
 }
 
-/* Is the string token at [a, b) (quotes included) exactly "name"? */
-static int key_is(const struct scan *sc, size_t a, size_t b, const char *name)
+int json_scan_config(const char *doc, size_t len, const char *const keys[2],
+                     struct json_config_info *info, struct ur_err *err)
 {
-    size_t n = strlen(name);
-    return b - a == n + 2 && memcmp(sc->s + a + 1, name, n) == 0;
+    struct scan sc = {doc, len, 0};
+    memset(info, 0, sizeof(*info));
+    const char *root_keys[] = {"annotations", NULL};
+    struct watch root = {root_keys, &info->ann, &info->root_body, &info->root_empty};
+    skip_ws(&sc);
+    if (sc.pos >= len || doc[sc.pos] != '{' || scan_container(&sc, 0, &root) < 0)
+        return ur_errf(err, -EINVAL, "config.json: not a JSON object");
+    skip_ws(&sc);
+    if (sc.pos != len)
+        return ur_errf(err, -EINVAL, "config.json: trailing bytes after the object");
+    if (info->ann.found && doc[info->ann.start] == '{') {
+        /* the annotations object again, now noting its members (valid already) */
+        const char *ann_keys[] = {keys[0], keys[1], NULL};
+        struct watch aw = {ann_keys, info->member, &info->ann_body, &info->ann_empty};
+        struct scan as = {doc, info->ann.end, info->ann.start};
+        if (scan_container(&as, 1, &aw) < 0)
+            return ur_errf(err, -EINVAL, "config.json: malformed annotations");
+    }
+    return 0;
 }
 
-/* Walk the members of the object at sc->pos; on a member named key, set
- * vstart and vend to its value's span and return 1; return 0 when absent
- * (sc->pos then just inside the '{', *vstart = position after '{'),
- * -1 on malformed input. *empty says whether the object has no members. */
-static int find_member(struct scan *sc, const char *key, size_t *vstart, size_t *vend, int *empty)
+int json_span_nonempty_string(const char *doc, const struct json_span *s)
 {
-    if (sc->pos >= sc->len || sc->s[sc->pos] != '{')
-        return -1;
-    size_t open = sc->pos + 1;
-    sc->pos++;
-    skip_ws(sc);
-    *empty = sc->pos < sc->len && sc->s[sc->pos] == '}';
-    if (*empty) {
-        *vstart = *vend = open;
+    if (!s->found || s->end - s->start < 2 || doc[s->start] != '"')
         return 0;
-    }
-    for (;;) {
-        skip_ws(sc);
-        size_t ka = sc->pos;
-        if (skip_string(sc) < 0)
-            return -1;
-        size_t kb = sc->pos;
-        skip_ws(sc);
-        if (sc->pos >= sc->len || sc->s[sc->pos] != ':')
-            return -1;
-        sc->pos++;
-        skip_ws(sc);
-        size_t va = sc->pos;
-        if (skip_value(sc, 1) < 0)
-            return -1;
-        if (key_is(sc, ka, kb, key)) {
-            *vstart = va;
-            *vend = sc->pos;
-            return 1;
-        }
-        skip_ws(sc);
-        if (sc->pos >= sc->len)
-            return -1;
-        if (sc->s[sc->pos] == ',') {
-            sc->pos++;
-            continue;
-        }
-        if (sc->s[sc->pos] == '}') {
-            *vstart = *vend = open;
-            return 0;
-        }
-        return -1;
-    }
+    /* "" is empty; so is a string whose first character is \u0000 (a C string ends there) */
+    return s->end - s->start > 2 && strncmp(doc + s->start, "\"\\u0000", 7) != 0;
 }
 
 /* Build doc[0..a) + mid + doc[b..len). */
@@ -175,69 +245,55 @@ static int splice(const char *doc, size_t len, size_t a, size_t b, const char *m
     return 0;
 }
 
+int json_splice_annotation(const char *doc, size_t len, const struct json_config_info *info,
+                           int which, const char *key, const char *value, char **out,
+                           size_t *out_len, struct ur_err *err)
+{
+    if (info->ann.found && doc[info->ann.start] != '{')
+        return ur_errf(err, -EINVAL, "config.json: \"annotations\" is not an object");
+    /* "annotations":{ + "key" + : + "value" + , + NUL, escaped */
+    size_t cap = jsonstr_size(key) + jsonstr_size(value) + 32, n = 0;
+    char *mid = malloc(cap);
+    if (!mid)
+        return ur_errf(err, -ENOMEM, "out of memory");
+    int rc = 0;
+    const struct json_span *m = &info->member[which];
+    if (info->ann.found && m->found) { /* replace the value */
+        rc = jsonstr_put(mid, cap, &n, value);
+        if (rc == 0)
+            rc = splice(doc, len, m->start, m->end, mid, out, out_len);
+    } else {
+        int first_of_root = !info->ann.found;
+        if (first_of_root) {
+            memcpy(mid, "\"annotations\":{", 15);
+            n = 15;
+        }
+        rc = jsonstr_put(mid, cap, &n, key);
+        mid[n++] = ':';
+        if (rc == 0)
+            rc = jsonstr_put(mid, cap, &n, value);
+        if (first_of_root)
+            mid[n++] = '}';
+        if (!(first_of_root ? info->root_empty : info->ann_empty))
+            mid[n++] = ',';
+        mid[n] = '\0';
+        size_t at = first_of_root ? info->root_body : info->ann_body;
+        if (rc == 0)
+            rc = splice(doc, len, at, at, mid, out, out_len);
+    }
+    free(mid);
+    if (rc < 0)
+        return ur_errf(err, -ENOMEM, "out of memory");
+    return 0;
+}
+
 int json_set_annotation(const char *doc, size_t len, const char *key, const char *value,
                         char **out, size_t *out_len, struct ur_err *err)
 {
-    struct scan sc = {doc, len, 0};
-    size_t a, b;
-    int empty, rc;
-    char *qkey = NULL, *qval = NULL, *mid = NULL;
-
-    /* The whole document must be one well-formed object. */
-    skip_ws(&sc);
-    size_t root = sc.pos;
-    if (sc.pos >= len || doc[sc.pos] != '{' || skip_value(&sc, 0) < 0)
-        return ur_errf(err, -EINVAL, "config.json: not a JSON object");
-    skip_ws(&sc);
-    if (sc.pos != len)
-        return ur_errf(err, -EINVAL, "config.json: trailing bytes after the object");
-
-    size_t kn = jsonstr_size(key) + 1, vn = jsonstr_size(value) + 1, kl = 0, vl = 0;
-    qkey = malloc(kn);
-    qval = malloc(vn);
-    if (!qkey || !qval || jsonstr_put(qkey, kn, &kl, key) < 0 || jsonstr_put(qval, vn, &vl, value) < 0) {
-        rc = ur_errf(err, -ENOMEM, "out of memory");
-        goto out;
-    }
-    mid = malloc(strlen(qkey) + strlen(qval) + 32);
-    if (!mid) {
-        rc = ur_errf(err, -ENOMEM, "out of memory");
-        goto out;
-    }
-
-    sc.pos = root;
-    rc = find_member(&sc, "annotations", &a, &b, &empty);
-    if (rc < 0) {
-        rc = ur_errf(err, -EINVAL, "config.json: malformed object");
-        goto out;
-    }
-    if (rc == 0) { /* no annotations: add {"key":value} as the root's first member */
-        sprintf(mid, "\"annotations\":{%s:%s}%s", qkey, qval, empty ? "" : ",");
-        rc = splice(doc, len, a, a, mid, out, out_len);
-        goto done;
-    }
-    if (doc[a] != '{') {
-        rc = ur_errf(err, -EINVAL, "config.json: \"annotations\" is not an object");
-        goto out;
-    }
-    sc.pos = a;
-    rc = find_member(&sc, key, &a, &b, &empty);
-    if (rc < 0) {
-        rc = ur_errf(err, -EINVAL, "config.json: malformed annotations");
-        goto out;
-    }
-    if (rc == 1) {
-        rc = splice(doc, len, a, b, qval, out, out_len);
-    } else {
-        sprintf(mid, "%s:%s%s", qkey, qval, empty ? "" : ",");
-        rc = splice(doc, len, a, a, mid, out, out_len);
-    }
-done:
+    struct json_config_info info;
+    const char *keys[2] = {key, key};
+    int rc = json_scan_config(doc, len, keys, &info, err);
     if (rc < 0)
-        ur_errf(err, rc, "out of memory");
-out:
-    free(qkey);
-    free(qval);
-    free(mid);
-    return rc;
+        return rc;
+    return json_splice_annotation(doc, len, &info, 0, key, value, out, out_len, err);
 }
