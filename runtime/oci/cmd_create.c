@@ -3,6 +3,7 @@
  * uniroot-vmm (guest loaded, VM made, devices open) held at its start FIFO,
  * and records the container; run is create + start + wait + delete. */
 #include "cgroup.h"
+#include "fileio.h"
 #include "oci.h"
 #include "rootfs.h"
 #include "spawn.h"
@@ -179,22 +180,10 @@ static void undo(struct undo *u, struct cstate *cs)
 
 static int write_pid_file(const char *path, pid_t pid, struct ur_err *err)
 {
-    char tmp[PATH_MAX + 8], buf[32];
-    if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-        return ur_errf(err, -ENAMETOOLONG, "pid file path too long");
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return ur_errf_sys(err, -errno, "cannot write pid file %s", path);
+    char buf[32];
     int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
-    int rc = 0;
-    if (write(fd, buf, (size_t)n) != n || fsync(fd) < 0)
-        rc = ur_errf_sys(err, -errno, "cannot write pid file %s", path);
-    close(fd);
-    if (rc == 0 && rename(tmp, path) < 0)
-        rc = ur_errf_sys(err, -errno, "cannot write pid file %s", path);
-    if (rc < 0)
-        unlink(tmp);
-    return rc;
+    int rc = ur_write_atomic(AT_FDCWD, path, buf, (size_t)n, 0644, err);
+    return rc < 0 ? ur_err_wrap(err, "pid file") : 0;
 }
 
 static void rfc3339_now(char *buf, size_t n)

@@ -1,5 +1,6 @@
 /* cmd_info.c: state, list, ps, features, spec, exec and the commands that
  * have no meaning for a unikernel. */
+#include "fileio.h"
 #include "oci.h"
 #include "rootfs.h"
 #include "state.h"
@@ -241,16 +242,16 @@ int cmd_spec(struct ctx *c, int argc, char **argv, struct ur_err *err)
     cJSON_Delete(o);
     if (!s)
         return ur_errf(err, -ENOMEM, "out of memory");
-    char tmp[PATH_MAX + 8];
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    FILE *f = fopen(tmp, "we");
-    rc = 0;
-    if (!f || fprintf(f, "%s\n", s) < 0 || fflush(f) != 0 || fsync(fileno(f)) < 0)
-        rc = ur_errf_sys(err, -errno, "cannot write %s", path);
-    if (f)
-        fclose(f);
-    if (rc == 0 && rename(tmp, path) < 0)
-        rc = ur_errf_sys(err, -errno, "cannot write %s", path);
+    size_t len = strlen(s);
+    char *text = malloc(len + 1);
+    if (!text) {
+        cJSON_free(s);
+        return ur_errf(err, -ENOMEM, "out of memory");
+    }
+    memcpy(text, s, len);
+    text[len] = '\n';
+    rc = ur_write_atomic(AT_FDCWD, path, text, len + 1, 0644, err);
+    free(text);
     cJSON_free(s);
     return rc;
 }

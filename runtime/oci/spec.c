@@ -1,6 +1,7 @@
 /* spec.c: reads the parts of an OCI bundle's config.json that uniroot uses:
  * root.path, annotations, process.args/terminal, linux.cgroupsPath,
  * linux.namespaces (those given by path) and the memory limit. */
+#include "fileio.h"
 #include "oci.h"
 
 #include <errno.h>
@@ -143,42 +144,13 @@ fail:
     return rc;
 }
 
-/* Read a whole small file (at most max bytes) into a NUL-terminated buffer. */
-static int read_file(const char *path, size_t max, char **out, struct ur_err *err)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return ur_errf_sys(err, -errno, "cannot open %s", path);
-    struct stat st;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size > max) {
-        close(fd);
-        return ur_errf(err, -EINVAL, "%s is not a regular file of at most %zu bytes", path, max);
-    }
-    char *buf = malloc((size_t)st.st_size + 1);
-    size_t len = 0;
-    while (buf && len < (size_t)st.st_size) {
-        ssize_t n = read(fd, buf + len, (size_t)st.st_size - len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        len += (size_t)n;
-    }
-    close(fd);
-    if (!buf)
-        return ur_errf(err, -ENOMEM, "out of memory");
-    buf[len] = '\0';
-    *out = buf;
-    return 0;
-}
-
 int spec_load(const char *bundle, struct oci_spec *s, struct ur_err *err)
 {
     char path[PATH_MAX];
     if (snprintf(path, sizeof(path), "%s/config.json", bundle) >= (int)sizeof(path))
         return ur_errf(err, -ENAMETOOLONG, "bundle path too long");
     char *json = NULL;
-    int rc = read_file(path, 4 << 20, &json, err);
+    int rc = ur_read_file(AT_FDCWD, path, 4 << 20, &json, NULL, err);
     if (rc < 0)
         return rc;
     rc = spec_parse(json, bundle, s, err);

@@ -1,5 +1,6 @@
 /* state.c: per-container state directories, their lock and state.json
  * (see state.h), and the liveness of the recorded VMM process. */
+#include "fileio.h"
 #include "state.h"
 
 #include <dirent.h>
@@ -197,31 +198,9 @@ int state_save(struct cstate *cs, struct ur_err *err)
     char *s = cJSON_PrintUnformatted(cs->j);
     if (!s)
         return ur_errf(err, -ENOMEM, "out of memory");
-    int rc = 0;
-    int fd = openat(cs->dirfd, "state.json.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        rc = ur_errf_sys(err, -errno, "cannot write %s/state.json.tmp", cs->dir);
-        goto out;
-    }
-    size_t len = strlen(s), off = 0;
-    while (off < len) {
-        ssize_t n = write(fd, s + off, len - off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            rc = ur_errf_sys(err, -errno, "cannot write %s/state.json.tmp", cs->dir);
-            break;
-        }
-        off += (size_t)n;
-    }
-    if (rc == 0 && fsync(fd) < 0)
-        rc = ur_errf_sys(err, -errno, "fsync %s/state.json.tmp", cs->dir);
-    close(fd);
-    if (rc == 0 && renameat(cs->dirfd, "state.json.tmp", cs->dirfd, "state.json") < 0)
-        rc = ur_errf_sys(err, -errno, "cannot rename %s/state.json", cs->dir);
-    if (rc == 0)
-        fsync(cs->dirfd);
-out:
+    int rc = ur_write_atomic(cs->dirfd, "state.json", s, strlen(s), 0600, err);
+    if (rc < 0)
+        ur_err_wrap(err, "%s", cs->dir);
     free(s);
     return rc;
 }

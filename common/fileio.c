@@ -1,0 +1,114 @@
+/* fileio.c: whole-file reads and atomic writes (see fileio.h). */
+#include "fileio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/magic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+/* fsync is worth its cost everywhere but on memory-backed filesystems. */
+static bool durable_fs(int fd)
+{
+    struct statfs sf;
+    if (fstatfs(fd, &sf) < 0)
+        return true;
+    return sf.f_type != TMPFS_MAGIC && sf.f_type != RAMFS_MAGIC;
+}
+
+static int write_full(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -errno;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+int ur_write_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+                    struct ur_err *err)
+{
+    char tmp[PATH_MAX];
+    if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", name, (int)getpid()) >= (int)sizeof(tmp))
+        return ur_errf(err, -ENAMETOOLONG, "%s: path too long", name);
+    int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+    if (fd < 0)
+        return ur_errf_sys(err, -errno, "cannot write %s", tmp);
+    bool durable = durable_fs(fd);
+    int rc = write_full(fd, data, len);
+    if (rc == 0 && fchmod(fd, mode) < 0) /* the umask must not narrow it */
+        rc = -errno;
+    if (rc == 0 && durable && fsync(fd) < 0)
+        rc = -errno;
+    if (close(fd) < 0 && rc == 0)
+        rc = -errno;
+    if (rc == 0 && renameat(dirfd, tmp, dirfd, name) < 0)
+        rc = -errno;
+    if (rc < 0) {
+        unlinkat(dirfd, tmp, 0);
+        return ur_errf_sys(err, rc, "cannot write %s", name);
+    }
+    if (durable) {
+        /* the rename itself is durable once the directory is */
+        const char *slash = strrchr(name, '/');
+        char dir[PATH_MAX];
+        snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - name) + 1 : 1, slash ? name : ".");
+        int dfd = openat(dirfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0) {
+            fsync(dfd);
+            close(dfd);
+        }
+    }
+    return 0;
+}
+
+int ur_read_file(int dirfd, const char *name, size_t max, char **out, size_t *len,
+                 struct ur_err *err)
+{
+    int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return ur_errf_sys(err, -errno, "cannot open %s", name);
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size > max) {
+        close(fd);
+        return ur_errf(err, -EINVAL, "%s is not a regular file of at most %zu bytes", name, max);
+    }
+    char *buf = malloc((size_t)st.st_size + 1);
+    if (!buf) {
+        close(fd);
+        return ur_errf(err, -ENOMEM, "out of memory");
+    }
+    size_t got = 0;
+    while (got < (size_t)st.st_size) {
+        ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int e = errno;
+            free(buf);
+            close(fd);
+            return ur_errf_sys(err, -e, "cannot read %s", name);
+        }
+        if (n == 0)
+            break; /* shrank while we read: take what is there */
+        got += (size_t)n;
+    }
+    close(fd);
+    buf[got] = '\0';
+    *out = buf;
+    if (len)
+        *len = got;
+    return 0;
+}

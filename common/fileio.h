@@ -1,0 +1,25 @@
+/* fileio.h: whole-file reads and atomic writes, the one way uniroot's
+ * programs read and replace small files (config.json, state.json, pid files).
+ */
+#ifndef UNIROOT_COMMON_FILEIO_H
+#define UNIROOT_COMMON_FILEIO_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "err.h"
+
+/* Replace dirfd/name (dirfd may be AT_FDCWD) with len bytes of data, so a
+ * reader sees the old file or the new one, never a mix, and a crash loses
+ * nothing: a temp file in the same directory is written in full, fsync'd,
+ * renamed over name, and the directory fsync'd. On tmpfs and ramfs, where
+ * fsync means nothing, the fsyncs are skipped. The new file gets mode. */
+int ur_write_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+                    struct ur_err *err);
+
+/* Read the regular file dirfd/name (at most max bytes) into a malloc'ed,
+ * NUL-terminated buffer; *len (if not NULL) gets its length. */
+int ur_read_file(int dirfd, const char *name, size_t max, char **out, size_t *len,
+                 struct ur_err *err);
+
+#endif
