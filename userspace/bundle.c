@@ -121,12 +121,9 @@ static int annotation_is(const char *doc, const struct json_span *cur, const cha
 {
     if (!cur->found || doc[cur->start] != '"')
         return 0;
-    size_t n = cur->end - cur->start, q = jsonstr_size(value);
-    if (n != q)
-        return 0;
-    char *buf = malloc(q + 1);
-    size_t l = 0;
-    int same = buf && jsonstr_put(buf, q + 1, &l, value) == 0 && memcmp(buf, doc + cur->start, n) == 0;
+    size_t n = cur->end - cur->start, cap = jsonstr_bound(value) + 1, l = 0;
+    char *buf = malloc(cap);
+    int same = buf && jsonstr_put(buf, cap, &l, value) == 0 && l == n && memcmp(buf, doc + cur->start, n) == 0;
     free(buf);
     return same;
 }

@@ -4,6 +4,7 @@
 #include "jsonpatch.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +39,20 @@ static int scan_string(struct scan *sc)
     const unsigned char *s = (const unsigned char *)sc->s;
     size_t i = sc->pos + 1, n = sc->len;
     for (;;) {
-        while (i < n && s[i] >= 0x20 && s[i] != '"' && s[i] != '\\') /* the common bytes */
+        /* The common bytes, eight at a time: stop at a word holding a '"', a
+         * backslash or a control byte (the classic "has a zero byte" test on
+         * x ^ '"'*8, x ^ '\\'*8 and x - 0x20*8, which can only stop early). */
+        const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+        while (i + 8 <= n) {
+            uint64_t x;
+            memcpy(&x, s + i, 8);
+            uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+            uint64_t hit = ((q - ones) & ~q) | ((b - ones) & ~b) | ((x - ones * 0x20) & ~x);
+            if (hit & highs)
+                break;
+            i += 8;
+        }
+        while (i < n && s[i] >= 0x20 && s[i] != '"' && s[i] != '\\')
             i++;
         if (i >= n || s[i] < 0x20)
             return -1;
@@ -252,7 +266,7 @@ int json_splice_annotation(const char *doc, size_t len, const struct json_config
     if (info->ann.found && doc[info->ann.start] != '{')
         return ur_errf(err, -EINVAL, "config.json: \"annotations\" is not an object");
     /* "annotations":{ + "key" + : + "value" + , + NUL, escaped */
-    size_t cap = jsonstr_size(key) + jsonstr_size(value) + 32, n = 0;
+    size_t cap = jsonstr_bound(key) + jsonstr_bound(value) + 32, n = 0;
     char *mid = malloc(cap);
     if (!mid)
         return ur_errf(err, -ENOMEM, "out of memory");

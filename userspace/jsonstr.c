@@ -19,12 +19,16 @@ size_t jsonstr_size(const char *s)
     return n;
 }
 
+size_t jsonstr_bound(const char *s)
+{
+    return strlen(s) * 6 + 2;
+}
+
 int jsonstr_put(char *buf, size_t cap, size_t *len, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
     /* Exact size only when the cheap bound (every byte escaped to six) does not fit. */
-    size_t bound = strlen(s) * 6 + 3;
-    if (*len + bound > cap && *len + jsonstr_size(s) + 1 > cap)
+    if (*len + jsonstr_bound(s) + 1 > cap && *len + jsonstr_size(s) + 1 > cap)
         return -ENOSPC;
     char *o = buf + *len;
     *o++ = '"';

@@ -13,6 +13,10 @@
 /* Bytes jsonstr_put needs for s, quotes included (no NUL). */
 size_t jsonstr_size(const char *s);
 
+/* An upper bound of jsonstr_size(s) (every byte escaped to six) that costs
+ * only a strlen: size buffers with it and jsonstr_put need not count twice. */
+size_t jsonstr_bound(const char *s);
+
 /* Write s quoted and escaped at buf + *len (buf has cap bytes), keep the
  * result NUL-terminated and advance *len. -ENOSPC (nothing usable written)
  * when it does not fit. */

@@ -39,7 +39,7 @@ int recjson(const struct rootfs_record *r, char **out)
                           when, r->namespace_, r->container, r->mount_target};
     size_t cap = 128;
     for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++)
-        cap += jsonstr_size(keys[i]) + jsonstr_size(vals[i]) + 2;
+        cap += jsonstr_bound(keys[i]) + jsonstr_bound(vals[i]) + 2;
     char *b = malloc(cap);
     if (!b)
         return -ENOMEM;

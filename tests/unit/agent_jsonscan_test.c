@@ -70,6 +70,34 @@ static void test_grammar(void **state)
     assert_int_equal(scan(deep, n, &info), 0);
 }
 
+/* Strings are scanned eight bytes at a time: a quote, backslash or control
+ * byte must be caught wherever it sits in the word, among UTF-8 bytes. */
+static void test_string_positions(void **state)
+{
+    (void)state;
+    const unsigned char specials[] = {'"', '\\', 0x01, 0x1f, 0x00};
+    char doc[128];
+    struct json_config_info info;
+    for (size_t len = 1; len <= 40; len++) {
+        size_t n = 0;
+        memcpy(doc, "{\"a\":\"", 6);
+        n = 6;
+        for (size_t i = 0; i < len; i++)
+            doc[n++] = (char)(i % 3 == 0 ? 0xc3 : i % 3 == 1 ? 0xa9 : 'x' + (int)(i % 2));
+        memcpy(doc + n, "\"}", 2);
+        n += 2;
+        assert_int_equal(scan(doc, n, &info), 0);
+        for (size_t pos = 0; pos < len; pos++)
+            for (size_t k = 0; k < sizeof(specials); k++) {
+                char saved = doc[6 + pos];
+                doc[6 + pos] = (char)specials[k];
+                if (scan(doc, n, &info) == 0)
+                    fail_msg("len %zu: byte 0x%02x at %zu accepted", len, specials[k], pos);
+                doc[6 + pos] = saved;
+            }
+    }
+}
+
 static void test_spans(void **state)
 {
     (void)state;
@@ -146,6 +174,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_grammar),
+        cmocka_unit_test(test_string_positions),
         cmocka_unit_test(test_spans),
         cmocka_unit_test(test_not_more_lenient_than_cjson),
     };
