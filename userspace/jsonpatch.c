@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "jsonstr.h"
 
@@ -30,6 +33,36 @@ static int is_hex(char c)
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
+/* From i, skip the plain string bytes (not '"', not '\\', not below 0x20)
+ * a block at a time; may stop early (the caller's byte loop finishes), never late. */
+static size_t plain_run(const unsigned char *s, size_t i, size_t n)
+{
+#ifdef __SSE2__
+    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'), c1f = _mm_set1_epi8(0x1f);
+    while (i + 16 <= n) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        /* unsigned x <= 0x1f  <=>  min(x, 0x1f) == x */
+        __m128i stop = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash)),
+                                    _mm_cmpeq_epi8(_mm_min_epu8(x, c1f), x));
+        int m = _mm_movemask_epi8(stop);
+        if (m)
+            return i + (size_t)__builtin_ctz((unsigned)m);
+        i += 16;
+    }
+#endif
+    /* eight at a time: the zero-byte test on x^'"', x^'\\' and x-0x20 */
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    while (i + 8 <= n) {
+        uint64_t x;
+        memcpy(&x, s + i, 8);
+        uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+        if ((((q - ones) & ~q) | ((b - ones) & ~b) | ((x - ones * 0x20) & ~x)) & highs)
+            break;
+        i += 8;
+    }
+    return i;
+}
+
 /* At a '"': step past the closing quote of a valid string (escapes checked,
  * no raw control characters). */
 static int scan_string(struct scan *sc)
@@ -39,19 +72,7 @@ static int scan_string(struct scan *sc)
     const unsigned char *s = (const unsigned char *)sc->s;
     size_t i = sc->pos + 1, n = sc->len;
     for (;;) {
-        /* The common bytes, eight at a time: stop at a word holding a '"', a
-         * backslash or a control byte (the classic "has a zero byte" test on
-         * x ^ '"'*8, x ^ '\\'*8 and x - 0x20*8, which can only stop early). */
-        const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-        while (i + 8 <= n) {
-            uint64_t x;
-            memcpy(&x, s + i, 8);
-            uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
-            uint64_t hit = ((q - ones) & ~q) | ((b - ones) & ~b) | ((x - ones * 0x20) & ~x);
-            if (hit & highs)
-                break;
-            i += 8;
-        }
+        i = plain_run(s, i, n);
         while (i < n && s[i] >= 0x20 && s[i] != '"' && s[i] != '\\')
             i++;
         if (i >= n || s[i] < 0x20)
