@@ -1,4 +1,5 @@
-/* rootfs_record.c: JSON form of struct rootfs_record (see rootfs_record.h), with cJSON. */
+/* rootfs_record.c: JSON form of struct rootfs_record (see rootfs_record.h):
+ * written directly (jsonstr.h), read back with cJSON and checked field by field. */
 #include "rootfs_record.h"
 
 #include <cjson/cJSON.h>
@@ -8,6 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+
+#include "jsonstr.h"
 
 static const char *const type_names[] = {
     [ROOTFS_NONE] = "none", [ROOTFS_BLOCK] = "block",
@@ -69,28 +72,39 @@ static int parse_time(const char *s, uint64_t *ns)
 
 int rootfs_record_to_json(const struct rootfs_record *r, char **out, struct ur_err *err)
 {
+    /* Written straight into one buffer, not through a cJSON tree (some 40
+     * allocations): this is on the agent's per-record path. The text is what
+     * cJSON_PrintUnformatted would make of the same members (unit-tested). */
     char when[48];
     format_time(r->observed_at_ns, when, sizeof(when));
-    cJSON *o = cJSON_CreateObject();
-    if (!o)
+    const char *keys[] = {"type", "device", "fstype", "backing", "observed_by", "observed_at",
+                          "namespace", "container", "mount_target"};
+    const char *vals[] = {rootfs_type_name(r->type), r->device, r->fstype, r->backing, r->observed_by,
+                          when, r->namespace_, r->container, r->mount_target};
+    const size_t nvals = sizeof(vals) / sizeof(vals[0]);
+    size_t cap = 96; /* version, major, minor, braces */
+    for (size_t i = 0; i < nvals; i++)
+        cap += jsonstr_bound(keys[i]) + jsonstr_bound(vals[i]) + 2;
+    char *b = malloc(cap);
+    if (!b)
         return ur_errf(err, -ENOMEM, "out of memory");
-    int ok = cJSON_AddNumberToObject(o, "version", ROOTFS_RECORD_VERSION) &&
-             cJSON_AddStringToObject(o, "type", rootfs_type_name(r->type)) &&
-             cJSON_AddStringToObject(o, "device", r->device) &&
-             cJSON_AddNumberToObject(o, "major", r->major) &&
-             cJSON_AddNumberToObject(o, "minor", r->minor) &&
-             cJSON_AddStringToObject(o, "fstype", r->fstype) &&
-             cJSON_AddStringToObject(o, "backing", r->backing) &&
-             cJSON_AddStringToObject(o, "observed_by", r->observed_by) &&
-             cJSON_AddStringToObject(o, "observed_at", when) &&
-             cJSON_AddStringToObject(o, "namespace", r->namespace_) &&
-             cJSON_AddStringToObject(o, "container", r->container) &&
-             cJSON_AddStringToObject(o, "mount_target", r->mount_target);
-    char *s = ok ? cJSON_PrintUnformatted(o) : NULL;
-    cJSON_Delete(o);
-    if (!s)
-        return ur_errf(err, -ENOMEM, "out of memory");
-    *out = s;
+    size_t n = (size_t)snprintf(b, cap, "{\"version\":%d,", ROOTFS_RECORD_VERSION);
+    int rc = 0;
+    for (size_t i = 0; i < nvals; i++) {
+        rc |= jsonstr_put(b, cap, &n, keys[i]);
+        b[n++] = ':';
+        rc |= jsonstr_put(b, cap, &n, vals[i]);
+        b[n++] = ',';
+        if (i == 1) /* after "device", as the record has always been laid out */
+            n += (size_t)snprintf(b + n, cap - n, "\"major\":%u,\"minor\":%u,", r->major, r->minor);
+    }
+    b[n - 1] = '}'; /* over the last comma */
+    b[n] = '\0';
+    if (rc != 0) { /* cannot happen: cap counts every byte */
+        free(b);
+        return ur_errf(err, -ENOMEM, "rootfs record: buffer too small");
+    }
+    *out = b;
     return 0;
 }
 

@@ -19,8 +19,8 @@
 #include "fanobs.h"
 #include "log.h"
 #include "matcher.h"
-#include "recjson.h"
 #include "resolve.h"
+#include "rootfs_record.h"
 #include "server.h"
 
 #ifndef STATX_MNT_ID_UNIQUE
@@ -83,7 +83,7 @@ static int record_json(const struct trec *r, char **out)
 {
     static struct rootfs_record rec;
     trec_to_record(r, &rec);
-    return recjson(&rec, out);
+    return rootfs_record_to_json(&rec, out, NULL);
 }
 
 /* Write the annotation for r's bundle when it is a unikernel. Returns 1 when

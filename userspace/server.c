@@ -17,7 +17,7 @@
 #include "bpfobs.h"
 #include "log.h"
 #include "matcher.h"
-#include "recjson.h"
+#include "rootfs_record.h"
 
 #define LINE_MAX_ 65536
 #define OUT_MAX (4 << 20)
@@ -185,7 +185,7 @@ static char *trec_json(const struct trec *r)
     static struct rootfs_record rec;
     char *out = NULL;
     trec_to_record(r, &rec);
-    return recjson(&rec, &out) == 0 ? out : NULL;
+    return rootfs_record_to_json(&rec, &out, NULL) == 0 ? out : NULL;
 }
 
 static void add_to_list(const struct trec *r, void *arg)

@@ -4,9 +4,9 @@
  * \b \f \n \r \t as two-character escapes, other bytes below 0x20 as \u00xx,
  * everything else, UTF-8 included, as it is), so text made here and text
  * made through cJSON compare equal; it only skips cJSON's per-item
- * allocations on the agent's per-record path. */
-#ifndef UNIROOTD_JSONSTR_H
-#define UNIROOTD_JSONSTR_H
+ * allocations (the rootfs record is written on the agent's per-record path). */
+#ifndef UNIROOT_COMMON_JSONSTR_H
+#define UNIROOT_COMMON_JSONSTR_H
 
 #include <stddef.h>
 
