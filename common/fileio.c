@@ -37,19 +37,57 @@ static int write_full(int fd, const void *data, size_t len)
     return 0;
 }
 
-int ur_write_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
-                    struct ur_err *err)
+/* A fresh temp name beside name: name.tmp-PID-N. */
+static int temp_name(char *buf, size_t n, const char *name, unsigned attempt)
 {
+    return snprintf(buf, n, "%s.tmp-%d-%u", name, (int)getpid(), attempt) < (int)n ? 0 : -ENAMETOOLONG;
+}
+
+/* fsync the directory holding dirfd/name, so the rename itself is durable. */
+static void sync_dir(int dirfd, const char *name)
+{
+    const char *slash = strrchr(name, '/');
+    if (!slash && dirfd != AT_FDCWD) {
+        fsync(dirfd);
+        return;
+    }
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - name) + 1 : 1, slash ? name : ".");
+    int dfd = openat(dirfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
+    }
+}
+
+int ur_write_atomic_opts(int dirfd, const char *name, const void *data, size_t len,
+                         const struct ur_write_opts *o, struct ur_err *err)
+{
+    mode_t mode = o->like ? (o->like->st_mode & 07777) : o->mode;
     char tmp[PATH_MAX];
-    if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", name, (int)getpid()) >= (int)sizeof(tmp))
-        return ur_errf(err, -ENAMETOOLONG, "%s: path too long", name);
-    int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+    int fd = -1;
+    for (unsigned attempt = 0; fd < 0 && attempt < 100; attempt++) {
+        if (temp_name(tmp, sizeof(tmp), name, attempt) < 0)
+            return ur_errf(err, -ENAMETOOLONG, "%s: path too long", name);
+        fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+        if (fd < 0 && errno != EEXIST)
+            return ur_errf_sys(err, -errno, "cannot write %s", tmp);
+    }
     if (fd < 0)
-        return ur_errf_sys(err, -errno, "cannot write %s", tmp);
-    bool durable = durable_fs(fd);
-    int rc = write_full(fd, data, len);
-    if (rc == 0 && fchmod(fd, mode) < 0) /* the umask must not narrow it */
+        return ur_errf(err, -EEXIST, "cannot write %s: no free temporary name", name);
+    int rc = 0;
+    struct stat st;
+    if (fstat(fd, &st) < 0)
         rc = -errno;
+    /* only when the umask took bits away, or the owner must be kept */
+    if (rc == 0 && (st.st_mode & 07777) != mode && fchmod(fd, mode) < 0)
+        rc = -errno;
+    if (rc == 0 && o->like && (st.st_uid != o->like->st_uid || st.st_gid != o->like->st_gid) &&
+        fchown(fd, o->like->st_uid, o->like->st_gid) < 0)
+        rc = -errno;
+    bool durable = rc == 0 && durable_fs(fd);
+    if (rc == 0)
+        rc = write_full(fd, data, len);
     if (rc == 0 && durable && fsync(fd) < 0)
         rc = -errno;
     if (close(fd) < 0 && rc == 0)
@@ -60,18 +98,18 @@ int ur_write_atomic(int dirfd, const char *name, const void *data, size_t len, m
         unlinkat(dirfd, tmp, 0);
         return ur_errf_sys(err, rc, "cannot write %s", name);
     }
-    if (durable) {
-        /* the rename itself is durable once the directory is */
-        const char *slash = strrchr(name, '/');
-        char dir[PATH_MAX];
-        snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - name) + 1 : 1, slash ? name : ".");
-        int dfd = openat(dirfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd >= 0) {
-            fsync(dfd);
-            close(dfd);
-        }
-    }
+    if (o->ino)
+        *o->ino = (unsigned long long)st.st_ino;
+    if (durable)
+        sync_dir(dirfd, name);
     return 0;
+}
+
+int ur_write_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+                    struct ur_err *err)
+{
+    const struct ur_write_opts o = {.mode = mode};
+    return ur_write_atomic_opts(dirfd, name, data, len, &o, err);
 }
 
 int ur_read_file(int dirfd, const char *name, size_t max, char **out, size_t *len,

@@ -9,11 +9,25 @@
 
 #include "err.h"
 
+struct stat;
+
+/* How ur_write_atomic_opts makes the new file. */
+struct ur_write_opts {
+    mode_t mode;              /* mode of the new file, unless like is set */
+    const struct stat *like;  /* replacing this file (someone else's): keep its mode and owner */
+    unsigned long long *ino;  /* if not NULL: receives the new file's inode number */
+};
+
 /* Replace dirfd/name (dirfd may be AT_FDCWD) with len bytes of data, so a
  * reader sees the old file or the new one, never a mix, and a crash loses
- * nothing: a temp file in the same directory is written in full, fsync'd,
- * renamed over name, and the directory fsync'd. On tmpfs and ramfs, where
- * fsync means nothing, the fsyncs are skipped. The new file gets mode. */
+ * nothing: a temp file beside it (never following a symlink) is written in
+ * full, fsync'd, renamed over name, and the directory fsync'd. On tmpfs and
+ * ramfs, where fsync means nothing, the fsyncs are skipped. On failure the
+ * temp file is removed and name is untouched. */
+int ur_write_atomic_opts(int dirfd, const char *name, const void *data, size_t len,
+                         const struct ur_write_opts *o, struct ur_err *err);
+
+/* The common case: a new file of the given mode. */
 int ur_write_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
                     struct ur_err *err);
 

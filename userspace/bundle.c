@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "jsonpatch.h"
 #include "jsonstr.h"
 #include "rootfs_record.h"
@@ -162,128 +163,6 @@ int bundle_classify(const char *dir, enum bundle_kind *kind, struct ur_err *err)
     return 0;
 }
 
-/* A temporary name next to name: name.unirootd-XXXXXX (six hex digits). */
-static void temp_name(char *buf, size_t n, const char *name)
-{
-    static uint32_t x;
-    if (!x)
-        x = (uint32_t)getpid() * 2654435761u ^ (uint32_t)time(NULL) ^ 0x9e3779b9u;
-    x ^= x << 13; /* xorshift32: only has to differ, O_EXCL catches the rest */
-    x ^= x >> 17;
-    x ^= x << 5;
-    snprintf(buf, n, "%s.unirootd-%06x", name, x & 0xffffff);
-}
-
-/* Is the filesystem of fd one where fsync means something? tmpfs/ramfs
- * (containerd's /run) are not; the answer is kept per device. */
-static int durable_fs(int fd, dev_t dev)
-{
-    static dev_t last_dev;
-    static int last_durable = -1;
-    if (last_durable >= 0 && dev && dev == last_dev)
-        return last_durable;
-    struct statfs sfs;
-    int durable = !(fstatfs(fd, &sfs) == 0 && (sfs.f_type == TMPFS_MAGIC || sfs.f_type == RAMFS_MAGIC));
-    if (dev) {
-        last_dev = dev;
-        last_durable = durable;
-    }
-    return durable;
-}
-
-/* Atomically replace name in directory dfd (path: its full name, for
- * messages), keeping the replaced file's mode and owner (orig; NULL: looked
- * up). Temp file created with the final mode, written, fsync'd unless on
- * tmpfs, renamed over, directory fsync'd. */
-static int write_atomic_at(int dfd, const char *name, const char *path, const char *data, size_t len,
-                           const struct stat *orig, unsigned long long *ino, struct ur_err *err)
-{
-    static uid_t euid = (uid_t)-1;
-    static gid_t egid;
-    if (euid == (uid_t)-1) {
-        euid = geteuid();
-        egid = getegid();
-    }
-    char tmp[NAME_MAX + 1];
-    struct stat st;
-    if (strlen(name) + 17 > NAME_MAX)
-        return ur_errf(err, -ENAMETOOLONG, "name too long: %s", path);
-    int have = 1;
-    if (orig)
-        st = *orig;
-    else if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-        have = 0;
-    mode_t mode = have ? (st.st_mode & 07777) : 0644;
-    int fd = -1;
-    for (int i = 0; i < 100 && fd < 0; i++) {
-        temp_name(tmp, sizeof(tmp), name);
-        fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-        if (fd < 0 && errno != EEXIST)
-            return ur_errf_sys(err, -errno, "create temporary file for %s", path);
-    }
-    if (fd < 0)
-        return ur_errf(err, -EEXIST, "create temporary file for %s: no free name", path);
-    struct stat tst;
-    if (fstat(fd, &tst) < 0)
-        goto fail;
-    if (ino)
-        *ino = (unsigned long long)tst.st_ino;
-    /* the umask may have taken bits away: only then a chmod */
-    if ((tst.st_mode & 07777) != mode && fchmod(fd, mode) < 0)
-        goto fail;
-    if (have && (st.st_uid != euid || st.st_gid != egid) && fchown(fd, st.st_uid, st.st_gid) < 0)
-        goto fail;
-    int durable = durable_fs(fd, tst.st_dev);
-    for (size_t off = 0; off < len;) {
-        ssize_t w = write(fd, data + off, len - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0)
-            goto fail;
-        off += (size_t)w;
-    }
-    if (durable && fsync(fd) < 0)
-        goto fail;
-    if (close(fd) < 0) {
-        fd = -1;
-        goto fail;
-    }
-    fd = -1;
-    if (renameat(dfd, tmp, dfd, name) < 0)
-        goto fail;
-    if (durable)
-        fsync(dfd);
-    return 0;
-fail:;
-    int e = -errno;
-    if (fd >= 0)
-        close(fd);
-    unlinkat(dfd, tmp, 0);
-    return ur_errf_sys(err, e, "write %s", path);
-}
-
-int write_file_atomic(const char *path, const char *data, size_t len, unsigned long long *ino,
-                      struct ur_err *err)
-{
-    char dir[PATH_MAX];
-    if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
-        return ur_errf(err, -ENAMETOOLONG, "path too long: %s", path);
-    char *slash = strrchr(dir, '/');
-    const char *name = slash ? slash + 1 : path;
-    if (slash == dir)
-        dir[1] = '\0';
-    else if (slash)
-        *slash = '\0';
-    else
-        snprintf(dir, sizeof(dir), ".");
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0)
-        return ur_errf_sys(err, -errno, "open %s", dir);
-    int rc = write_atomic_at(dfd, name, path, data, len, NULL, ino, err);
-    close(dfd);
-    return rc;
-}
-
 int bundle_annotate(const char *dir, const char *value, enum bundle_kind *kind,
                     unsigned long long *written_ino, struct ur_err *err)
 {
@@ -322,9 +201,13 @@ int bundle_annotate(const char *dir, const char *value, enum bundle_kind *kind,
         ur_err_wrap(err, "%s", path);
         goto out;
     }
-    rc = write_atomic_at(dfd, "config.json", path, out, out_len, &st, written_ino, err);
+    /* someone else's file: keep its mode and owner */
+    const struct ur_write_opts wo = {.like = &st, .ino = written_ino};
+    rc = ur_write_atomic_opts(dfd, "config.json", out, out_len, &wo, err);
     if (rc == 0)
         rc = 1;
+    else
+        ur_err_wrap(err, "%s", dir);
 out:
     close(dfd);
     free(doc);

@@ -36,9 +36,4 @@ int bundle_classify(const char *dir, enum bundle_kind *kind, struct ur_err *err)
 int bundle_annotate(const char *dir, const char *value, enum bundle_kind *kind,
                     unsigned long long *written_ino, struct ur_err *err);
 
-/* Write data to path atomically (temp in the same dir, fsync, rename),
- * copying mode and owner from the file being replaced when it exists. */
-int write_file_atomic(const char *path, const char *data, size_t len, unsigned long long *ino,
-                      struct ur_err *err);
-
 #endif

@@ -60,6 +60,27 @@ static void write_replaces_and_leaves_no_temp(void **state)
     close(dfd);
 }
 
+static void replacing_keeps_mode_and_owner(void **state)
+{
+    (void)state;
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+    struct ur_err err = {0};
+    assert_int_equal(ur_write_atomic(dfd, "config.json", "{}", 2, 0640, &err), 0);
+    assert_int_equal(fchownat(dfd, "config.json", 1234, 5678, 0), 0);
+    struct stat before, after;
+    assert_int_equal(fstatat(dfd, "config.json", &before, 0), 0);
+    unsigned long long ino = 0;
+    const struct ur_write_opts o = {.like = &before, .ino = &ino};
+    assert_int_equal(ur_write_atomic_opts(dfd, "config.json", "{\"a\":1}", 7, &o, &err), 0);
+    assert_int_equal(fstatat(dfd, "config.json", &after, 0), 0);
+    assert_int_equal(after.st_mode & 07777, 0640);
+    assert_int_equal(after.st_uid, 1234);
+    assert_int_equal(after.st_gid, 5678);
+    assert_int_equal(after.st_ino, ino);
+    assert_true(after.st_ino != before.st_ino); /* replaced, not rewritten in place */
+    close(dfd);
+}
+
 static void write_by_path(void **state)
 {
     (void)state;
@@ -84,12 +105,16 @@ static void failures_are_clean(void **state)
     /* a symlink planted at the temp name is not followed */
     char tmp[160], target[128];
     snprintf(target, sizeof(target), "%s/target", dir);
-    snprintf(tmp, sizeof(tmp), "%s/g.tmp.%d", dir, (int)getpid());
+    snprintf(tmp, sizeof(tmp), "%s/g.tmp-%d-0", dir, (int)getpid());
     assert_int_equal(symlink(target, tmp), 0);
     snprintf(path, sizeof(path), "%s/g", dir);
-    assert_true(ur_write_atomic(AT_FDCWD, path, "x", 1, 0644, &err) < 0);
+    assert_int_equal(ur_write_atomic(AT_FDCWD, path, "x", 1, 0644, &err), 0); /* the next name */
     assert_int_equal(access(target, F_OK), -1);
+    struct stat lst;
+    assert_int_equal(lstat(tmp, &lst), 0);
+    assert_true(S_ISLNK(lst.st_mode)); /* the planted link is left alone */
     unlink(tmp);
+    unlink(path);
     /* reads: missing, too large, not a regular file */
     char *buf;
     assert_true(ur_read_file(AT_FDCWD, path, 10, &buf, NULL, &err) < 0);
@@ -103,6 +128,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(write_replaces_and_leaves_no_temp, setup, teardown),
+        cmocka_unit_test_setup_teardown(replacing_keeps_mode_and_owner, setup, teardown),
         cmocka_unit_test_setup_teardown(write_by_path, setup, teardown),
         cmocka_unit_test_setup_teardown(failures_are_clean, setup, teardown),
     };
