@@ -65,7 +65,8 @@ static int lock_dir(struct cstate *cs, struct ur_err *err)
     return 0;
 }
 
-int state_create(const struct ctx *c, const char *id, struct cstate *cs, struct ur_err *err)
+/* Start cs for container id under c->root: checked id, its directory's path. */
+static int state_init(const struct ctx *c, const char *id, struct cstate *cs, struct ur_err *err)
 {
     memset(cs, 0, sizeof(*cs));
     cs->dirfd = -1;
@@ -73,10 +74,18 @@ int state_create(const struct ctx *c, const char *id, struct cstate *cs, struct 
     if (rc < 0)
         return rc;
     strcpy(cs->id, id);
-    if ((rc = mkdir_p(c->root, 0711)) < 0)
-        return ur_errf_sys(err, rc, "cannot create root directory %s", c->root);
     if (snprintf(cs->dir, sizeof(cs->dir), "%s/%s", c->root, id) >= (int)sizeof(cs->dir))
         return ur_errf(err, -ENAMETOOLONG, "state path too long");
+    return 0;
+}
+
+int state_create(const struct ctx *c, const char *id, struct cstate *cs, struct ur_err *err)
+{
+    int rc = state_init(c, id, cs, err);
+    if (rc < 0)
+        return rc;
+    if ((rc = mkdir_p(c->root, 0711)) < 0)
+        return ur_errf_sys(err, rc, "cannot create root directory %s", c->root);
     if (mkdir(cs->dir, 0711) < 0) {
         if (errno == EEXIST)
             return ur_errf(err, -EEXIST, "container with id exists: %s", id);
@@ -145,14 +154,9 @@ static int read_state(struct cstate *cs, struct ur_err *err)
 
 int state_open(const struct ctx *c, const char *id, struct cstate *cs, struct ur_err *err)
 {
-    memset(cs, 0, sizeof(*cs));
-    cs->dirfd = -1;
-    int rc = state_check_id(id, err);
+    int rc = state_init(c, id, cs, err);
     if (rc < 0)
         return rc;
-    strcpy(cs->id, id);
-    if (snprintf(cs->dir, sizeof(cs->dir), "%s/%s", c->root, id) >= (int)sizeof(cs->dir))
-        return ur_errf(err, -ENAMETOOLONG, "state path too long");
     cs->dirfd = open(cs->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (cs->dirfd < 0) {
         if (errno == ENOENT && state_is_runc(c, id))
