@@ -136,8 +136,17 @@ struct ur_ckey {
     char id[128];
 };
 
+/* The rootfs kinds of common/rootfs_record.h, named here so that
+ * `bpftool map dump` prints UR_ROOTFS_BLOCK rather than 1. */
+enum ur_rootfs_type {
+    UR_ROOTFS_NONE = 0,
+    UR_ROOTFS_BLOCK = 1,
+    UR_ROOTFS_INITRD = 2,
+    UR_ROOTFS_SHARED = 3,
+};
+
 struct ur_container {
-    __u32 type;          /* enum rootfs_type */
+    enum ur_rootfs_type type; /* 4 bytes, as enum rootfs_type */
     __u32 major, minor;
     __u64 observed_at_ns;
     char observed_by[16];

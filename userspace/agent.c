@@ -67,7 +67,10 @@ static void to_pinned(const struct trec *r, struct ur_ckey *k, struct ur_contain
     memset(v, 0, sizeof(*v));
     scpy(k->namespace_, sizeof(k->namespace_), r->namespace_);
     scpy(k->id, sizeof(k->id), r->id);
-    v->type = (__u32)r->type;
+    _Static_assert(UR_ROOTFS_BLOCK == (int)ROOTFS_BLOCK && UR_ROOTFS_SHARED == (int)ROOTFS_SHARED &&
+                       UR_ROOTFS_INITRD == (int)ROOTFS_INITRD && sizeof(v->type) == 4,
+                   "pinned rootfs type differs from the record's");
+    v->type = (enum ur_rootfs_type)r->type;
     v->major = r->major;
     v->minor = r->minor;
     v->observed_at_ns = r->observed_at_ns;
