@@ -37,6 +37,7 @@ else
 fi
 expect "unirootctl explain: verifiable" 0 'decision: +verifiable' -- ctl explain "$B1"
 expect "bpftool shows the pinned record" 0 "\"id\": \"c1\"" -- bpftool map dump pinned "$PIN/containers"
+expect "bpftool names the rootfs type" 0 '"type": "UR_ROOTFS_BLOCK"' -- bpftool map dump pinned "$PIN/containers"
 echo "$T_OUT" | grep -q "\"device\": \"$LOOP\"" && ok "pinned record names the device" ||
     not_ok "pinned record names the device" "$(echo "$T_OUT" | head -20 | tr '\n' ' ')"
 
