@@ -109,6 +109,23 @@ static int register_fd(struct fanobs *o, struct ur_err *err)
     return 0;
 }
 
+/* A new observer owning fanotify descriptor fd; closes fd if it cannot be made. */
+static struct fanobs *fanobs_new(struct agent *a, int ep, int fd, int kind, struct ur_err *err)
+{
+    struct fanobs *o = calloc(1, sizeof(*o));
+    if (!o) {
+        close(fd);
+        ur_errf(err, -ENOMEM, "out of memory");
+        return NULL;
+    }
+    o->tag = EP_FANOTIFY;
+    o->fd = fd;
+    o->kind = kind;
+    o->ep = ep;
+    o->a = a;
+    return o;
+}
+
 int fanobs_mount_open(struct agent *a, int ep, struct fanobs **out, struct ur_err *err)
 {
     int fd = fanotify_init(FAN_CLASS_NOTIF | FAN_REPORT_MNT | FAN_CLOEXEC | FAN_NONBLOCK, O_RDONLY);
@@ -123,16 +140,9 @@ int fanobs_mount_open(struct agent *a, int ep, struct fanobs **out, struct ur_er
         return ur_errf_sys(err, e, "fanotify_mark(FAN_MARK_MNTNS)");
     }
     close(ns);
-    struct fanobs *o = calloc(1, sizeof(*o));
-    if (!o) {
-        close(fd);
-        return ur_errf(err, -ENOMEM, "out of memory");
-    }
-    o->tag = EP_FANOTIFY;
-    o->fd = fd;
-    o->kind = FAN_KIND_MOUNT;
-    o->ep = ep;
-    o->a = a;
+    struct fanobs *o = fanobs_new(a, ep, fd, FAN_KIND_MOUNT, err);
+    if (!o)
+        return err->code;
     int rc = register_fd(o, err);
     if (rc < 0) {
         fanobs_close(o);
@@ -147,16 +157,9 @@ int fanobs_bundle_open(struct agent *a, int ep, struct fanobs **out, struct ur_e
     int fd = fanotify_init(FAN_CLASS_NOTIF | FAN_REPORT_DFID_NAME | FAN_CLOEXEC | FAN_NONBLOCK, O_RDONLY);
     if (fd < 0)
         return ur_errf_sys(err, -errno, "fanotify_init(FAN_REPORT_DFID_NAME)");
-    struct fanobs *o = calloc(1, sizeof(*o));
-    if (!o) {
-        close(fd);
-        return ur_errf(err, -ENOMEM, "out of memory");
-    }
-    o->tag = EP_FANOTIFY;
-    o->fd = fd;
-    o->kind = FAN_KIND_BUNDLE;
-    o->ep = ep;
-    o->a = a;
+    struct fanobs *o = fanobs_new(a, ep, fd, FAN_KIND_BUNDLE, err);
+    if (!o)
+        return err->code;
     int rc = 0;
     for (int i = 0; i < a->cfg.n_state_dirs && i < 8; i++) {
         const char *d = a->cfg.state_dirs[i];

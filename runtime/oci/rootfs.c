@@ -43,6 +43,18 @@ static void step(struct rootfs_found *out, const char *fmt, ...)
     log_info("rootfs: %s", line);
 }
 
+/* A verified record (annotation or agent answer) decides: log it and take it. */
+static int accept_record(struct rootfs_found *out, enum rootfs_source src, const char *what,
+                         const struct rootfs_record *r)
+{
+    step(out, "%s: verified (%s %s %u:%u)", what, rootfs_type_name(r->type),
+         r->device[0] ? r->device : "-", r->major, r->minor);
+    out->source = src;
+    out->mounted = r->type == ROOTFS_BLOCK;
+    out->rec = *r;
+    return 0;
+}
+
 int rootfs_find(const struct rootfs_probes *p, const char *annotation, const char *bundle,
                 const char *rootfs, struct rootfs_found *out, struct ur_err *err)
 {
@@ -58,12 +70,7 @@ int rootfs_find(const struct rootfs_probes *p, const char *annotation, const cha
     } else if (p->verify(p->ctx, rootfs, &r, &e) < 0) {
         step(out, "annotation: not trusted, %s", e.msg);
     } else {
-        step(out, "annotation: verified (%s %s %u:%u)", rootfs_type_name(r.type),
-             r.device[0] ? r.device : "-", r.major, r.minor);
-        out->source = SRC_ANNOTATION;
-        out->mounted = r.type == ROOTFS_BLOCK;
-        out->rec = r;
-        return 0;
+        return accept_record(out, SRC_ANNOTATION, "annotation", &r);
     }
 
     /* (b) the agent's socket */
@@ -76,12 +83,7 @@ int rootfs_find(const struct rootfs_probes *p, const char *annotation, const cha
     } else if (p->verify(p->ctx, rootfs, &r, &e) < 0) {
         step(out, "agent: answer not trusted, %s", e.msg);
     } else {
-        step(out, "agent: verified (%s %s %u:%u)", rootfs_type_name(r.type),
-             r.device[0] ? r.device : "-", r.major, r.minor);
-        out->source = SRC_AGENT;
-        out->mounted = r.type == ROOTFS_BLOCK;
-        out->rec = r;
-        return 0;
+        return accept_record(out, SRC_AGENT, "agent", &r);
     }
 
     /* (c) libmount: what the mount table says is at root.path */
