@@ -107,3 +107,30 @@ wait_log() {
 
 # strip_annotation FILE: the file without the member unirootd inserts
 strip_annotation() { sed 's/"dev\.uniroot\.rootfs":"\([^"\\]\|\\.\)*",\{0,1\}//' "$1"; }
+
+# annotation BUNDLE: the dev.uniroot.rootfs record in BUNDLE/config.json as
+# plain JSON (the string unescaped); empty when there is none.
+annotation() {
+    grep -o '"dev\.uniroot\.rootfs":"\([^"\\]\|\\.\)*"' "$1/config.json" 2>/dev/null | head -1 |
+        sed 's/^"dev\.uniroot\.rootfs":"//; s/"$//; s/\\"/"/g; s/\\\\/\\/g'
+}
+
+# annotation_device_ok NAME BUNDLE DEV: one case: BUNDLE/rootfs is a mount of
+# block device DEV and the annotation names exactly it (path, major:minor).
+annotation_device_ok() {
+    local name=$1 b=$2 dev=$3 ann ma mi dma dmi
+    ann=$(annotation "$b")
+    read -r dma dmi < <(stat -c '%Hr %Lr' "$dev" 2>/dev/null)
+    if ! mountpoint -q "$b/rootfs"; then
+        not_ok "$name" "$b/rootfs is not a mount"
+        return
+    fi
+    read -r ma mi < <(stat -c '%Hd %Ld' "$b/rootfs")
+    if [ "$ma:$mi" != "$dma:$dmi" ]; then
+        not_ok "$name" "$b/rootfs is on $ma:$mi, not $dev ($dma:$dmi)"
+    elif echo "$ann" | grep -q "\"type\":\"block\",\"device\":\"$dev\",\"major\":$ma,\"minor\":$mi,"; then
+        ok "$name"
+    else
+        not_ok "$name" "annotation '${ann:-absent}' does not name $dev ($ma:$mi)"
+    fi
+}
