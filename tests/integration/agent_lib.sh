@@ -134,3 +134,33 @@ annotation_device_ok() {
         not_ok "$name" "annotation '${ann:-absent}' does not name $dev ($ma:$mi)"
     fi
 }
+
+# annotations_right DEV BUNDLE...: prints how many BUNDLEs have an annotation
+# that names block device DEV (path and major:minor), their own container id
+# and a rootfs mounted from DEV, then up to 3 that do not, with why.
+annotations_right() {
+    python3 - "$@" <<'PY'
+import json, os, sys
+dev, bundles = sys.argv[1], sys.argv[2:]
+st = os.stat(dev)
+want = (os.major(st.st_rdev), os.minor(st.st_rdev))
+good, bad = 0, []
+for b in bundles:
+    try:
+        with open(os.path.join(b, "config.json")) as f:
+            a = json.loads(json.load(f)["annotations"]["dev.uniroot.rootfs"])
+        m = os.stat(os.path.join(b, "rootfs")).st_dev
+        why = ("not block" if a["type"] != "block" else
+               "device " + a["device"] if a["device"] != dev else
+               "%d:%d" % (a["major"], a["minor"]) if (a["major"], a["minor"]) != want else
+               "container " + a["container"] if a["container"] != os.path.basename(b.rstrip("/")) else
+               "rootfs on %d:%d" % (os.major(m), os.minor(m)) if (os.major(m), os.minor(m)) != want else "")
+    except Exception as e:
+        why = "%s: %r" % (type(e).__name__, e)
+    if why:
+        bad.append("%s: %s" % (os.path.basename(b), why))
+    else:
+        good += 1
+print(good, "; ".join(bad[:3]))
+PY
+}
