@@ -142,8 +142,12 @@ static int find_solo5_note(const struct elf_image *img, uint32_t type, const uin
     return -ENOENT;
 }
 
-int elf_image_check_abi(const struct elf_image *img, struct ur_err *err)
+/* The image's ABI1 note must name Solo5 target `target` (hvt or spt) and the
+ * ABI version this project speaks for it. */
+int elf_image_check_target(const struct elf_image *img, uint32_t target, struct ur_err *err)
 {
+    const char *name = target == SOLO5_ABI_TARGET_SPT ? "spt" : "hvt";
+    uint32_t version = target == SOLO5_ABI_TARGET_SPT ? SPT_ABI_VERSION : HVT_ABI_VERSION;
     const uint8_t *desc;
     uint32_t size;
     int rc = find_solo5_note(img, SOLO5_NOTE_TYPE_ABI1, &desc, &size, err);
@@ -155,13 +159,18 @@ int elf_image_check_abi(const struct elf_image *img, struct ur_err *err)
     if (size != sizeof(info))
         return ur_errf(err, -ENOEXEC, "bad Solo5 ABI1 note (%u bytes)", size);
     memcpy(&info, desc, sizeof(info));
-    if (info.abi_target != SOLO5_ABI_TARGET_HVT)
-        return ur_errf(err, -ENOEXEC, "unikernel built for Solo5 target %u, not hvt (%d)",
-                       info.abi_target, SOLO5_ABI_TARGET_HVT);
-    if (info.abi_version != HVT_ABI_VERSION)
-        return ur_errf(err, -ENOEXEC, "unikernel built for hvt ABI version %u, this monitor "
-                       "speaks version %d", info.abi_version, HVT_ABI_VERSION);
+    if (info.abi_target != target)
+        return ur_errf(err, -ENOEXEC, "unikernel built for Solo5 target %u, not %s (%u)",
+                       info.abi_target, name, target);
+    if (info.abi_version != version)
+        return ur_errf(err, -ENOEXEC, "unikernel built for %s ABI version %u, this monitor "
+                       "speaks version %u", name, info.abi_version, version);
     return 0;
+}
+
+int elf_image_check_abi(const struct elf_image *img, struct ur_err *err)
+{
+    return elf_image_check_target(img, SOLO5_ABI_TARGET_HVT, err);
 }
 
 int elf_image_manifest(const struct elf_image *img, struct mft **out, size_t *out_size,

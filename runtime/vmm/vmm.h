@@ -120,7 +120,8 @@ void *vmm_gpa_w(const struct vmm *vmm, uint64_t gpa, uint64_t len);
 struct elf_image;
 int elf_image_open(struct elf_image **out, const void *buf, size_t len, struct ur_err *err);
 void elf_image_close(struct elf_image *img);
-int elf_image_check_abi(const struct elf_image *img, struct ur_err *err);
+int elf_image_check_abi(const struct elf_image *img, struct ur_err *err); /* hvt */
+int elf_image_check_target(const struct elf_image *img, uint32_t target, struct ur_err *err);
 int elf_image_manifest(const struct elf_image *img, struct mft **out, size_t *out_size, struct ur_err *err);
 int elf_image_load(const struct elf_image *img, uint8_t *mem, uint64_t mem_size,
                    uint64_t *entry, uint64_t *kernel_end, struct vmm_ro *ro, struct ur_err *err);
