@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -88,6 +89,31 @@ static cJSON *annots(const char *json)
     cJSON *o = cJSON_Parse(json);
     assert_non_null(o);
     return o;
+}
+
+/* Found by tests/fuzz/fuzz_spec: a memory limit of 1e300 (or any value a
+ * uint64 cannot hold) was converted anyway, undefined behaviour (UBSan).
+ * The OCI limit is an int64: beyond it, config.json is refused. */
+static void spec_memory_limit_range(void **st)
+{
+    (void)st;
+    struct oci_spec s;
+    struct ur_err e;
+    const char *bad[] = {"1e300", "1e19", "9223372036854775808", "18446744073709551616"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char j[160];
+        snprintf(j, sizeof(j), "{\"root\":{\"path\":\"r\"},\"linux\":{\"resources\":{\"memory\":{\"limit\":%s}}}}", bad[i]);
+        assert_int_equal(spec_parse(j, "/b", &s, &e), -EINVAL);
+        assert_non_null(strstr(e.msg, "memory.limit"));
+    }
+    assert_int_equal(spec_parse("{\"root\":{\"path\":\"r\"},\"linux\":{\"resources\":{\"memory\":"
+                                "{\"limit\":9223372036854774784}}}}", "/b", &s, &e), 0);
+    assert_true(s.mem_limit == 9223372036854774784ull);
+    spec_free(&s);
+    assert_int_equal(spec_parse("{\"root\":{\"path\":\"r\"},\"linux\":{\"resources\":{\"memory\":"
+                                "{\"limit\":-1}}}}", "/b", &s, &e), 0);
+    assert_true(s.mem_limit == 0); /* -1: unlimited */
+    spec_free(&s);
 }
 
 static void uk_annotations_full(void **st)
@@ -299,6 +325,7 @@ int main(void)
         cmocka_unit_test(spec_relative_root_and_fields),
         cmocka_unit_test(spec_absolute_root),
         cmocka_unit_test(spec_bad_inputs),
+        cmocka_unit_test(spec_memory_limit_range),
         cmocka_unit_test(uk_annotations_full),
         cmocka_unit_test(uk_annotations_absent),
         cmocka_unit_test(uk_annotations_bad),
