@@ -127,6 +127,8 @@ struct kernel_info {
 };
 /* An x86_64 ELF with Solo5's hvt ABI note; fills the manifest's devices. */
 int kernel_inspect(const char *path, struct kernel_info *ki, struct ur_err *err);
+/* The same on an open fd (pread only); path names it in messages. */
+int kernel_inspect_fd(int fd, const char *path, struct kernel_info *ki, struct ur_err *err);
 const struct kernel_dev *kernel_find_dev(const struct kernel_info *ki, const char *name, bool net);
 
 /* ---- commands (cmd_*.c): argv starts after the command name; each returns
