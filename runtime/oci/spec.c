@@ -135,8 +135,9 @@ int spec_parse(const char *json, const char *bundle, struct oci_spec *s, struct 
         const cJSON *res = cJSON_GetObjectItemCaseSensitive(linux_, "resources");
         const cJSON *mem = res ? cJSON_GetObjectItemCaseSensitive(res, "memory") : NULL;
         const cJSON *lim = mem ? cJSON_GetObjectItemCaseSensitive(mem, "limit") : NULL;
-        if (cJSON_IsNumber(lim) && lim->valuedouble > 0)
-            s->mem_limit = (uint64_t)lim->valuedouble;
+        if (cJSON_IsNumber(lim) && lim->valuedouble > 0) /* beyond 2^64: no limit to speak of */
+            s->mem_limit = lim->valuedouble >= 18446744073709551615.0 ? UINT64_MAX
+                                                                       : (uint64_t)lim->valuedouble;
     }
     return 0;
 fail:
