@@ -344,8 +344,13 @@ static int do_create(struct ctx *c, const char *id, const struct create_opts *o,
     snprintf(ready_arg, sizeof(ready_arg), "--ready-fd=%d", ready_fd);
     snprintf(fifo_arg, sizeof(fifo_arg), "--start-fifo=%s", fifo);
     if (s.mem_limit) {
-        uint64_t mb = s.mem_limit >> 20;
-        snprintf(mem_arg, sizeof(mem_arg), "--mem=%llu", (unsigned long long)(mb < 2 ? 2 : mb));
+        uint64_t mb;
+        if ((rc = guest_mem_mb(s.mem_limit, &mb, err)) < 0)
+            goto fail;
+        if (rc > 0)
+            log_warn("memory limit %llu MiB is more than an hvt guest can address: the guest "
+                     "gets %llu MiB", (unsigned long long)(s.mem_limit >> 20), (unsigned long long)mb);
+        snprintf(mem_arg, sizeof(mem_arg), "--mem=%llu", (unsigned long long)mb);
     }
     char *argv[16];
     int n = 0;
