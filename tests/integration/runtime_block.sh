@@ -7,6 +7,7 @@
 # learns the device (verified annotation, stale annotation, agent socket,
 # libmount), the refusals (device mounted read-write elsewhere), and that
 # nothing is left behind.
+# uniroot-test: needs kvm
 if [ -z "${UR_PIDNS:-}" ] && unshare --pid --fork --mount-proc true 2>/dev/null; then
     UR_PIDNS=1 exec unshare --pid --fork --mount-proc bash "$0" "$@"
 fi
