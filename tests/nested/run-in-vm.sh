@@ -229,10 +229,10 @@ NONCE=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
 # start_vm: the two virtiofsd, then qemu with ttyS1 on a fifo read through fd 8.
 start_vm() {
     rm -f "$RUN/root.sock" "$RUN/work.sock" "$RUN/out"
-    "$VIRTIOFSD" --socket-path="$RUN/root.sock" -o source=/ -o cache=none -o sandbox=chroot \
+    "$VIRTIOFSD" --socket-path="$RUN/root.sock" -o source=/ -o cache=always -o sandbox=chroot \
         >"$RUN/virtiofsd-root.log" 2>&1 &
     PIDS+=($!)
-    "$VIRTIOFSD" --socket-path="$RUN/work.sock" -o source="$UR_TOP" -o cache=none -o sandbox=chroot \
+    "$VIRTIOFSD" --socket-path="$RUN/work.sock" -o source="$UR_TOP" -o cache=always -o sandbox=chroot \
         >"$RUN/virtiofsd-work.log" 2>&1 &
     PIDS+=($!)
     for _ in $(seq 100); do [ -S "$RUN/root.sock" ] && [ -S "$RUN/work.sock" ] && break; sleep 0.05; done
