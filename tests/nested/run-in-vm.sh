@@ -25,7 +25,10 @@
 # dm-thin-pool. CMD runs as root in the caller's cwd (it must be visible in
 # the guest: anywhere on / outside the tmpfs paths, or under $UR_TOP), stdin
 # /dev/null, with the caller's exported environment minus session variables
-# (TERM, SSH_*, MAKEFLAGS, ...) plus UR_IN_VM=1. Everything it starts
+# (TERM, SSH_*, MAKEFLAGS, ...) plus UR_IN_VM=1.
+# Both shares are cached in the guest (virtiofsd cache=always: a file the
+# host changes during the run may look stale inside; the guest's own writes
+# to $UR_TOP reach the host at once). Everything it starts
 # (virtiofsd, qemu, sockets, temporary files) is removed at the end, also on
 # Ctrl-C, SIGTERM or timeout; concurrent runs do not share anything but the
 # cache in build/vm (taken under a lock).
