@@ -36,7 +36,10 @@
 #   UR_VM_SMP (vCPUs, default 2), UR_VM_KERNEL_PKG (linux-image-cloud-amd64),
 #   UR_VM_TIMES=1 (print "run-in-vm: ..." timing lines on stderr: qemu start
 #   to CMD, CMD's run time), UR_VM_CONSOLE=1 (print the guest's kernel
-#   console at the end).
+#   console at the end), UR_VM_BOOT_TIMEOUT (seconds to reach CMD, default
+#   300; a guest that has not is booted once more).
+# Only the host's / (outside the tmpfs paths) and $UR_TOP are visible: pass
+# files under $UR_TOP, not under the host's /tmp.
 set -u
 PROG=run-in-vm
 die() { echo "$PROG: $*" >&2; exit 125; }
