@@ -25,7 +25,10 @@
 # dm-thin-pool. CMD runs as root in the caller's cwd (it must be visible in
 # the guest: anywhere on / outside the tmpfs paths, or under $UR_TOP), stdin
 # /dev/null, with the caller's exported environment minus session variables
-# (TERM, SSH_*, MAKEFLAGS, ...) plus UR_IN_VM=1. Everything it starts
+# (TERM, SSH_*, MAKEFLAGS, ...) plus UR_IN_VM=1.
+# Both shares are cached in the guest (virtiofsd cache=always: a file the
+# host changes during the run may look stale inside; the guest's own writes
+# to $UR_TOP reach the host at once). Everything it starts
 # (virtiofsd, qemu, sockets, temporary files) is removed at the end, also on
 # Ctrl-C, SIGTERM or timeout; concurrent runs do not share anything but the
 # cache in build/vm (taken under a lock).
@@ -33,7 +36,10 @@
 #   UR_VM_SMP (vCPUs, default 2), UR_VM_KERNEL_PKG (linux-image-cloud-amd64),
 #   UR_VM_TIMES=1 (print "run-in-vm: ..." timing lines on stderr: qemu start
 #   to CMD, CMD's run time), UR_VM_CONSOLE=1 (print the guest's kernel
-#   console at the end).
+#   console at the end), UR_VM_BOOT_TIMEOUT (seconds to reach CMD, default
+#   300; a guest that has not is booted once more).
+# Only the host's / (outside the tmpfs paths) and $UR_TOP are visible: pass
+# files under $UR_TOP, not under the host's /tmp.
 set -u
 PROG=run-in-vm
 die() { echo "$PROG: $*" >&2; exit 125; }
@@ -175,14 +181,20 @@ exec 9>&-
 RUN=$(mktemp -d /tmp/uniroot-vm.XXXXXX) || die "mktemp failed"
 chmod 755 "$RUN"
 PIDS=()
-cleanup() {
+# stop_vm: qemu first (it holds the virtiofsd connections), then virtiofsd.
+stop_vm() {
     local p
+    exec 8<&- 2>/dev/null
     for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
     for p in "${PIDS[@]}"; do
         for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$p" 2>/dev/null || break; sleep 0.2; done
         kill -9 "$p" 2>/dev/null
         wait "$p" 2>/dev/null
     done
+    PIDS=()
+}
+cleanup() {
+    stop_vm
     if [ "${UR_VM_CONSOLE:-0}" = 1 ] && [ -f "$RUN/console.log" ]; then
         tr -d '\r' <"$RUN/console.log" | sed 's/^/run-in-vm: console: /' >&2
     fi
@@ -219,42 +231,80 @@ NONCE=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
         ($3 == "tmpfs" && $2 == "/sys/fs/cgroup") {print $3, $2, $4}' /proc/self/mounts)"
 } >"$RUN/guest.conf"
 
-"$VIRTIOFSD" --socket-path="$RUN/root.sock" -o source=/ -o cache=none -o sandbox=chroot \
-    >"$RUN/virtiofsd-root.log" 2>&1 &
-PIDS+=($!)
-"$VIRTIOFSD" --socket-path="$RUN/work.sock" -o source="$UR_TOP" -o cache=none -o sandbox=chroot \
-    >"$RUN/virtiofsd-work.log" 2>&1 &
-PIDS+=($!)
-for _ in $(seq 100); do [ -S "$RUN/root.sock" ] && [ -S "$RUN/work.sock" ] && break; sleep 0.05; done
-[ -S "$RUN/root.sock" ] && [ -S "$RUN/work.sock" ] ||
-    die "virtiofsd did not start: $(cat "$RUN"/virtiofsd-*.log | tail -3 | tr '\n' ' ')"
 
-mkfifo "$RUN/out"
-t0=$EPOCHREALTIME
-timeout -k 10 "$timeout_s" qemu-system-x86_64 -accel tcg,thread=multi -cpu qemu64,+svm,+npt -smp "$SMP" \
-    -m "${MEM}M" -object memory-backend-memfd,id=mem,size="${MEM}M",share=on -numa node,memdev=mem \
-    -chardev socket,id=fs0,path="$RUN/root.sock" -device vhost-user-fs-pci,chardev=fs0,tag=host \
-    -chardev socket,id=fs1,path="$RUN/work.sock" -device vhost-user-fs-pci,chardev=fs1,tag=work \
-    -kernel "$VMLINUZ" -initrd "$INITRD" \
-    -append "console=ttyS0 quiet panic=-1 mitigations=off rdinit=/init uniroot.run=$RUN uniroot.nonce=$NONCE" \
-    -nodefaults -display none -monitor none -no-reboot \
-    -serial file:"$RUN/console.log" -serial stdio </dev/null >"$RUN/out" 2>"$RUN/qemu.err" &
-QPID=$!
-PIDS=("$QPID" "${PIDS[@]}")
+# start_vm: the two virtiofsd, then qemu with ttyS1 on a fifo read through fd 8.
+start_vm() {
+    rm -f "$RUN/root.sock" "$RUN/work.sock" "$RUN/out"
+    "$VIRTIOFSD" --socket-path="$RUN/root.sock" -o source=/ -o cache=always -o sandbox=chroot \
+        >"$RUN/virtiofsd-root.log" 2>&1 &
+    PIDS+=($!)
+    "$VIRTIOFSD" --socket-path="$RUN/work.sock" -o source="$UR_TOP" -o cache=always -o sandbox=chroot \
+        >"$RUN/virtiofsd-work.log" 2>&1 &
+    PIDS+=($!)
+    for _ in $(seq 100); do [ -S "$RUN/root.sock" ] && [ -S "$RUN/work.sock" ] && break; sleep 0.05; done
+    [ -S "$RUN/root.sock" ] && [ -S "$RUN/work.sock" ] ||
+        die "virtiofsd did not start: $(cat "$RUN"/virtiofsd-*.log | tail -3 | tr '\n' ' ')"
+    mkfifo "$RUN/out"
+    # no_timer_check: on a loaded host the emulated IO-APIC timer check can hang the boot
+    timeout -k 10 "$timeout_s" qemu-system-x86_64 -accel tcg,thread=multi -cpu qemu64,+svm,+npt -smp "$SMP" \
+        -m "${MEM}M" -object memory-backend-memfd,id=mem,size="${MEM}M",share=on -numa node,memdev=mem \
+        -chardev socket,id=fs0,path="$RUN/root.sock" -device vhost-user-fs-pci,chardev=fs0,tag=host \
+        -chardev socket,id=fs1,path="$RUN/work.sock" -device vhost-user-fs-pci,chardev=fs1,tag=work \
+        -kernel "$VMLINUZ" -initrd "$INITRD" \
+        -append "console=ttyS0 quiet panic=-1 mitigations=off no_timer_check rdinit=/init uniroot.run=$RUN uniroot.nonce=$NONCE" \
+        -nodefaults -display none -monitor none -no-reboot \
+        -serial file:"$RUN/console.log" -serial stdio </dev/null >"$RUN/out" 2>"$RUN/qemu.err" &
+    QPID=$!
+    PIDS=("$QPID" "${PIDS[@]}")
+    exec 8<"$RUN/out"
+}
 
-# Stream ttyS1: CMD's output, between the start and exit markers.
-status='' t_start='' held=0 why=''
-while IFS= read -r line || [ -n "$line" ]; do
+# Boot; a guest that has not reached CMD within UR_VM_BOOT_TIMEOUT seconds
+# (default 300) is stopped and booted once more.
+t_all=$EPOCHREALTIME
+boot_s=${UR_VM_BOOT_TIMEOUT:-300}
+why='' started=''
+for attempt in 1 2; do
+    t0=$EPOCHREALTIME
+    start_vm
+    deadline=$((SECONDS + boot_s))
+    while :; do
+        if IFS= read -r -t 5 -u 8 line; then
+            line=${line//$'\r'/}
+            case $line in
+            "@@uniroot-vm $NONCE start@@") started=1; break ;;
+            "@@uniroot-vm $NONCE fail "*"@@") why=${line#"@@uniroot-vm $NONCE fail "}; why=${why%@@}; break ;;
+            *) printf '%s\n' "$line" ;;
+            esac
+        elif [ $? -gt 128 ]; then
+            [ $SECONDS -lt $deadline ] && continue
+            why="the guest did not reach CMD within $boot_s s; console: $(tr -d '\r' <"$RUN/console.log" | tail -3 | tr '\n' '|')"
+            break
+        else
+            wait "$QPID"
+            [ $? -eq 124 ] && { echo "$PROG: timed out after $timeout_s s (CMD had not started)" >&2; exit 124; }
+            why="the guest stopped before reaching CMD (qemu: $(tail -2 "$RUN/qemu.err" | tr '\n' ' ')); console: $(tr -d '\r' <"$RUN/console.log" | tail -5 | tr '\n' '|')"
+            break
+        fi
+    done
+    [ -n "$started" ] && break
+    case $why in *"did not reach CMD"*) [ $attempt = 1 ] && { echo "$PROG: $why; booting again" >&2; stop_vm; why=''; continue; } ;; esac
+    break
+done
+[ -n "$started" ] || { stop_vm; echo "$PROG: $why" >&2; exit 125; }
+
+# Stream ttyS1: CMD's output, up to the exit marker.
+t_start=$EPOCHREALTIME
+status='' held=0
+while IFS= read -r -u 8 line || [ -n "$line" ]; do
     line=${line//$'\r'/}
     case $line in
-    "@@uniroot-vm $NONCE start@@") t_start=$EPOCHREALTIME; continue ;;
     "@@uniroot-vm $NONCE exit "*"@@") status=${line#"@@uniroot-vm $NONCE exit "}; status=${status%@@}; break ;;
-    "@@uniroot-vm $NONCE fail "*"@@") why=${line#"@@uniroot-vm $NONCE fail "}; why=${why%@@}; break ;;
     "") held=$((held + 1)); continue ;;
     esac
     for (( ; held > 0; held--)); do echo; done
     printf '%s\n' "$line"
-done <"$RUN/out"
+done
 t_end=$EPOCHREALTIME
 for (( held--; held > 0; held--)); do echo; done # the guest adds one newline before its exit marker
 
@@ -263,17 +313,16 @@ if [ -z "$status" ]; then
     qrc=$?
     PIDS=("${PIDS[@]:1}")
     if [ $qrc -eq 124 ] || [ $qrc -eq 137 ]; then
-        echo "$PROG: timed out after $timeout_s s ($( [ -n "$t_start" ] && echo "CMD was running" || echo "CMD had not started"))" >&2
+        echo "$PROG: timed out after $timeout_s s (CMD was running)" >&2
         exit 124
     fi
-    [ -n "$why" ] || why="the guest stopped before CMD finished (qemu status $qrc: $(tail -2 "$RUN/qemu.err" | tr '\n' ' ')); console: $(tr -d '\r' <"$RUN/console.log" | tail -5 | tr '\n' '|')"
-    echo "$PROG: $why" >&2
+    echo "$PROG: the guest stopped before CMD finished (qemu status $qrc: $(tail -2 "$RUN/qemu.err" | tr '\n' ' ')); console: $(tr -d '\r' <"$RUN/console.log" | tail -5 | tr '\n' '|')" >&2
     exit 125
 fi
 # The guest powers off by itself once it has reported.
 for _ in $(seq 100); do kill -0 "$QPID" 2>/dev/null || break; sleep 0.1; done
 if [ "${UR_VM_TIMES:-0}" = 1 ]; then
-    awk -v a="$t0" -v b="$t_start" -v c="$t_end" -v n="$needs" \
-        'BEGIN {printf "run-in-vm: qemu start to CMD %.1f s (--needs %s), CMD %.1f s\n", b - a, n, c - b}' >&2
+    awk -v a="$t0" -v b="$t_start" -v c="$t_end" -v n="$needs" -v z="$t_all" -v k="$attempt" \
+        'BEGIN {printf "run-in-vm: qemu start to CMD %.1f s (--needs %s, boot %d, %.1f s in all), CMD %.1f s\n", b - a, n, k, b - z, c - b}' >&2
 fi
 exit "$status"
