@@ -120,12 +120,12 @@ annotation() {
 annotation_device_ok() {
     local name=$1 b=$2 dev=$3 ann ma mi dma dmi
     ann=$(annotation "$b")
-    read -r dma dmi < <(stat -c '%Hr %Lr' "$dev" 2>/dev/null)
+    read -r dma dmi <<<"$(stat -c '%Hr %Lr' "$dev" 2>/dev/null)"
     if ! mountpoint -q "$b/rootfs"; then
         not_ok "$name" "$b/rootfs is not a mount"
         return
     fi
-    read -r ma mi < <(stat -c '%Hd %Ld' "$b/rootfs")
+    read -r ma mi <<<"$(stat -c '%Hd %Ld' "$b/rootfs")"
     if [ "$ma:$mi" != "$dma:$dmi" ]; then
         not_ok "$name" "$b/rootfs is on $ma:$mi, not $dev ($dma:$dmi)"
     elif echo "$ann" | grep -q "\"type\":\"block\",\"device\":\"$dev\",\"major\":$ma,\"minor\":$mi,"; then
