@@ -10,7 +10,7 @@ if [ -z "${UR_PIDNS:-}" ] && unshare --pid --fork --mount-proc true 2>/dev/null;
     UR_PIDNS=1 exec unshare --pid --fork --mount-proc bash "$0" "$@"
 fi
 . "$(dirname "$0")/lib.sh"
-STANDIN=$UR_TOP/build/bin/standin-vmm
+STANDIN=${STANDIN:-$UR_TOP/build/bin/standin-vmm}
 export UNIROOT_VMM=$STANDIN
 . "$(dirname "$0")/runtime_lib.inc"
 
@@ -40,7 +40,7 @@ mem_arg() {
 
 n=0
 for c in 67108864:--mem=64 268435456:--mem=256 4294967296:--mem=4096 8589934592:--mem=4096 \
-    68719476736:--mem=4096 1e30:--mem=4096 :none; do
+    68719476736:--mem=4096 9223372036854771712:--mem=4096 :none; do
     limit=${c%%:*} want=${c#*:} n=$((n + 1))
     if create_with "$limit" "m$n"; then
         got=$(mem_arg)
