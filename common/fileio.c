@@ -126,35 +126,43 @@ int ur_write_atomic(int dirfd, const char *name, const void *data, size_t len, m
 int ur_read_file(int dirfd, const char *name, size_t max, char **out, size_t *len,
                  struct ur_err *err)
 {
-    int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO planted at name must not hang the open; the fstat in
+     * ur_read_fd refuses it (and any other non-regular file) before a read. */
+    int fd = openat(dirfd, name, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
     if (fd < 0)
         return ur_errf_sys(err, -errno, "cannot open %s", name);
+    int rc = ur_read_fd(fd, name, max, out, len, err);
+    close(fd);
+    return rc;
+}
+
+int ur_read_fd(int fd, const char *name, size_t max, char **out, size_t *len, struct ur_err *err)
+{
     struct stat st;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size > max) {
-        close(fd);
-        return ur_errf(err, -EINVAL, "%s is not a regular file of at most %zu bytes", name, max);
-    }
+    if (fstat(fd, &st) < 0)
+        return ur_errf_sys(err, -errno, "cannot stat %s", name);
+    if (!S_ISREG(st.st_mode))
+        return ur_errf(err, -EINVAL, "%s is not a regular file", name);
+    if ((unsigned long long)st.st_size > max)
+        return ur_errf(err, -EFBIG, "%s is %llu bytes; at most %zu bytes are read", name,
+                       (unsigned long long)st.st_size, max);
     char *buf = malloc((size_t)st.st_size + 1);
-    if (!buf) {
-        close(fd);
+    if (!buf)
         return ur_errf(err, -ENOMEM, "out of memory");
-    }
     size_t got = 0;
     while (got < (size_t)st.st_size) {
-        ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-        if (n < 0 && errno == EINTR)
+        ssize_t n = pread(fd, buf + got, (size_t)st.st_size - got, (off_t)got);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
             continue;
         if (n < 0) {
             int e = errno;
             free(buf);
-            close(fd);
             return ur_errf_sys(err, -e, "cannot read %s", name);
         }
         if (n == 0)
             break; /* shrank while we read: take what is there */
         got += (size_t)n;
     }
-    close(fd);
     buf[got] = '\0';
     *out = buf;
     if (len)

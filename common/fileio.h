@@ -37,4 +37,8 @@ int ur_write_atomic(int dirfd, const char *name, const void *data, size_t len, m
 int ur_read_file(int dirfd, const char *name, size_t max, char **out, size_t *len,
                  struct ur_err *err);
 
+/* The same from an open fd (read from offset 0 with pread): fstat first, so
+ * only a regular file of at most max bytes is read; name is for messages. */
+int ur_read_fd(int fd, const char *name, size_t max, char **out, size_t *len, struct ur_err *err);
+
 #endif

@@ -2,6 +2,7 @@
  * root.path, annotations, process.args/terminal, linux.cgroupsPath,
  * linux.namespaces (those given by path) and the memory limit. */
 #include "fileio.h"
+#include "jsonstr.h"
 #include "oci.h"
 
 #include <errno.h>
@@ -95,6 +96,10 @@ int spec_parse(const char *json, const char *bundle, struct oci_spec *s, struct 
     if (strlen(bundle) >= sizeof(s->bundle))
         return ur_errf(err, -ENAMETOOLONG, "bundle path too long");
     strcpy(s->bundle, bundle);
+    long nul = jsonstr_find_nul(json); /* cJSON would silently cut the string there */
+    if (nul >= 0)
+        return ur_errf(err, -EINVAL, "config.json: a string holds a NUL character (\\u0000 at "
+                                     "byte %ld); refused", nul);
     s->doc = cJSON_Parse(json);
     if (!s->doc || !cJSON_IsObject(s->doc)) {
         spec_free(s);
@@ -135,6 +140,13 @@ int spec_parse(const char *json, const char *bundle, struct oci_spec *s, struct 
         const cJSON *res = cJSON_GetObjectItemCaseSensitive(linux_, "resources");
         const cJSON *mem = res ? cJSON_GetObjectItemCaseSensitive(res, "memory") : NULL;
         const cJSON *lim = mem ? cJSON_GetObjectItemCaseSensitive(mem, "limit") : NULL;
+        /* an int64 in the OCI spec (-1: unlimited); 2^63 and beyond is no
+         * limit at all, and converting it would be undefined */
+        if (cJSON_IsNumber(lim) && lim->valuedouble >= 9223372036854775808.0) {
+            rc = ur_errf(err, -EINVAL, "config.json: linux.resources.memory.limit %g is out of "
+                         "range (an int64 of bytes)", lim->valuedouble);
+            goto fail;
+        }
         if (cJSON_IsNumber(lim) && lim->valuedouble > 0)
             s->mem_limit = (uint64_t)lim->valuedouble;
     }

@@ -122,6 +122,12 @@ static void failures_are_clean(void **state)
     assert_true(ur_read_file(AT_FDCWD, path, 10, &buf, NULL, &err) < 0);
     assert_non_null(strstr(err.msg, "at most 10 bytes"));
     assert_true(ur_read_file(AT_FDCWD, dir, 10, &buf, NULL, &err) < 0);
+    /* a FIFO is refused at once (a blocking open would wait for a writer forever) */
+    unlink(path);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    assert_true(ur_read_file(AT_FDCWD, path, 10, &buf, NULL, &err) < 0);
+    assert_non_null(strstr(err.msg, "not a regular file"));
+    unlink(path);
 }
 
 int main(void)
