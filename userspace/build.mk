@@ -49,9 +49,9 @@ $(AGENT_MNT_HELPER): userspace/helpers/mnt_helper.c $(COMMON_LIB)
 
 # unirootctl (tools/unirootctl.c): the socket client, built here with the agent.
 PROGRAMS += $(BIN)/unirootctl
-$(BIN)/unirootctl: $(OBJ)/tools/unirootctl.o
+$(BIN)/unirootctl: $(OBJ)/tools/unirootctl.o $(COMMON_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $< -lcjson
+	$(CC) $(CFLAGS) -o $@ $^ -lcjson
 
 # make bench: tests/bench/agent.sh needs the agent, its client and the helper.
 BENCH_DEPS += $(BIN)/unirootd $(BIN)/unirootctl $(AGENT_MNT_HELPER)
