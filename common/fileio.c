@@ -9,8 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <time.h>
 #include <unistd.h>
 
 /* fsync is worth its cost everywhere but on memory-backed filesystems. */
@@ -37,10 +39,19 @@ static int write_full(int fd, const void *data, size_t len)
     return 0;
 }
 
-/* A fresh temp name beside name: name.tmp-PID-N. */
+/* A fresh, unpredictable temp name beside name: name.tmp-PID-RANDOM, so
+ * nobody can plant the names a writer will try (the O_EXCL|O_NOFOLLOW open
+ * already refuses to follow a planted symlink; this keeps it from being
+ * made to fail). */
 static int temp_name(char *buf, size_t n, const char *name, unsigned attempt)
 {
-    return snprintf(buf, n, "%s.tmp-%d-%u", name, (int)getpid(), attempt) < (int)n ? 0 : -ENAMETOOLONG;
+    unsigned long long r = 0;
+    if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r)) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        r = ((unsigned long long)ts.tv_nsec << 20) ^ (unsigned long long)ts.tv_sec ^ attempt;
+    }
+    return snprintf(buf, n, "%s.tmp-%d-%016llx", name, (int)getpid(), r) < (int)n ? 0 : -ENAMETOOLONG;
 }
 
 /* fsync the directory holding dirfd/name, so the rename itself is durable. */
@@ -115,35 +126,43 @@ int ur_write_atomic(int dirfd, const char *name, const void *data, size_t len, m
 int ur_read_file(int dirfd, const char *name, size_t max, char **out, size_t *len,
                  struct ur_err *err)
 {
-    int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO planted at name must not hang the open; the fstat in
+     * ur_read_fd refuses it (and any other non-regular file) before a read. */
+    int fd = openat(dirfd, name, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
     if (fd < 0)
         return ur_errf_sys(err, -errno, "cannot open %s", name);
+    int rc = ur_read_fd(fd, name, max, out, len, err);
+    close(fd);
+    return rc;
+}
+
+int ur_read_fd(int fd, const char *name, size_t max, char **out, size_t *len, struct ur_err *err)
+{
     struct stat st;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size > max) {
-        close(fd);
-        return ur_errf(err, -EINVAL, "%s is not a regular file of at most %zu bytes", name, max);
-    }
+    if (fstat(fd, &st) < 0)
+        return ur_errf_sys(err, -errno, "cannot stat %s", name);
+    if (!S_ISREG(st.st_mode))
+        return ur_errf(err, -EINVAL, "%s is not a regular file", name);
+    if ((unsigned long long)st.st_size > max)
+        return ur_errf(err, -EFBIG, "%s is %llu bytes; at most %zu bytes are read", name,
+                       (unsigned long long)st.st_size, max);
     char *buf = malloc((size_t)st.st_size + 1);
-    if (!buf) {
-        close(fd);
+    if (!buf)
         return ur_errf(err, -ENOMEM, "out of memory");
-    }
     size_t got = 0;
     while (got < (size_t)st.st_size) {
-        ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-        if (n < 0 && errno == EINTR)
+        ssize_t n = pread(fd, buf + got, (size_t)st.st_size - got, (off_t)got);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
             continue;
         if (n < 0) {
             int e = errno;
             free(buf);
-            close(fd);
             return ur_errf_sys(err, -e, "cannot read %s", name);
         }
         if (n == 0)
             break; /* shrank while we read: take what is there */
         got += (size_t)n;
     }
-    close(fd);
     buf[got] = '\0';
     *out = buf;
     if (len)

@@ -20,7 +20,8 @@ struct ur_write_opts {
 
 /* Replace dirfd/name (dirfd may be AT_FDCWD) with len bytes of data, so a
  * reader sees the old file or the new one, never a mix, and a crash loses
- * nothing: a temp file beside it (never following a symlink) is written in
+ * nothing: a temp file beside it (an unpredictable name made with O_EXCL,
+ * never following a symlink) is written in
  * full, fsync'd, renamed over name, and the directory fsync'd. On tmpfs and
  * ramfs, where fsync means nothing, the fsyncs are skipped. On failure the
  * temp file is removed and name is untouched. */
@@ -35,5 +36,9 @@ int ur_write_atomic(int dirfd, const char *name, const void *data, size_t len, m
  * NUL-terminated buffer; *len (if not NULL) gets its length. */
 int ur_read_file(int dirfd, const char *name, size_t max, char **out, size_t *len,
                  struct ur_err *err);
+
+/* The same from an open fd (read from offset 0 with pread): fstat first, so
+ * only a regular file of at most max bytes is read; name is for messages. */
+int ur_read_fd(int fd, const char *name, size_t max, char **out, size_t *len, struct ur_err *err);
 
 #endif

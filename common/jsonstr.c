@@ -1,7 +1,9 @@
-/* jsonstr.c: JSON string literals with cJSON's escaping (see jsonstr.h). */
+/* jsonstr.c: JSON string literals with cJSON's escaping, and spotting the
+ * NUL escapes cJSON would cut a string at (see jsonstr.h). */
 #include "jsonstr.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 static size_t esc_size(unsigned char c)
@@ -59,4 +61,24 @@ int jsonstr_put(char *buf, size_t cap, size_t *len, const char *s)
     *o = '\0';
     *len = (size_t)(o - buf);
     return 0;
+}
+
+long jsonstr_find_nul(const char *json)
+{
+    bool in_string = false;
+    for (const char *p = json; *p; p++) {
+        if (!in_string) {
+            in_string = *p == '"';
+            continue;
+        }
+        if (*p == '"') {
+            in_string = false;
+        } else if (*p == '\\') {
+            if (p[1] == 'u' && p[2] == '0' && p[3] == '0' && p[4] == '0' && p[5] == '0')
+                return (long)(p - json);
+            if (p[1])
+                p++; /* the escaped character; \uXXXX's hex digits are plain text */
+        }
+    }
+    return -1;
 }

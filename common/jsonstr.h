@@ -22,4 +22,10 @@ size_t jsonstr_bound(const char *s);
  * when it does not fit. */
 int jsonstr_put(char *buf, size_t cap, size_t *len, const char *s);
 
+/* Byte offset in the JSON text json of the first "\u0000" escape inside a
+ * string (key or value), or -1 when there is none. cJSON keeps such a string
+ * only up to the NUL, so "a\u0000b" would silently read as "a": readers of
+ * outside JSON refuse the text instead. */
+long jsonstr_find_nul(const char *json);
+
 #endif

@@ -4,6 +4,7 @@
  * and records the container; run is create + start + wait + delete. */
 #include "cgroup.h"
 #include "fileio.h"
+#include "imagefs.h"
 #include "oci.h"
 #include "rootfs.h"
 #include "spawn.h"
@@ -16,9 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
-#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/sysmacros.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -45,95 +46,58 @@ struct undo {
     char device[PATH_MAX], fstype[32], target[PATH_MAX];
     unsigned long mflags;
     int ref_fd, excl_fd;
+    int root_fd;            /* the rootfs directory (O_PATH), until it is unmounted */
+    int kernel_fd, image_fd; /* the binary and the block image, inside the rootfs */
 };
 
-static int read_small(const char *path, char **out, struct ur_err *err)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    char *buf = malloc(65536 + 1);
-    ssize_t n = buf ? read(fd, buf, 65536) : -1;
-    close(fd);
-    if (n < 0) {
-        free(buf);
-        return ur_errf_sys(err, -EIO, "cannot read %s", path);
-    }
-    buf[n] = '\0';
-    *out = buf;
-    return 0;
-}
-
-/* 1 with *uk filled for a unikernel, 0 for an ordinary container. */
-static int load_description(const struct oci_spec *s, struct uk_desc *uk, struct ur_err *err)
+/* 1 with *uk filled for a unikernel, 0 for an ordinary container. rootfd is
+ * the rootfs directory, -1 when there is none (then only annotations count). */
+static int load_description(const struct oci_spec *s, int rootfd, struct uk_desc *uk,
+                            struct ur_err *err)
 {
     int rc = uk_from_annotations(s->annotations, uk, err);
-    if (rc != 0)
+    if (rc != 0 || rootfd < 0)
         return rc;
-    char path[PATH_MAX + 16], *json = NULL;
-    snprintf(path, sizeof(path), "%s/urunc.json", s->rootfs);
-    rc = read_small(path, &json, err);
-    if (rc == -ENOENT || rc == -ENOTDIR)
-        return 0;
-    if (rc < 0)
-        return rc == -EIO ? rc : ur_errf_sys(err, rc, "cannot read %s", path);
+    char *json = NULL;
+    if ((rc = image_read_urunc_json(rootfd, &json, err)) <= 0)
+        return rc;
     rc = uk_from_urunc_json(json, uk, err);
     free(json);
     return rc;
 }
 
-static int copy_file(const char *src, const char *dst, struct ur_err *err)
-{
-    int in = open(src, O_RDONLY | O_CLOEXEC);
-    if (in < 0)
-        return ur_errf_sys(err, -errno, "cannot open %s", src);
-    struct stat st;
-    if (fstat(in, &st) < 0 || !S_ISREG(st.st_mode)) {
-        close(in);
-        return ur_errf(err, -EINVAL, "%s is not a regular file", src);
-    }
-    int out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (out < 0) {
-        close(in);
-        return ur_errf_sys(err, -errno, "cannot create %s", dst);
-    }
-    int rc = 0;
-    off_t left = st.st_size;
-    while (left > 0) {
-        ssize_t n = sendfile(out, in, NULL, (size_t)left);
-        if (n <= 0) {
-            rc = ur_errf_sys(err, n < 0 ? -errno : -EIO, "cannot copy %s", src);
-            break;
-        }
-        left -= n;
-    }
-    close(in);
-    close(out);
-    return rc;
-}
-
 /* The container rootfs is handed to the guest as block device "rootfs": copy
- * what the VMM needs out of it, unmount it, and make sure nobody else has it
- * mounted (an exclusive open fails while any mount of it remains). */
+ * what the VMM needs out of it (opened inside the rootfs only), close every
+ * fd on it, unmount it, and make sure nobody else has it mounted (an
+ * exclusive open fails while any mount of it remains). The exclusive fd must
+ * be the very device that was verified to be mounted at root.path. */
 static int take_rootfs_device(const struct oci_spec *s, const struct uk_desc *uk,
                               const struct rootfs_record *r, struct cstate *cs, char *kernel,
                               size_t klen, struct undo *u, struct ur_err *err)
 {
-    char src[PATH_MAX * 2];
+    /* the copy keeps the binary's name unless that could be one of the state
+     * directory's own files (state.json and its temp files, start.fifo, ...) */
     const char *base = strrchr(uk->binary, '/') + 1;
-    snprintf(src, sizeof(src), "%s%s", s->rootfs, uk->binary);
-    if (snprintf(kernel, klen, "%s/%s", cs->dir, *base ? base : "kernel") >= (int)klen)
+    if (!*base || base[0] == '.' || strncmp(base, "state.json", 10) == 0 ||
+        strcmp(base, "start.fifo") == 0 || strcmp(base, "urunc.json") == 0)
+        base = "kernel";
+    if (snprintf(kernel, klen, "%s/%s", cs->dir, base) >= (int)klen)
         return ur_errf(err, -ENAMETOOLONG, "kernel path too long");
-    int rc = copy_file(src, kernel, err);
+    int in = image_open_kernel(u->root_fd, uk, err);
+    if (in < 0)
+        return in;
+    int rc = image_copy_fd(in, kernel, err);
+    close(in);
     if (rc < 0)
         return rc;
-    snprintf(src, sizeof(src), "%s/urunc.json", s->rootfs);
     char dst[PATH_MAX + 16];
     snprintf(dst, sizeof(dst), "%s/urunc.json", cs->dir);
-    if (access(src, F_OK) == 0 && (rc = copy_file(src, dst, err)) < 0)
+    if ((rc = image_copy_urunc_json(u->root_fd, dst, err)) < 0)
         return rc;
+    close(u->root_fd); /* an fd on the rootfs would keep it from being unmounted */
+    u->root_fd = -1;
 
-    u->ref_fd = open(r->device, O_RDONLY | O_CLOEXEC); /* keeps an autoclear loop alive */
+    u->ref_fd = open(r->device, O_RDONLY | O_NONBLOCK | O_CLOEXEC); /* keeps an autoclear loop alive */
     if (u->ref_fd < 0)
         return ur_errf_sys(err, -errno, "cannot open rootfs device %s", r->device);
     struct statvfs sv;
@@ -148,14 +112,30 @@ static int take_rootfs_device(const struct oci_spec *s, const struct uk_desc *uk
         return ur_errf_sys(err, -errno, "cannot unmount the rootfs %s from the host", s->rootfs);
     u->unmounted = true;
     log_info("rootfs: unmounted %s (%s) from the host", s->rootfs, r->device);
-    u->excl_fd = open(r->device, O_RDWR | O_EXCL | O_CLOEXEC);
+    u->excl_fd = open(r->device, O_RDWR | O_EXCL | O_NONBLOCK | O_CLOEXEC);
     if (u->excl_fd < 0) {
         if (errno == EBUSY)
             return ur_errf(err, -EBUSY, "rootfs device %s is still mounted elsewhere; refusing "
                                         "to hand it to the guest", r->device);
         return ur_errf_sys(err, -errno, "cannot open rootfs device %s", r->device);
     }
+    struct stat st;
+    if (fstat(u->excl_fd, &st) < 0 || !S_ISBLK(st.st_mode) || major(st.st_rdev) != r->major ||
+        minor(st.st_rdev) != r->minor)
+        return ur_errf(err, -ESTALE, "rootfs device %s is no longer block device %u:%u; refusing "
+                                     "to hand it to the guest", r->device, r->major, r->minor);
     return 0;
+}
+
+/* Close the fds create holds on the image's files (failure and success). */
+static void close_image_fds(struct undo *u)
+{
+    int *fds[] = {&u->root_fd, &u->kernel_fd, &u->image_fd};
+    for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+        if (*fds[i] >= 0)
+            close(*fds[i]);
+        *fds[i] = -1;
+    }
 }
 
 static void undo(struct undo *u, struct cstate *cs)
@@ -164,6 +144,7 @@ static void undo(struct undo *u, struct cstate *cs)
         kill(u->vmm, SIGKILL);
         waitpid(u->vmm, NULL, 0);
     }
+    close_image_fds(u);
     if (u->excl_fd >= 0)
         close(u->excl_fd);
     u->excl_fd = -1;
@@ -227,11 +208,11 @@ static void record_decision(struct cstate *cs, const struct oci_spec *s, const s
 
 /* The guest's manifest must ask for exactly what the VMM will be given:
  * block device "rootfs" when one is handed over, nothing else. */
-static int check_devices(const char *kernel, const struct uk_desc *uk, const struct rootfs_decision *d,
+static int check_devices(int kernel_fd, const struct uk_desc *uk, const struct rootfs_decision *d,
                          bool giving_rootfs, struct ur_err *err)
 {
     struct kernel_info ki;
-    int rc = kernel_inspect(kernel, &ki, err);
+    int rc = kernel_inspect_fd(kernel_fd, uk->binary, &ki, err);
     if (rc < 0)
         return rc;
     for (unsigned i = 0; i < ki.ndev; i++) {
@@ -264,20 +245,30 @@ static int do_create(struct ctx *c, const char *id, const struct create_opts *o,
     if (rc < 0)
         return rc;
     struct uk_desc uk;
-    rc = load_description(&s, &uk, err);
+    struct undo u = {.ref_fd = -1, .excl_fd = -1, .root_fd = -1, .kernel_fd = -1, .image_fd = -1};
+    struct ur_err e_root;
+    if (image_open_root(s.rootfs, &u.root_fd, &e_root) < 0)
+        u.root_fd = -1; /* no rootfs directory: only annotations can describe a unikernel */
+    rc = load_description(&s, u.root_fd, &uk, err);
     if (rc == 0) {
+        close_image_fds(&u);
         spec_free(&s);
         return handoff_runc(c, err);
     }
+    if (rc > 0 && u.root_fd < 0) {
+        *err = e_root;
+        rc = err->code;
+    }
     if (rc < 0 || (rc = uk_validate(&uk, err)) < 0) {
+        close_image_fds(&u);
         spec_free(&s);
         return rc;
     }
     log_info("unikernel %s on %s from %s, binary %s", uk.type, uk.hypervisor, uk.source, uk.binary);
 
     struct cstate cs = {.dirfd = -1};
-    struct undo u = {.ref_fd = -1, .excl_fd = -1};
     if ((rc = state_create(c, id, &cs, err)) < 0) {
+        close_image_fds(&u);
         spec_free(&s);
         return rc;
     }
@@ -288,36 +279,54 @@ static int do_create(struct ctx *c, const char *id, const struct create_opts *o,
         goto fail;
     log_info("rootfs: decision %s: %s", rootfs_outcome_name(d.outcome), d.reason);
 
-    char kernel[PATH_MAX * 2], block[PATH_MAX * 2 + 32] = "";
-    snprintf(kernel, sizeof(kernel), "%s%s", s.rootfs, uk.binary);
+    /* The monitor gets the image's files only as fds it inherits right after
+     * the ready pipe (/proc/self/fd/N), or as copies in the state directory:
+     * never a path the image chose. */
+    int ready_fd = 3 + o->preserve_fds;
+    int keep[SPAWN_MAX_KEEP];
+    unsigned nkeep = 0;
+    char kernel[PATH_MAX * 2], block[64] = "";
     switch (d.outcome) {
     case OUT_INITRD:
         rc = ur_errf(err, -ENOTSUP, "the image boots from an initrd (%s), which hypervisor hvt "
                                     "cannot load", uk.initrd);
         goto fail;
     case OUT_BLOCK_IMAGE:
-        snprintf(block, sizeof(block), "--block:rootfs=%s%s", s.rootfs, uk.block);
-        if (access(block + 15, R_OK) < 0) {
-            rc = ur_errf_sys(err, -errno, "block image %s", block + 15);
+        if ((rc = u.image_fd = image_open_block(u.root_fd, &uk, err)) < 0)
             goto fail;
-        }
         break;
     case OUT_ROOTFS_BLOCK:
         if ((rc = take_rootfs_device(&s, &uk, &d.found.rec, &cs, kernel, sizeof(kernel), &u, err)) < 0)
             goto fail;
-        snprintf(block, sizeof(block), "--block:rootfs=%s", d.found.rec.device);
+        /* our own copy, in the state directory */
+        if ((u.kernel_fd = open(kernel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+            rc = ur_errf_sys(err, -errno, "cannot open %s", kernel);
+            goto fail;
+        }
         break;
     case OUT_NONE:
         break;
     }
-    struct stat kst;
-    if (stat(kernel, &kst) < 0 || !S_ISREG(kst.st_mode)) {
-        rc = ur_errf(err, -ENOENT, "unikernel binary %s not found in the rootfs (%s)", uk.binary,
-                     kernel);
-        goto fail;
+    if (u.kernel_fd < 0) {
+        if ((rc = u.kernel_fd = image_open_kernel(u.root_fd, &uk, err)) < 0)
+            goto fail;
+        keep[nkeep] = u.kernel_fd;
+        snprintf(kernel, sizeof(kernel), "/proc/self/fd/%d", ready_fd + 1 + (int)nkeep++);
+        log_info("kernel: %s from the rootfs, handed to the monitor as %s", uk.binary, kernel);
     }
-    if ((rc = check_devices(kernel, &uk, &d, block[0] != '\0', err)) < 0)
+    int block_fd = u.image_fd >= 0 ? u.image_fd : u.excl_fd;
+    if (block_fd >= 0) {
+        keep[nkeep] = block_fd;
+        snprintf(block, sizeof(block), "--block:rootfs=/proc/self/fd/%d", ready_fd + 1 + (int)nkeep++);
+        log_info("block device rootfs: %s, handed to the monitor as %s",
+                 u.image_fd >= 0 ? uk.block : d.found.rec.device, block + 15);
+    }
+    if ((rc = check_devices(u.kernel_fd, &uk, &d, block[0] != '\0', err)) < 0)
         goto fail;
+    if (u.root_fd >= 0) {
+        close(u.root_fd);
+        u.root_fd = -1;
+    }
 
     u.cgroups = cJSON_CreateArray();
     struct cg_plan cg;
@@ -332,12 +341,16 @@ static int do_create(struct ctx *c, const char *id, const struct create_opts *o,
         rc = ur_errf_sys(err, -errno, "mkfifo %s", fifo);
         goto fail;
     }
-    int ready_fd = 3 + o->preserve_fds;
     snprintf(ready_arg, sizeof(ready_arg), "--ready-fd=%d", ready_fd);
     snprintf(fifo_arg, sizeof(fifo_arg), "--start-fifo=%s", fifo);
     if (s.mem_limit) {
-        uint64_t mb = s.mem_limit >> 20;
-        snprintf(mem_arg, sizeof(mem_arg), "--mem=%llu", (unsigned long long)(mb < 2 ? 2 : mb));
+        uint64_t mb;
+        if ((rc = guest_mem_mb(s.mem_limit, &mb, err)) < 0)
+            goto fail;
+        if (rc > 0)
+            log_warn("memory limit %llu MiB is more than an hvt guest can address: the guest "
+                     "gets %llu MiB", (unsigned long long)(s.mem_limit >> 20), (unsigned long long)mb);
+        snprintf(mem_arg, sizeof(mem_arg), "--mem=%llu", (unsigned long long)mb);
     }
     char *argv[16];
     int n = 0;
@@ -360,9 +373,10 @@ static int do_create(struct ctx *c, const char *id, const struct create_opts *o,
                  argv[i]);
     log_info("starting %s", cmdline);
     struct spawn_req req = {
-        .vmm = c->vmm_path, .argv = argv, .ready_fd = ready_fd, .keep_fd = u.excl_fd,
+        .vmm = c->vmm_path, .argv = argv, .ready_fd = ready_fd, .nkeep = nkeep,
         .console_socket = o->console_socket, .spec = &s, .cg = &cg, .ready_timeout_ms = 30000,
     };
+    memcpy(req.keep, keep, sizeof(keep[0]) * nkeep);
     if ((rc = vmm_spawn(&req, &u.vmm, err)) < 0)
         goto fail;
     if (o->pid_file && (rc = write_pid_file(o->pid_file, u.vmm, err)) < 0)
@@ -388,6 +402,7 @@ static int do_create(struct ctx *c, const char *id, const struct create_opts *o,
         goto fail;
     }
     *vmm = u.vmm;
+    close_image_fds(&u);
     if (u.excl_fd >= 0)
         close(u.excl_fd);
     if (u.ref_fd >= 0)

@@ -83,9 +83,17 @@ static int parse_notes(const uint8_t *p, size_t len, struct kernel_info *ki, str
 int kernel_inspect(const char *path, struct kernel_info *ki, struct ur_err *err)
 {
     memset(ki, 0, sizeof(*ki));
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
     if (fd < 0)
         return ur_errf_sys(err, -errno, "cannot open unikernel %s", path);
+    int rc = kernel_inspect_fd(fd, path, ki, err);
+    close(fd);
+    return rc;
+}
+
+int kernel_inspect_fd(int fd, const char *path, struct kernel_info *ki, struct ur_err *err)
+{
+    memset(ki, 0, sizeof(*ki));
     int rc = 0;
     uint8_t *seg = NULL;
     Elf64_Ehdr eh;
@@ -136,7 +144,6 @@ int kernel_inspect(const char *path, struct kernel_info *ki, struct ur_err *err)
                      ki->abi_version, HVT_ABI_VERSION);
 out:
     free(seg);
-    close(fd);
     return rc;
 }
 

@@ -1,7 +1,8 @@
 /* spawn.c: fork/exec of uniroot-vmm at create. The child becomes a session
  * leader, takes the console (a pty whose master goes to --console-socket) or
  * the caller's stdio, joins the namespaces given by path and its cgroups,
- * keeps fds 3..3+N-1 (--preserve-fds) and the ready pipe, and execs the VMM.
+ * keeps fds 3..3+N-1 (--preserve-fds), the ready pipe at 3+N and the kept fds
+ * (kernel, block device or image) after it, and execs the VMM.
  * Anything failing before exec is reported through a close-on-exec pipe. */
 #include "spawn.h"
 
@@ -101,12 +102,15 @@ static void __attribute__((noreturn)) child(const struct spawn_req *r, int ready
     }
     if (r->cg && cgroup_join(r->cg, &e) < 0)
         child_fail(errw, &e);
-    if (dup2(readyw, r->ready_fd) < 0 || (r->keep_fd >= 0 && dup2(r->keep_fd, r->ready_fd + 1) < 0)) {
+    bool dup_ok = dup2(readyw, r->ready_fd) >= 0;
+    for (unsigned i = 0; dup_ok && i < r->nkeep; i++)
+        dup_ok = dup2(r->keep[i], r->ready_fd + 1 + (int)i) >= 0;
+    if (!dup_ok) {
         ur_errf_sys(&e, -errno, "dup2");
         child_fail(errw, &e);
     }
     /* everything else above the kept fds closes at exec (errw included) */
-    close_range((unsigned)r->ready_fd + (r->keep_fd >= 0 ? 2 : 1), ~0U, CLOSE_RANGE_CLOEXEC);
+    close_range((unsigned)r->ready_fd + 1 + r->nkeep, ~0U, CLOSE_RANGE_CLOEXEC);
     execv(r->vmm, r->argv);
     ur_errf_sys(&e, -errno, "cannot run %s", r->vmm);
     child_fail(errw, &e);
@@ -185,16 +189,21 @@ int vmm_spawn(const struct spawn_req *r, pid_t *pidp, struct ur_err *err)
         if ((rc = console_send(r->console_socket, master, err)) < 0)
             goto out;
     }
-    struct spawn_req req = *r; /* keep_fd moved out of the way of the fds the child sets */
-    if (r->keep_fd >= 0 && (req.keep_fd = fcntl(r->keep_fd, F_DUPFD_CLOEXEC, min)) < 0) {
-        rc = ur_errf_sys(err, -errno, "fcntl");
-        goto out;
+    struct spawn_req req = *r; /* kept fds moved out of the way of the fds the child sets */
+    req.nkeep = 0;
+    for (unsigned i = 0; i < r->nkeep && i < SPAWN_MAX_KEEP; i++, req.nkeep++) {
+        if ((req.keep[i] = fcntl(r->keep[i], F_DUPFD_CLOEXEC, min)) < 0) {
+            rc = ur_errf_sys(err, -errno, "fcntl");
+            for (unsigned j = 0; j < i; j++)
+                close(req.keep[j]);
+            goto out;
+        }
     }
     pid_t pid = fork();
     if (pid == 0)
         child(&req, ready[1], errp[1], pts[0] ? pts : NULL);
-    if (req.keep_fd >= 0 && req.keep_fd != r->keep_fd)
-        close(req.keep_fd);
+    for (unsigned i = 0; i < req.nkeep; i++)
+        close(req.keep[i]);
     if (pid < 0) {
         rc = ur_errf_sys(err, -errno, "fork");
         goto out;

@@ -2,6 +2,7 @@
  * root.path, annotations, process.args/terminal, linux.cgroupsPath,
  * linux.namespaces (those given by path) and the memory limit. */
 #include "fileio.h"
+#include "jsonstr.h"
 #include "oci.h"
 
 #include <errno.h>
@@ -95,6 +96,10 @@ int spec_parse(const char *json, const char *bundle, struct oci_spec *s, struct 
     if (strlen(bundle) >= sizeof(s->bundle))
         return ur_errf(err, -ENAMETOOLONG, "bundle path too long");
     strcpy(s->bundle, bundle);
+    long nul = jsonstr_find_nul(json); /* cJSON would silently cut the string there */
+    if (nul >= 0)
+        return ur_errf(err, -EINVAL, "config.json: a string holds a NUL character (\\u0000 at "
+                                     "byte %ld); refused", nul);
     s->doc = cJSON_Parse(json);
     if (!s->doc || !cJSON_IsObject(s->doc)) {
         spec_free(s);

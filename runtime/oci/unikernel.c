@@ -1,6 +1,7 @@
 /* unikernel.c: the urunc-compatible unikernel description: from config.json
  * annotations, or from urunc.json at the rootfs root (values base64), and the
  * table of unikernel types and the filesystems each can boot from. */
+#include "jsonstr.h"
 #include "oci.h"
 
 #include <errno.h>
@@ -68,6 +69,14 @@ static const struct {
 static int set_field(struct uk_desc *d, const char *key, const char *value, struct ur_err *err)
 {
     const char *k = key + strlen(UK_PREFIX);
+    /* No control characters in any value (a NUL cannot reach here: config.json
+     * and urunc.json holding one are refused whole). Newlines and the rest mean
+     * nothing to a Solo5 guest's command line or to a path, and they would
+     * split the log's, the state's and the shim's one-line records. */
+    for (const unsigned char *p = (const unsigned char *)value; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            return ur_errf(err, -EINVAL, "%s holds a control character (byte 0x%02x at offset "
+                                         "%zu); refused", key, *p, (size_t)(p - (const unsigned char *)value));
     if (strcmp(k, "mountRootfs") == 0) {
         if (strcmp(value, "true") == 0)
             d->mount_rootfs = true;
@@ -131,6 +140,10 @@ int uk_from_urunc_json(const char *json, struct uk_desc *d, struct ur_err *err)
 {
     memset(d, 0, sizeof(*d));
     strcpy(d->source, "urunc.json");
+    long nul = jsonstr_find_nul(json);
+    if (nul >= 0)
+        return ur_errf(err, -EINVAL, "urunc.json: a string holds a NUL character (\\u0000 at byte "
+                                     "%ld); refused", nul);
     cJSON *o = cJSON_Parse(json);
     if (!o || !cJSON_IsObject(o)) {
         cJSON_Delete(o);

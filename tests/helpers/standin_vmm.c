@@ -7,7 +7,9 @@
  * Record: if STANDIN_VMM_LOG names a file, one line is appended per start:
  *   argv <arg0> <arg1> ...      (each argument %-escaped: space, %, control)
  * and for every --block:NAME=PATH a line "block NAME <st_mode octal> <rdev
- * major:minor> <size>" of what PATH is when the monitor opens it.
+ * major:minor> <size> <st_dev major:minor> <inode>" of what PATH is when the
+ * monitor opens it, then "kernel <st_mode octal> <st_dev major:minor> <inode>
+ * <size>" of KERNEL (or "kernel error MSG").
  *
  * Behaviour, from the environment, else from guest arguments after KERNEL:
  *   STANDIN_VMM_FAIL=MSG   / standin:fail=MSG     report "error: MSG" on the ready fd, exit 1
@@ -109,11 +111,18 @@ int main(int argc, char **argv)
                 struct stat st;
                 fprintf(f, "block %.*s ", (int)(eq - argv[i] - 8), argv[i] + 8);
                 if (stat(eq + 1, &st) == 0)
-                    fprintf(f, "%o %u:%u %lld\n", (unsigned)st.st_mode, major(st.st_rdev),
-                            minor(st.st_rdev), (long long)st.st_size);
+                    fprintf(f, "%o %u:%u %lld %u:%u %llu\n", (unsigned)st.st_mode,
+                            major(st.st_rdev), minor(st.st_rdev), (long long)st.st_size,
+                            major(st.st_dev), minor(st.st_dev), (unsigned long long)st.st_ino);
                 else
                     fprintf(f, "error %s\n", strerror(errno));
             }
+            struct stat kst;
+            if (kernel_at >= 0 && stat(argv[kernel_at], &kst) == 0)
+                fprintf(f, "kernel %o %u:%u %llu %lld\n", (unsigned)kst.st_mode, major(kst.st_dev),
+                        minor(kst.st_dev), (unsigned long long)kst.st_ino, (long long)kst.st_size);
+            else if (kernel_at >= 0)
+                fprintf(f, "kernel error %s\n", strerror(errno));
             fclose(f);
         }
     }

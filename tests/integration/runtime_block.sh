@@ -2,11 +2,13 @@
 # runtime_block.sh: the container rootfs handed to the guest as a block
 # device. An ext4 image (with a label) on a loop device is mounted on
 # bundle/rootfs and holds the ext4label guest; create copies the guest out,
-# unmounts the rootfs, and starts the VMM with --block:rootfs=/dev/loopN; the
+# unmounts the rootfs, and starts the VMM with the device's fd (--block:rootfs=
+# /proc/self/fd/N, N the exclusive fd on /dev/loopN); the
 # guest prints the label it read from the device. Covers each way the runtime
 # learns the device (verified annotation, stale annotation, agent socket,
 # libmount), the refusals (device mounted read-write elsewhere), and that
 # nothing is left behind.
+# uniroot-test: needs kvm
 if [ -z "${UR_PIDNS:-}" ] && unshare --pid --fork --mount-proc true 2>/dev/null; then
     UR_PIDNS=1 exec unshare --pid --fork --mount-proc bash "$0" "$@"
 fi
@@ -68,8 +70,10 @@ run_case() {
     mounted "$b/rootfs" && not_ok "$name: rootfs unmounted from the host" "still mounted" ||
         ok "$name: rootfs unmounted from the host"
     local pid; pid=$(echo "$st" | grep -o '"pid":[[:space:]]*[0-9]*' | grep -o '[0-9]*$')
-    tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "--block:rootfs=$LOOP " &&
-        ok "$name: VMM got --block:rootfs=$LOOP" || not_ok "$name: VMM args" "$(tr '\0' ' ' <"/proc/$pid/cmdline")"
+    # the device reaches the VMM only as the fd the runtime verified: --block:rootfs=/proc/self/fd/N
+    local bfd; bfd=$(tr '\0' '\n' <"/proc/$pid/cmdline" | sed -n 's#^--block:rootfs=/proc/self/fd/\([0-9]*\)$#\1#p')
+    [ -n "$bfd" ] && [ "$(readlink "/proc/$pid/fd/$bfd")" = "$LOOP" ] &&
+        ok "$name: VMM got $LOOP as --block:rootfs=/proc/self/fd/$bfd" || not_ok "$name: VMM args" "$(tr '\0' ' ' <"/proc/$pid/cmdline")"
     [ -f "$RT_ROOT/$id/ext4label.hvt" ] && ok "$name: guest copied out of the rootfs" ||
         not_ok "$name: guest copied out" "$(ls "$RT_ROOT/$id")"
     ur start "$id"

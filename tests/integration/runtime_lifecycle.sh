@@ -5,6 +5,7 @@
 # errors in --log as JSON, locking, idempotent delete, cgroups, urunc.json.
 # In a pid namespace of its own, the script is init: it reaps the VMMs that
 # outlive `create` the way containerd's shim (a subreaper) does.
+# uniroot-test: needs kvm
 if [ -z "${UR_PIDNS:-}" ] && unshare --pid --fork --mount-proc true 2>/dev/null; then
     UR_PIDNS=1 exec unshare --pid --fork --mount-proc bash "$0" "$@"
 fi

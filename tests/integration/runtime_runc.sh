@@ -3,6 +3,7 @@
 # handed to runc with uniroot's own argv, so one runtime serves a whole pod:
 # create/state/start/delete, run with its exit status, exec, list showing
 # both kinds side by side.
+# uniroot-test: needs kvm
 if [ -z "${UR_PIDNS:-}" ] && unshare --pid --fork --mount-proc true 2>/dev/null; then
     UR_PIDNS=1 exec unshare --pid --fork --mount-proc bash "$0" "$@"
 fi

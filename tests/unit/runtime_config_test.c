@@ -44,6 +44,36 @@ static void spec_relative_root_and_fields(void **st)
     spec_free(&s);
 }
 
+/* Memory limits: in whole MiB, at most the 4096 an hvt guest can address
+ * (rc 1: the caller logs it), refused below the smallest guest; limits
+ * beyond 2^64 bytes parse as no bound rather than wrapping. */
+static void guest_memory_from_limits(void **st)
+{
+    (void)st;
+    struct ur_err e = {0};
+    uint64_t mb = 0;
+    assert_int_equal(guest_mem_mb(64ull << 20, &mb, &e), 0);
+    assert_int_equal(mb, 64);
+    assert_int_equal(guest_mem_mb((64ull << 20) + 4095, &mb, &e), 0);
+    assert_int_equal(mb, 64);
+    assert_int_equal(guest_mem_mb(2ull << 20, &mb, &e), 0);
+    assert_int_equal(mb, 2);
+    assert_int_equal(guest_mem_mb(4096ull << 20, &mb, &e), 0);
+    assert_int_equal(mb, 4096);
+    assert_int_equal(guest_mem_mb(8ull << 30, &mb, &e), 1);
+    assert_int_equal(mb, 4096);
+    assert_int_equal(guest_mem_mb(UINT64_MAX, &mb, &e), 1);
+    assert_int_equal(mb, 4096);
+    assert_true(guest_mem_mb((2ull << 20) - 1, &mb, &e) < 0);
+    assert_non_null(strstr(e.msg, "below the 2 MiB"));
+
+    struct oci_spec s;
+    assert_int_equal(spec_parse("{\"root\":{\"path\":\"r\"},\"linux\":{\"resources\":{\"memory\":{\"limit\":8589934592}}}}",
+                                "/b", &s, &e), 0);
+    assert_int_equal(s.mem_limit, 8ull << 30);
+    spec_free(&s);
+}
+
 static void spec_absolute_root(void **st)
 {
     (void)st;
@@ -333,6 +363,7 @@ int main(void)
         cmocka_unit_test(uk_fs_table),
         cmocka_unit_test(uk_urunc_json),
         cmocka_unit_test(uk_urunc_json_bad),
+        cmocka_unit_test(guest_memory_from_limits),
         cmocka_unit_test(base64_cases),
         cmocka_unit_test(signals),
         cmocka_unit_test(options),

@@ -108,7 +108,7 @@ static void failures_are_clean(void **state)
     snprintf(tmp, sizeof(tmp), "%s/g.tmp-%d-0", dir, (int)getpid());
     assert_int_equal(symlink(target, tmp), 0);
     snprintf(path, sizeof(path), "%s/g", dir);
-    assert_int_equal(ur_write_atomic(AT_FDCWD, path, "x", 1, 0644, &err), 0); /* the next name */
+    assert_int_equal(ur_write_atomic(AT_FDCWD, path, "x", 1, 0644, &err), 0); /* another name */
     assert_int_equal(access(target, F_OK), -1);
     struct stat lst;
     assert_int_equal(lstat(tmp, &lst), 0);
@@ -122,6 +122,12 @@ static void failures_are_clean(void **state)
     assert_true(ur_read_file(AT_FDCWD, path, 10, &buf, NULL, &err) < 0);
     assert_non_null(strstr(err.msg, "at most 10 bytes"));
     assert_true(ur_read_file(AT_FDCWD, dir, 10, &buf, NULL, &err) < 0);
+    /* a FIFO is refused at once (a blocking open would wait for a writer forever) */
+    unlink(path);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    assert_true(ur_read_file(AT_FDCWD, path, 10, &buf, NULL, &err) < 0);
+    assert_non_null(strstr(err.msg, "not a regular file"));
+    unlink(path);
 }
 
 int main(void)
