@@ -42,4 +42,13 @@ static inline void fuzz_check_err(int rc, const struct ur_err *e)
     FUZZ_CHECK(e->msg[0] != '\0');
 }
 
+/* No control byte in s (the runtime refuses them in every unikernel field). */
+static inline int fuzz_printable(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            return 0;
+    return 1;
+}
+
 #endif

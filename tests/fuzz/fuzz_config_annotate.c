@@ -2,7 +2,8 @@
  * scanner and annotation writer (userspace/jsonpatch.c through
  * bundle_annotate_doc in bundle.c, the code bundle_annotate runs on the
  * file's text). Input: config.json bytes, optionally followed by a NUL and
- * the value to write (else a real rootfs record). When the agent writes:
+ * the value to write (else a real rootfs record). The agent calls a bundle a
+ * unikernel exactly when cJSON (the runtime's reader) would. When it writes:
  *  - the output is accepted by the agent again, with nothing left to do;
  *  - cJSON (the runtime's reader) reads the output and the input, finds the
  *    value as the annotation, and with the annotation removed from both (and
@@ -68,6 +69,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(rc <= 1);
     FUZZ_CHECK((rc < 0) == (kind == BUNDLE_UNPARSABLE));
     FUZZ_CHECK(rc != 1 || kind == BUNDLE_UNIKERNEL);
+    if (rc >= 0) {
+        /* the agent calls a unikernel what the runtime (cJSON) will */
+        cJSON *in = parse_all(doc, len);
+        if (in) {
+            const cJSON *ann = cJSON_GetObjectItemCaseSensitive(in, "annotations");
+            const cJSON *t = cJSON_IsObject(ann) ? cJSON_GetObjectItemCaseSensitive(ann, UNIKERNEL_TYPE_ANNOTATION) : NULL;
+            FUZZ_CHECK((kind == BUNDLE_UNIKERNEL) == (cJSON_IsString(t) && t->valuestring[0] != '\0'));
+            cJSON_Delete(in);
+        }
+    }
     if (rc == 1) {
         FUZZ_CHECK(out && strlen(out) == out_len);
         /* written once, the agent finds its value there */

@@ -34,6 +34,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             FUZZ_CHECK(d.type[0] && d.hypervisor[0] && d.binary[0] == '/');
             FUZZ_CHECK(strnlen(d.cmdline, sizeof(d.cmdline)) < sizeof(d.cmdline));
             FUZZ_CHECK(strnlen(d.block, sizeof(d.block)) < sizeof(d.block));
+            FUZZ_CHECK(fuzz_printable(d.type) && fuzz_printable(d.hypervisor) && fuzz_printable(d.version) &&
+                       fuzz_printable(d.binary) && fuzz_printable(d.cmdline) && fuzz_printable(d.initrd) &&
+                       fuzz_printable(d.block) && fuzz_printable(d.blk_mnt_point));
             rc = uk_validate(&d, &e2);
             fuzz_check_err(rc, &e2);
             (void)uk_supports_fs(d.type, "ext4");

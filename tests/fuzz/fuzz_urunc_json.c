@@ -15,6 +15,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rc == 1) {
         FUZZ_CHECK(d.type[0] && d.hypervisor[0] && d.binary[0] == '/');
         FUZZ_CHECK(strcmp(d.source, "urunc.json") == 0);
+        FUZZ_CHECK(fuzz_printable(d.type) && fuzz_printable(d.hypervisor) && fuzz_printable(d.version) &&
+                   fuzz_printable(d.binary) && fuzz_printable(d.cmdline) && fuzz_printable(d.initrd) &&
+                   fuzz_printable(d.block) && fuzz_printable(d.blk_mnt_point));
         rc = uk_validate(&d, &err);
         fuzz_check_err(rc, &err);
     }
