@@ -197,6 +197,21 @@ static cJSON *uk_annotations(const struct args *a, const char *kdst)
     return o;
 }
 
+/* An entry may not lie below an earlier --link: unpacking would write
+ * through the symlink, wherever it points. */
+static int under_link(const struct args *a, int upto, const char *dst, struct ur_err *err)
+{
+    for (int j = 0; j < upto; j++) {
+        char l[256];
+        if (!a->items[j].link || clean_dst(a->items[j].dst, l, sizeof(l), NULL) < 0)
+            continue;
+        size_t n = strlen(l);
+        if (strncmp(dst, l, n) == 0 && dst[n] == '/')
+            return ur_errf(err, -EINVAL, "destination %s lies below the symlink /%s", dst, l);
+    }
+    return 0;
+}
+
 static int build_layer(const struct args *a, struct buf *tarb, cJSON **annots, struct ur_err *err)
 {
     static char seen[MAX_ITEMS * 4][256];
@@ -244,6 +259,7 @@ static int build_layer(const struct args *a, struct buf *tarb, cJSON **annots, s
         const struct item *it = &a->items[i];
         char dst[256];
         if ((rc = clean_dst(it->dst, dst, sizeof(dst), err)) < 0 ||
+            (rc = under_link(a, i, dst, err)) < 0 ||
             (rc = add_parents(tarb, dst, seen, &nseen, err)) < 0)
             return rc;
         if (it->link) {

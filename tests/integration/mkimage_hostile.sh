@@ -2,7 +2,7 @@
 # mkimage_hostile.sh: uniroot-mkimage under hostile conditions (no /dev/kvm
 # needed): a full disk (a small tmpfs) makes it fail and leave nothing; a
 # symlink planted at OUT.tmp is not followed; destinations with ".." are
-# refused and odd ones ("//a/./b") normalised; a kernel that is not a Solo5
+# refused and odd ones ("//a/./b") normalised, as are files below a --link; a kernel that is not a Solo5
 # ELF for the declared hypervisor is refused. Runs in a mount namespace of
 # its own, so the tmpfs vanishes with it.
 if [ -z "${UR_MNTNS:-}" ] && unshare --mount true 2>/dev/null; then
@@ -54,6 +54,8 @@ for d in /../../etc/x ../x a/../../x a/.. /a/b/../../../x; do
     [ ! -e "$T/dst.tar" ] || not_ok "destination $d: no image" "$T/dst.tar written"
 done
 expect "link destination ../x refused" 1 '"\.\." is not allowed' -- "$MKIMAGE" --out "$T/dst.tar" --link target=../x
+expect "file below an earlier --link refused" 1 'below the symlink /etc' -- \
+    "$MKIMAGE" --out "$T/dst.tar" --link /etc=/etc --file "$T/small=/etc/passwd"
 expect "destination / refused" 1 'names no file' -- "$MKIMAGE" --out "$T/dst.tar" --file "$T/small=/"
 expect "odd destination accepted" 0 '' -- "$MKIMAGE" --out "$T/odd.tar" --file "$T/small=//a/./b//c" --link s=./a/l
 names=$(layer_names "$T/odd.tar" | tr '\n' ' ')

@@ -3,7 +3,8 @@
  * atomic renames: a new inode, no state.json.tmp-PID-N left, a failed save
  * cleans up, a planted temp name is not followed), the ownership
  * marker that tells our containers from runc's, the per-container lock
- * (a second opener waits, and sees a deleted container as gone), and the
+ * (a second opener waits, and sees a deleted container as gone; a new
+ * directory appears already locked and marked ours), and the
  * liveness of a recorded process (alive, zombie with its exit status, reused
  * pid). */
 #include <setjmp.h>
@@ -19,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -164,6 +166,7 @@ static void failed_save_leaves_no_temp(void **st)
     assert_int_equal(state_create(&c, "c2", &cs, &e), 0);
     char d[160];
     snprintf(d, sizeof(d), "%s/c2/state.json/x", root);
+    unlink(dirname_of(d)); /* the one state_create wrote */
     assert_int_equal(mkdir(dirname_of(d), 0700), 0);
     assert_int_equal(mkdir(d, 0700), 0);
     assert_true(state_save(&cs, &e) < 0);
@@ -171,6 +174,43 @@ static void failed_save_leaves_no_temp(void **st)
     assert_int_equal(temps_in("c2", NULL), 0);
     rmdir(d);
     rmdir(dirname_of(d));
+    assert_int_equal(state_remove(&cs, &e), 0);
+}
+
+/* Entries of root named like state_create's temporary directories. */
+static int creating_dirs(void)
+{
+    DIR *d = opendir(root);
+    assert_non_null(d);
+    int n = 0;
+    struct dirent *de;
+    while ((de = readdir(d)))
+        n += !strncmp(de->d_name, "~creating-", 10);
+    closedir(d);
+    return n;
+}
+
+/* From the moment root/id exists it is locked and marked ours, so a racing
+ * command (delete --force) can never take it for runc's and hand it off. */
+static void created_dir_is_marked_and_locked(void **st)
+{
+    (void)st;
+    struct ctx c = mkctx();
+    struct cstate cs, cs2;
+    struct ur_err e;
+    assert_int_equal(state_create(&c, "c3", &cs, &e), 0);
+    assert_true(state_is_ours(&c, "c3")); /* before any state_save */
+    assert_false(state_is_runc(&c, "c3"));
+    char dir[160];
+    snprintf(dir, sizeof(dir), "%s/c3", root);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    assert_true(fd >= 0);
+    assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), -1);
+    assert_int_equal(errno, EWOULDBLOCK);
+    close(fd);
+    assert_int_equal(creating_dirs(), 0);
+    assert_int_equal(state_create(&c, "c3", &cs2, &e), -EEXIST);
+    assert_int_equal(creating_dirs(), 0); /* the loser cleans up */
     assert_int_equal(state_remove(&cs, &e), 0);
 }
 
@@ -294,6 +334,7 @@ int main(void)
         cmocka_unit_test(ids),
         cmocka_unit_test(round_trip),
         cmocka_unit_test(failed_save_leaves_no_temp),
+        cmocka_unit_test(created_dir_is_marked_and_locked),
         cmocka_unit_test(runc_dirs),
         cmocka_unit_test(lock_and_delete),
         cmocka_unit_test(liveness),
