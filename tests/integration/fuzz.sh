@@ -4,11 +4,11 @@
 # (the image reader: with our test guests). One line per target with the
 # inputs run and the crashes; a crash, sanitizer report or abort fails it and
 # prints the report and the input as hex.
-#   UR_FUZZ_SECONDS   seconds per target (default 12; `make fuzz` gives 600)
+#   UR_FUZZ_SECONDS   seconds per target (default 10; `make fuzz` gives 600)
 #   UR_FUZZ_TARGETS   which targets (default: all of them)
 #   UR_FUZZ_KEEP      a directory: keep each target's grown corpus and log there
 source "$(dirname "$0")/lib.sh"
-SECONDS_TO_RUN=${UR_FUZZ_SECONDS:-12}
+SECONDS_TO_RUN=${UR_FUZZ_SECONDS:-10}
 TARGETS=${UR_FUZZ_TARGETS:-fuzz_elf_image fuzz_spec fuzz_urunc_json fuzz_rootfs_record fuzz_agent_request fuzz_config_annotate}
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 
