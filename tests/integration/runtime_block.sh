@@ -122,7 +122,8 @@ rec = {"version": 1, "type": "block", "device": dev, "major": int(maj), "minor":
 c.sendall((json.dumps({"ok": True, "record": rec} if ok else {"ok": False, "error": "bad query %r" % q}) + "\n").encode())
 c.close()
 PY
-    for i in $(seq 50); do [ -S "$SOCK" ] && break; sleep 0.1; done
+    # python3 can take seconds to start in an emulated (nested) guest
+    for i in $(seq 600); do [ -S "$SOCK" ] && break; sleep 0.1; done
     : >"$RT_LOG"
     UNIROOT_AGENT_SOCKET=$SOCK run_case "agent socket" "$B4" agent
     wait
