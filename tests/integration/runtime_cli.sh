@@ -27,7 +27,7 @@ for t in "$PY" jq; do
 done
 export STANDIN_VMM_LOG=$T_TMP/vmm.log
 at_exit rt_cleanup
-CGN=uniroot-standin-$$
+CGN=uniroot-standin-$(cut -d" " -f22 /proc/self/stat)$RANDOM # $$ is 1 in our pid namespace
 at_exit "rmdir /sys/fs/cgroup/*/$CGN/* /sys/fs/cgroup/*/$CGN /sys/fs/cgroup/$CGN/* /sys/fs/cgroup/$CGN"
 
 pid_of() { ur state "$1" 2>/dev/null | grep -o '"pid":[[:space:]]*[0-9]*' | grep -o '[0-9]*$'; }
@@ -337,7 +337,7 @@ done
 [ "$(readlink /proc/$P/fd/7 2>/dev/null)" = "$N/config.json" ] && [ "$(readlink /proc/$P/fd/5 2>/dev/null)" = "$N/rootfs" ] &&
     ok "--preserve-fds: fds 5 and 7 reached the monitor" || not_ok "--preserve-fds" "fd 5 $(readlink /proc/$P/fd/5 2>&1), fd 7 $(readlink /proc/$P/fd/7 2>&1)"
 extra=$(ls /proc/$P/fd | sort -n | awk '$1 > 7' | tr '\n' ' ')
-[ -z "$extra" ] && ok "no descriptor leaks into the monitor beyond 3+N" || not_ok "fd leak" "fds $extra: $(for f in $extra; do readlink /proc/$P/fd/$f; done | tr '\n' ' ')"
+[ -n "$P" ] && [ -z "$extra" ] && ok "no descriptor leaks into the monitor beyond 3+N" || not_ok "fd leak" "fds $extra: $(for f in $extra; do readlink /proc/$P/fd/$f; done | tr '\n' ' ')"
 argv_of ns1 | grep -q -- ' --ready-fd=8 .* --mem=64 ' && ok "ready fd after the preserved fds; --mem from the memory limit" ||
     not_ok "ready fd / --mem" "$(argv_of ns1)"
 ur delete --force ns1
