@@ -146,7 +146,7 @@ grep -q '^{"level":"error","msg":"hypervisor \\"qemu\\" is not supported' "$RT_L
 M=$T_TMP/missing
 make_bundle "$M" hello
 rm "$M/rootfs/unikernel/hello.hvt"
-expect "missing binary" 1 'unikernel binary /unikernel/hello.hvt not found' -- ur create --bundle "$M" m1
+expect "missing binary" 1 'unikernel binary .*/unikernel/hello.hvt: not found in the rootfs' -- ur create --bundle "$M" m1
 expect "--systemd-cgroup is refused" 1 'systemd-cgroup is not supported' -- ur --systemd-cgroup create --bundle "$B" sd
 expect "unknown command" 1 'unknown command' -- ur frobnicate
 expect "bad id" 1 'invalid container id' -- ur create --bundle "$B" 'a/b'
