@@ -5,6 +5,7 @@
 #   make            build every program into build/bin
 #   make check      unit tests (plain and ASan+UBSan) and integration tests
 #   make bench      benchmarks, each figure beside its baseline
+#   make fuzz       every libFuzzer target (tests/fuzz/) for FUZZ_SECONDS (600) each
 #   make demo       boot a unikernel from a block rootfs
 #   make install    install programs under $(PREFIX)
 #   make clean

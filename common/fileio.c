@@ -9,8 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <time.h>
 #include <unistd.h>
 
 /* fsync is worth its cost everywhere but on memory-backed filesystems. */
@@ -37,10 +39,19 @@ static int write_full(int fd, const void *data, size_t len)
     return 0;
 }
 
-/* A fresh temp name beside name: name.tmp-PID-N. */
+/* A fresh, unpredictable temp name beside name: name.tmp-PID-RANDOM, so
+ * nobody can plant the names a writer will try (the O_EXCL|O_NOFOLLOW open
+ * already refuses to follow a planted symlink; this keeps it from being
+ * made to fail). */
 static int temp_name(char *buf, size_t n, const char *name, unsigned attempt)
 {
-    return snprintf(buf, n, "%s.tmp-%d-%u", name, (int)getpid(), attempt) < (int)n ? 0 : -ENAMETOOLONG;
+    unsigned long long r = 0;
+    if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r)) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        r = ((unsigned long long)ts.tv_nsec << 20) ^ (unsigned long long)ts.tv_sec ^ attempt;
+    }
+    return snprintf(buf, n, "%s.tmp-%d-%016llx", name, (int)getpid(), r) < (int)n ? 0 : -ENAMETOOLONG;
 }
 
 /* fsync the directory holding dirfd/name, so the rename itself is durable. */

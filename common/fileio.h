@@ -20,7 +20,8 @@ struct ur_write_opts {
 
 /* Replace dirfd/name (dirfd may be AT_FDCWD) with len bytes of data, so a
  * reader sees the old file or the new one, never a mix, and a crash loses
- * nothing: a temp file beside it (never following a symlink) is written in
+ * nothing: a temp file beside it (an unpredictable name made with O_EXCL,
+ * never following a symlink) is written in
  * full, fsync'd, renamed over name, and the directory fsync'd. On tmpfs and
  * ramfs, where fsync means nothing, the fsyncs are skipped. On failure the
  * temp file is removed and name is untouched. */

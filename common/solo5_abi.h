@@ -91,6 +91,7 @@ struct mft {
 /* ---- hvt boot and hypercalls ---------------------------------------------- */
 
 #define HVT_ABI_VERSION        2
+#define SPT_ABI_VERSION        2
 #define HVT_GUEST_MIN_BASE     0x100000u  /* lowest load address */
 #define HVT_HYPERCALL_PIO_BASE 0x500u     /* outl <gpa of args>, base + nr */
 #define HVT_CMDLINE_SIZE       8192u      /* including the terminator */

@@ -7,10 +7,19 @@
  * annotations on the manifest and as config labels.
  *
  *   uniroot-mkimage --out IMG.tar [--tag TAG]
- *       [--unikernel TYPE --kernel FILE [--cmdline STR] [--mount-rootfs]]
+ *       [--unikernel TYPE --kernel FILE [--hypervisor hvt|spt] [--cmdline STR]
+ *        [--mount-rootfs]]
  *       [--file SRC=DST]... [--link TARGET=DST]... [--cmd ARG]...
+ *
+ * The kernel must be an x86_64 Solo5 ELF built for the declared hypervisor
+ * (checked by the monitor's own image reader, runtime/vmm/elf_image.c).
+ * Destinations are normalised ("//a/./b" is "a/b") and any ".." is refused.
+ * The output is written atomically (common/fileio.c): on any error, a full
+ * disk included, nothing is left at OUT.
  */
 #include "mkimage.h"
+#include "fileio.h"
+#include "vmm.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -30,7 +39,7 @@ struct item {
 };
 
 struct args {
-    const char *out, *tag, *type, *kernel, *cmdline;
+    const char *out, *tag, *type, *kernel, *cmdline, *hypervisor;
     bool mount_rootfs;
     struct item items[MAX_ITEMS];
     int nitems;
@@ -41,7 +50,8 @@ struct args {
 static void usage(FILE *f)
 {
     fprintf(f, "usage: uniroot-mkimage --out IMG.tar [--tag TAG]\n"
-               "         [--unikernel TYPE --kernel FILE [--cmdline STR] [--mount-rootfs]]\n"
+               "         [--unikernel TYPE --kernel FILE [--hypervisor hvt|spt] [--cmdline STR]\n"
+               "          [--mount-rootfs]]\n"
                "         [--file SRC=DST]... [--link TARGET=DST]... [--cmd ARG]...\n");
 }
 
@@ -74,6 +84,59 @@ static int read_whole(const char *path, struct buf *b, unsigned *mode, struct ur
     if (rc < 0)
         buf_free(b);
     return rc;
+}
+
+/* A path inside the image, as a tar entry name: relative, components
+ * separated by one '/', no "." components; ".." (which would climb out of
+ * the layer where it is unpacked), control characters and an empty result
+ * are refused. */
+static int clean_dst(const char *in, char *out, size_t n, struct ur_err *err)
+{
+    size_t len = 0;
+    for (const char *p = in; *p;) {
+        while (*p == '/')
+            p++;
+        const char *e = p;
+        while (*e && *e != '/')
+            e++;
+        size_t cl = (size_t)(e - p);
+        if (cl == 2 && p[0] == '.' && p[1] == '.')
+            return ur_errf(err, -EINVAL, "destination %s: \"..\" is not allowed", in);
+        for (const char *q = p; q < e; q++)
+            if ((unsigned char)*q < 0x20 || *q == 0x7f)
+                return ur_errf(err, -EINVAL, "destination %s: control characters are not allowed", in);
+        if (cl && !(cl == 1 && p[0] == '.')) {
+            if (len + (len ? 1 : 0) + cl + 1 > n)
+                return ur_errf(err, -ENAMETOOLONG, "destination %s: too long", in);
+            if (len)
+                out[len++] = '/';
+            memcpy(out + len, p, cl);
+            len += cl;
+        }
+        p = e;
+    }
+    out[len] = '\0';
+    if (len == 0)
+        return ur_errf(err, -EINVAL, "destination \"%s\" names no file", in);
+    return 0;
+}
+
+/* The kernel must be what the image declares: an x86_64 Solo5 ELF for
+ * hypervisor hv, with a valid manifest. */
+static int check_kernel(const char *path, const struct buf *k, const char *hv, struct ur_err *err)
+{
+    struct elf_image *img;
+    struct mft *m = NULL;
+    size_t msize;
+    uint32_t target = strcmp(hv, "spt") == 0 ? SOLO5_ABI_TARGET_SPT : SOLO5_ABI_TARGET_HVT;
+    int rc = elf_image_open(&img, k->p, k->len, err);
+    if (rc == 0) {
+        if ((rc = elf_image_check_target(img, target, err)) == 0)
+            rc = elf_image_manifest(img, &m, &msize, err);
+        elf_image_close(img);
+    }
+    free(m);
+    return rc < 0 ? ur_err_wrap(err, "kernel %s is not a Solo5 %s unikernel", path, hv) : 0;
 }
 
 /* Add every missing parent directory of path (relative, no leading '/'). */
@@ -127,11 +190,26 @@ static cJSON *uk_annotations(const struct args *a, const char *kdst)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "com.urunc.unikernel.unikernelType", a->type);
-    cJSON_AddStringToObject(o, "com.urunc.unikernel.hypervisor", "hvt");
+    cJSON_AddStringToObject(o, "com.urunc.unikernel.hypervisor", a->hypervisor);
     cJSON_AddStringToObject(o, "com.urunc.unikernel.binary", kdst);
     cJSON_AddStringToObject(o, "com.urunc.unikernel.cmdline", a->cmdline ? a->cmdline : "");
     cJSON_AddStringToObject(o, "com.urunc.unikernel.mountRootfs", a->mount_rootfs ? "true" : "false");
     return o;
+}
+
+/* An entry may not lie below an earlier --link: unpacking would write
+ * through the symlink, wherever it points. */
+static int under_link(const struct args *a, int upto, const char *dst, struct ur_err *err)
+{
+    for (int j = 0; j < upto; j++) {
+        char l[256];
+        if (!a->items[j].link || clean_dst(a->items[j].dst, l, sizeof(l), NULL) < 0)
+            continue;
+        size_t n = strlen(l);
+        if (strncmp(dst, l, n) == 0 && dst[n] == '/')
+            return ur_errf(err, -EINVAL, "destination %s lies below the symlink /%s", dst, l);
+    }
+    return 0;
 }
 
 static int build_layer(const struct args *a, struct buf *tarb, cJSON **annots, struct ur_err *err)
@@ -141,13 +219,20 @@ static int build_layer(const struct args *a, struct buf *tarb, cJSON **annots, s
     memset(tarb, 0, sizeof(*tarb));
     *annots = NULL;
     if (a->type) {
-        char kdst[300];
+        char kdst[300], kname[300];
         const char *base = strrchr(a->kernel, '/');
-        snprintf(kdst, sizeof(kdst), "/unikernel/%s", base ? base + 1 : a->kernel);
+        snprintf(kname, sizeof(kname), "unikernel/%s", base ? base + 1 : a->kernel);
+        if ((rc = clean_dst(kname, kdst + 1, sizeof(kdst) - 1, err)) < 0)
+            return rc;
+        kdst[0] = '/';
         struct buf k;
         unsigned mode;
         if ((rc = read_whole(a->kernel, &k, &mode, err)) < 0)
             return rc;
+        if ((rc = check_kernel(a->kernel, &k, a->hypervisor, err)) < 0) {
+            buf_free(&k);
+            return rc;
+        }
         rc = add_parents(tarb, kdst + 1, seen, &nseen, err);
         if (rc == 0)
             rc = tar_add_file(tarb, kdst + 1, k.p, k.len, 0755, err);
@@ -172,8 +257,10 @@ static int build_layer(const struct args *a, struct buf *tarb, cJSON **annots, s
     }
     for (int i = 0; i < a->nitems; i++) {
         const struct item *it = &a->items[i];
-        const char *dst = it->dst[0] == '/' ? it->dst + 1 : it->dst;
-        if ((rc = add_parents(tarb, dst, seen, &nseen, err)) < 0)
+        char dst[256];
+        if ((rc = clean_dst(it->dst, dst, sizeof(dst), err)) < 0 ||
+            (rc = under_link(a, i, dst, err)) < 0 ||
+            (rc = add_parents(tarb, dst, seen, &nseen, err)) < 0)
             return rc;
         if (it->link) {
             rc = tar_add_symlink(tarb, dst, it->src, err);
@@ -278,19 +365,8 @@ static int build(const struct args *a, struct ur_err *err)
     if (rc == 0)
         rc = tar_finish(&outer, err);
 
-    if (rc == 0) {
-        char tmp[4096];
-        snprintf(tmp, sizeof(tmp), "%s.tmp", a->out);
-        int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (fd < 0 || write(fd, outer.p, outer.len) != (ssize_t)outer.len || fsync(fd) < 0)
-            rc = ur_errf_sys(err, -errno, "cannot write %s", a->out);
-        if (fd >= 0)
-            close(fd);
-        if (rc == 0 && rename(tmp, a->out) < 0)
-            rc = ur_errf_sys(err, -errno, "cannot write %s", a->out);
-        if (rc < 0)
-            unlink(tmp);
-    }
+    if (rc == 0)
+        rc = ur_write_atomic(AT_FDCWD, a->out, outer.p, outer.len, 0644, err);
     buf_free(&outer);
     return rc;
 }
@@ -299,6 +375,7 @@ static int parse(int argc, char **argv, struct args *a, struct ur_err *err)
 {
     memset(a, 0, sizeof(*a));
     a->tag = "latest";
+    a->hypervisor = "hvt";
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -321,6 +398,8 @@ static int parse(int argc, char **argv, struct args *a, struct ur_err *err)
             a->type = v;
         else if (strcmp(o, "--kernel") == 0)
             a->kernel = v;
+        else if (strcmp(o, "--hypervisor") == 0)
+            a->hypervisor = v;
         else if (strcmp(o, "--cmdline") == 0)
             a->cmdline = v;
         else if (strcmp(o, "--cmd") == 0) {
@@ -345,6 +424,8 @@ static int parse(int argc, char **argv, struct args *a, struct ur_err *err)
         return ur_errf(err, -EINVAL, "--out is required");
     if (!!a->type != !!a->kernel)
         return ur_errf(err, -EINVAL, "--unikernel and --kernel go together");
+    if (strcmp(a->hypervisor, "hvt") != 0 && strcmp(a->hypervisor, "spt") != 0)
+        return ur_errf(err, -EINVAL, "--hypervisor must be hvt or spt, not \"%s\"", a->hypervisor);
     if (!a->type && !a->nitems)
         return ur_errf(err, -EINVAL, "nothing to put in the image");
     return 0;
@@ -356,13 +437,14 @@ int main(int argc, char **argv)
     struct ur_err err;
     ur_err_clear(&err);
     int rc = parse(argc, argv, &a, &err);
+    bool bad_usage = rc == -EINVAL;
     if (rc == 0)
         rc = build(&a, &err);
     for (int i = 0; i < a.nitems; i++)
         free((char *)a.items[i].src);
     if (rc < 0) {
         fprintf(stderr, "uniroot-mkimage: %s\n", err.msg);
-        if (rc == -EINVAL)
+        if (bad_usage)
             usage(stderr);
         return 1;
     }

@@ -1,18 +1,21 @@
 /* unirootctl.c: talk to unirootd's socket (protocol in userspace/server.h).
  *
- *   unirootctl [--socket PATH] [--timeout MS] get BUNDLE_DIR
+ *   unirootctl [--socket PATH] [--timeout MS] get BUNDLE_DIR   (MS >= 1, default 2000)
  *   unirootctl ... get NAMESPACE ID
  *   unirootctl ... list | status
  *   unirootctl ... watch [--count N]     print change lines (N of them, or forever)
  *   unirootctl ... raw JSON_LINE         send a request as is
  *   unirootctl ... explain BUNDLE_DIR    the record, the annotation in config.json and
- *                                        whether the rootfs mounted now matches them:
- *                                        what the runtime will decide and why
+ *                                        whether the rootfs mounted now matches them
+ *                                        by the runtime's own verifier (common/
+ *                                        mountcheck.c): what it will decide and why
  * Prints the response line. Exit status: 0 ok, 1 the agent said no
  * ("ok":false), 2 could not ask (no agent, timeout, bad usage). */
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +26,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "err.h"
+#include "mountcheck.h"
+#include "rootfs_record.h"
+
 static int usage(void)
 {
     fprintf(stderr, "usage: unirootctl [--socket PATH] [--timeout MS] get BUNDLE | get NS ID | list | "
@@ -30,40 +37,67 @@ static int usage(void)
     return 2;
 }
 
-/* The dev.uniroot.rootfs annotation of BUNDLE/config.json (malloc'ed) or NULL. */
-static char *read_annotation(const char *bundle)
+/* From BUNDLE/config.json: the dev.uniroot.rootfs annotation (malloc'ed, or
+ * NULL) and the rootfs path the runtime will look at (root.path, relative
+ * to the bundle unless absolute; "rootfs" when absent). */
+static char *read_bundle(const char *bundle, char *rootfs, size_t n)
 {
     char path[4200];
+    snprintf(rootfs, n, "%s/rootfs", bundle);
     snprintf(path, sizeof(path), "%s/config.json", bundle);
     FILE *f = fopen(path, "re");
     if (!f)
         return NULL;
     static char buf[1 << 20];
-    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    size_t len = fread(buf, 1, sizeof(buf) - 1, f);
     fclose(f);
-    buf[n] = '\0';
+    buf[len] = '\0';
     cJSON *root = cJSON_Parse(buf);
+    const char *rp = cJSON_GetStringValue(
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "root"), "path"));
+    if (rp && *rp)
+        snprintf(rootfs, n, rp[0] == '/' ? "%s" : "%.4000s/%s", rp[0] == '/' ? rp : bundle, rp);
     const cJSON *ann = cJSON_GetObjectItemCaseSensitive(root, "annotations");
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(ann, "dev.uniroot.rootfs");
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(ann, ROOTFS_ANNOTATION);
     char *out = cJSON_IsString(v) ? strdup(v->valuestring) : NULL;
     cJSON_Delete(root);
     return out;
 }
 
-/* Print what the agent and the bundle say and whether it holds now. */
+/* Run the runtime's own verifier on one record (JSON text); print the verdict. */
+static bool verify_one(const char *what, const char *json, const char *rootfs)
+{
+    struct rootfs_record r;
+    struct ur_err e;
+    ur_err_clear(&e);
+    if (rootfs_record_from_json(json, &r, &e) < 0) {
+        printf("verifier:   %s record ignored: %s\n", what, e.msg);
+        return false;
+    }
+    if (ur_mount_verify(rootfs, &r, &e) < 0) {
+        printf("verifier:   %s record not trusted: %s\n", what, e.msg);
+        return false;
+    }
+    printf("verifier:   %s record verified\n", what);
+    return r.type == ROOTFS_BLOCK;
+}
+
+/* Print what the agent and the bundle say and whether the runtime would
+ * trust it now: the runtime's order (annotation, then the agent's answer)
+ * and its verifier (common/mountcheck.c). */
 static int explain(const char *bundle, const char *agent_line)
 {
     cJSON *resp = cJSON_Parse(agent_line);
     const cJSON *rec = cJSON_GetObjectItemCaseSensitive(resp, "record");
-    char *ann = read_annotation(bundle);
+    char *recs = cJSON_IsObject(rec) ? cJSON_PrintUnformatted(rec) : NULL;
+    char rootfs[8200];
+    char *ann = read_bundle(bundle, rootfs, sizeof(rootfs));
     cJSON *arec = ann ? cJSON_Parse(ann) : NULL;
-    const cJSON *use = rec ? rec : arec;
-    char rootfs[4200];
+    const cJSON *use = cJSON_IsObject(rec) ? rec : arec;
     struct stat st;
-    snprintf(rootfs, sizeof(rootfs), "%s/rootfs", bundle);
     int mounted = stat(rootfs, &st) == 0;
     printf("bundle:     %s\n", bundle);
-    printf("agent:      %s\n", rec ? "has a record" : "no record");
+    printf("agent:      %s\n", recs ? "has a record" : "no record");
     printf("annotation: %s\n", !ann ? "absent" : arec ? "present" : "present but not JSON");
     int rc = 1;
     if (use) {
@@ -81,12 +115,19 @@ static int explain(const char *bundle, const char *agent_line)
         int mnt_ok = mounted && major(st.st_dev) == (unsigned)ma && minor(st.st_dev) == (unsigned)mi;
         printf("device:     %s\n", dev_ok ? "exists with that major:minor" : "missing or a different device");
         if (mounted)
-            printf("rootfs:     on %u:%u, %s\n", major(st.st_dev), minor(st.st_dev),
+            printf("rootfs:     %s on %u:%u, %s\n", rootfs, major(st.st_dev), minor(st.st_dev),
                    mnt_ok ? "the recorded device" : "NOT the recorded device");
         else
             printf("rootfs:     %s: %s\n", rootfs, strerror(errno));
-        if (dev_ok && mnt_ok) {
-            printf("decision:   verifiable: the runtime can take %s as the guest's block rootfs\n", dev);
+        bool ok = false;
+        const char *by = NULL;
+        if (ann && (ok = verify_one("annotation", ann, rootfs)))
+            by = "annotation";
+        if (!ok && recs && (ok = verify_one("agent", recs, rootfs)))
+            by = "agent";
+        if (ok) {
+            printf("decision:   verifiable: the runtime can take %s as the guest's block rootfs "
+                   "(%s record)\n", dev ? dev : "?", by);
             rc = 0;
         } else {
             printf("decision:   not verifiable: the runtime decides itself (agent socket, then libmount)\n");
@@ -94,10 +135,25 @@ static int explain(const char *bundle, const char *agent_line)
     } else {
         printf("decision:   nothing recorded: not block-backed, not seen, or not a container rootfs\n");
     }
+    free(recs);
     free(ann);
     cJSON_Delete(arec);
     cJSON_Delete(resp);
     return rc;
+}
+
+/* A whole decimal number in [min, max], or -1 (with a message) when s is
+ * anything else: "abc", "-5", "10x" and overflow are refused, not taken as 0. */
+static long parse_num(const char *opt, const char *s, long min, long max)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || errno || v < min || v > max || s[0] == '-' || s[0] == '+' || s[0] == ' ') {
+        fprintf(stderr, "unirootctl: %s wants a number from %ld to %ld, not \"%s\"\n", opt, min, max, s);
+        return -1;
+    }
+    return v;
 }
 
 static long long now_ms(void)
@@ -146,8 +202,10 @@ int main(int argc, char **argv)
     for (; i < argc && !strncmp(argv[i], "--", 2); i++) {
         if (!strcmp(argv[i], "--socket") && i + 1 < argc)
             sock = argv[++i];
-        else if (!strcmp(argv[i], "--timeout") && i + 1 < argc)
-            timeout = strtol(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--timeout") && i + 1 < argc) {
+            if ((timeout = parse_num("--timeout", argv[++i], 1, INT_MAX)) < 0)
+                return 2;
+        }
         else
             return usage();
     }
@@ -167,9 +225,12 @@ int main(int argc, char **argv)
         cJSON_AddStringToObject(req, "op", op);
     } else if (!strcmp(op, "watch")) {
         cJSON_AddStringToObject(req, "op", "watch");
-        if (argc - i == 2 && !strcmp(argv[i], "--count"))
-            count = strtol(argv[i + 1], NULL, 10);
-        else if (argc != i)
+        if (argc - i == 2 && !strcmp(argv[i], "--count")) {
+            if ((count = parse_num("--count", argv[i + 1], 0, LONG_MAX)) < 0) {
+                cJSON_Delete(req);
+                return 2;
+            }
+        } else if (argc != i)
             return usage();
     } else if (!strcmp(op, "explain") && argc - i == 1) {
         cJSON_AddStringToObject(req, "op", "get");
@@ -185,7 +246,13 @@ int main(int argc, char **argv)
     cJSON_Delete(req);
 
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+    if (strlen(sock) >= sizeof(sa.sun_path)) {
+        fprintf(stderr, "unirootctl: socket path %s is longer than a unix socket address allows "
+                        "(%zu bytes)\n", sock, sizeof(sa.sun_path) - 1);
+        free(line);
+        return 2;
+    }
+    memcpy(sa.sun_path, sock, strlen(sock) + 1);
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
         fprintf(stderr, "unirootctl: connect %s: %s\n", sock, strerror(errno));
@@ -202,7 +269,7 @@ int main(int argc, char **argv)
     }
     static char buf[8 << 20];
     size_t have = 0;
-    long long deadline = timeout > 0 ? now_ms() + timeout : -1;
+    long long deadline = now_ms() + timeout;
     if (read_line(fd, buf, sizeof(buf), deadline, &have) < 0) {
         fprintf(stderr, "unirootctl: no answer from %s within %ld ms\n", sock, timeout);
         return 2;

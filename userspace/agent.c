@@ -19,6 +19,7 @@
 #include "fanobs.h"
 #include "log.h"
 #include "matcher.h"
+#include "mountcheck.h"
 #include "resolve.h"
 #include "rootfs_record.h"
 #include "server.h"
@@ -244,12 +245,7 @@ static void drop_record(struct agent *a, struct trec *r, const char *why)
 /* Is r's mount still there (target is a mount root with r's device)? */
 static int still_mounted(const struct trec *r)
 {
-    struct statx stx;
-    if (statx(AT_FDCWD, r->target, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, STATX_BASIC_STATS, &stx) < 0)
-        return 0;
-    if ((stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && !(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
-        return 0;
-    return stx.stx_dev_major == r->major && stx.stx_dev_minor == r->minor;
+    return ur_mount_is_root_of(r->target, r->major, r->minor);
 }
 
 void agent_on_umount(struct agent *a, const char *target, uint64_t mnt_id, const char *observed_by)

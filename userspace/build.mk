@@ -49,18 +49,19 @@ $(AGENT_MNT_HELPER): userspace/helpers/mnt_helper.c $(COMMON_LIB)
 
 # unirootctl (tools/unirootctl.c): the socket client, built here with the agent.
 PROGRAMS += $(BIN)/unirootctl
-$(BIN)/unirootctl: $(OBJ)/tools/unirootctl.o
+$(BIN)/unirootctl: $(OBJ)/tools/unirootctl.o $(COMMON_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $< -lcjson
+	$(CC) $(CFLAGS) -o $@ $^ -lcjson
 
 # make bench: tests/bench/agent.sh needs the agent, its client and the helper.
 BENCH_DEPS += $(BIN)/unirootd $(BIN)/unirootctl $(AGENT_MNT_HELPER)
 
 # make check-vm: the device-mapper path (and the fentry variant) in a qemu
-# TCG guest running Debian's cloud kernel (also part of make check).
+# TCG guest running Debian's cloud kernel, through tests/nested/run-in-vm.sh
+# (also part of make check, in that guest where the host lacks dm).
 .PHONY: check-vm
-check-vm: $(BIN)/unirootd $(BIN)/unirootctl
-	UR_TOP=$(CURDIR) bash tests/integration/agent_vm.sh
+check-vm: $(BIN)/unirootd $(BIN)/unirootctl $(AGENT_MNT_HELPER)
+	UR_TOP=$(CURDIR) tests/nested/run-in-vm.sh --needs dm -- bash tests/integration/agent_dm.sh
 
 # The agent with ASan+UBSan, for running the integration tests against it
 # (UNIROOTD=build/asan/bin/unirootd tests/integration/agent_*.sh).

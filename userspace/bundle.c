@@ -163,6 +163,20 @@ int bundle_classify(const char *dir, enum bundle_kind *kind, struct ur_err *err)
     return 0;
 }
 
+int bundle_annotate_doc(const char *doc, size_t len, const char *value, enum bundle_kind *kind,
+                        char **out, size_t *out_len, struct ur_err *err)
+{
+    struct json_config_info info;
+    *kind = classify_doc(doc, len, &info);
+    if (*kind == BUNDLE_UNPARSABLE)
+        return ur_errf(err, -EINVAL, "does not parse as a JSON object; left untouched");
+    if (*kind != BUNDLE_UNIKERNEL || annotation_is(doc, &info.member[K_ROOTFS], value))
+        return 0;
+    int rc = json_splice_annotation(doc, len, &info, K_ROOTFS, ROOTFS_ANNOTATION, value, out,
+                                    out_len, err);
+    return rc < 0 ? rc : 1;
+}
+
 int bundle_annotate(const char *dir, const char *value, enum bundle_kind *kind,
                     unsigned long long *written_ino, struct ur_err *err)
 {
@@ -186,19 +200,10 @@ int bundle_annotate(const char *dir, const char *value, enum bundle_kind *kind,
         close(dfd);
         return rc;
     }
-    struct json_config_info info;
-    *kind = classify_doc(doc, len, &info);
-    if (*kind == BUNDLE_UNPARSABLE) {
-        rc = ur_errf(err, -EINVAL, "%s does not parse as a JSON object; left untouched", path);
-        goto out;
-    }
-    if (*kind != BUNDLE_UNIKERNEL || annotation_is(doc, &info.member[K_ROOTFS], value)) {
-        rc = 0;
-        goto out;
-    }
-    rc = json_splice_annotation(doc, len, &info, K_ROOTFS, ROOTFS_ANNOTATION, value, &out, &out_len, err);
-    if (rc < 0) {
-        ur_err_wrap(err, "%s", path);
+    rc = bundle_annotate_doc(doc, len, value, kind, &out, &out_len, err);
+    if (rc <= 0) {
+        if (rc < 0)
+            ur_err_wrap(err, "%s", path);
         goto out;
     }
     /* someone else's file: keep its mode and owner */

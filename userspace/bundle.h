@@ -10,6 +10,8 @@
 #ifndef UNIROOTD_BUNDLE_H
 #define UNIROOTD_BUNDLE_H
 
+#include <stddef.h>
+
 #include "err.h"
 
 #define UNIKERNEL_TYPE_ANNOTATION "com.urunc.unikernel.unikernelType"
@@ -35,5 +37,11 @@ int bundle_classify(const char *dir, enum bundle_kind *kind, struct ur_err *err)
  * caller can recognise its own rename when a watcher reports it. */
 int bundle_annotate(const char *dir, const char *value, enum bundle_kind *kind,
                     unsigned long long *written_ino, struct ur_err *err);
+
+/* The edit itself, on config.json's text doc[0..len): 1 and *out (malloc'ed,
+ * length *out_len) when it must be rewritten, 0 when nothing has to be done,
+ * -EINVAL when doc is not a JSON object. *kind as for bundle_annotate. */
+int bundle_annotate_doc(const char *doc, size_t len, const char *value, enum bundle_kind *kind,
+                        char **out, size_t *out_len, struct ur_err *err);
 
 #endif

@@ -1,6 +1,7 @@
 /* jsonpatch.c: one strict pass over config.json, then an in-place text edit
  * of one annotation (see jsonpatch.h). Nesting is bounded so hostile input
- * cannot exhaust the stack. */
+ * cannot exhaust the stack. Member names are matched as cJSON (the runtime)
+ * reads them, so both see the same first member of a name. */
 #include "jsonpatch.h"
 
 #include <errno.h>
@@ -31,6 +32,22 @@ static void skip_ws(struct scan *sc)
 static int is_hex(char c)
 {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* The value of the four hex digits at s (checked already). */
+static unsigned hex4(const unsigned char *s)
+{
+    unsigned v = 0;
+    for (int i = 0; i < 4; i++)
+        v = v * 16 + (unsigned)(s[i] <= '9' ? s[i] - '0' : (s[i] | 0x20) - 'a' + 10);
+    return v;
+}
+
+/* Is s[i..n) a \uXXXX escape with four hex digits? */
+static int is_u_escape(const unsigned char *s, size_t i, size_t n)
+{
+    return i + 5 < n && s[i] == '\\' && s[i + 1] == 'u' && is_hex((char)s[i + 2]) &&
+           is_hex((char)s[i + 3]) && is_hex((char)s[i + 4]) && is_hex((char)s[i + 5]);
 }
 
 /* From i, skip the plain string bytes (not '"', not '\\', not below 0x20)
@@ -88,12 +105,23 @@ static int scan_string(struct scan *sc)
         case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
             i += 2;
             break;
-        case 'u':
-            if (i + 5 >= n || !is_hex((char)s[i + 2]) || !is_hex((char)s[i + 3]) ||
-                !is_hex((char)s[i + 4]) || !is_hex((char)s[i + 5]))
+        case 'u': {
+            if (!is_u_escape(s, i, n))
                 return -1;
+            /* UTF-16 surrogates only in pairs: cJSON, which reads this
+             * file in the runtime, refuses a lone one (RFC 8259 leaves it
+             * undefined), and the agent must not accept what it cannot read. */
+            unsigned u = hex4(s + i + 2);
+            if (u >= 0xdc00 && u <= 0xdfff)
+                return -1;
+            if (u >= 0xd800 && u <= 0xdbff) {
+                if (!is_u_escape(s, i + 6, n) || hex4(s + i + 8) < 0xdc00 || hex4(s + i + 8) > 0xdfff)
+                    return -1;
+                i += 6;
+            }
             i += 6;
             break;
+        }
         default:
             return -1;
         }
@@ -143,6 +171,46 @@ static int scan_literal(struct scan *sc, const char *word)
     return 0;
 }
 
+/* Does the member name k[0..n) (a valid string token's text, without its
+ * quotes) name want (plain ASCII), as cJSON, the runtime's reader, sees it?
+ * Escapes are decoded, and a \u0000 ends the name as it ends a C string:
+ * "dev.uniroot.rootf\u0073" and "dev.uniroot.rootfs\u0000x" are that key too. */
+static int key_is(const unsigned char *k, size_t n, const char *want)
+{
+    size_t wl = strlen(want);
+    if (n == wl && memcmp(k, want, n) == 0)
+        return 1;
+    if (!memchr(k, '\\', n))
+        return 0;
+    size_t i = 0, j = 0;
+    while (i < n) {
+        unsigned c = k[i++];
+        if (c == '\\') {
+            c = k[i++];
+            switch (c) {
+            case 'b': c = '\b'; break;
+            case 'f': c = '\f'; break;
+            case 'n': c = '\n'; break;
+            case 'r': c = '\r'; break;
+            case 't': c = '\t'; break;
+            case 'u':
+                c = hex4(k + i);
+                i += 4;
+                if (c == 0)
+                    return j == wl; /* the name ends here */
+                if (c >= 0x80)
+                    return 0; /* encoded as bytes >= 0x80: never in want */
+                break;
+            default: break; /* '"', '\\', '/' stand for themselves */
+            }
+        }
+        if (j >= wl || (unsigned char)want[j] != c)
+            return 0;
+        j++;
+    }
+    return j == wl;
+}
+
 /* What the caller wants noted while an object is walked. */
 struct watch {
     const char *const *keys; /* member names to note (raw text), NULL-terminated */
@@ -181,8 +249,8 @@ static int scan_container(struct scan *sc, int depth, const struct watch *w)
             if (scan_string(sc) < 0)
                 return -1;
             for (int k = 0; w && w->keys[k]; k++) {
-                size_t kl = strlen(w->keys[k]);
-                if (!w->spans[k].found && sc->pos - ka == kl + 2 && memcmp(sc->s + ka + 1, w->keys[k], kl) == 0) {
+                if (!w->spans[k].found &&
+                    key_is((const unsigned char *)sc->s + ka + 1, sc->pos - ka - 2, w->keys[k])) {
                     hit = k;
                     break;
                 }

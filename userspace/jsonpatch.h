@@ -8,10 +8,12 @@
  *
  * One strict pass (json_scan_config) validates the whole document against
  * RFC 8259 (the grammar Go's encoding/json, which wrote the file, produces
- * and accepts; nesting at most 64 deep) and notes where the top-level
- * annotations and the two members the agent cares about are; classifying
- * the bundle and editing it then need no second parse. Members are found by
- * their raw key text, first occurrence. */
+ * and accepts; nesting at most 64 deep; UTF-16 surrogate escapes only in
+ * pairs, as cJSON, the runtime's reader, demands) and notes where the
+ * top-level annotations and the two members the agent cares about are;
+ * classifying the bundle and editing it then need no second parse. Members
+ * are found by their name as cJSON decodes it (escapes, and a \u0000 ending
+ * it), first occurrence: the member the runtime will read. */
 #ifndef UNIROOTD_JSONPATCH_H
 #define UNIROOTD_JSONPATCH_H
 

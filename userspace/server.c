@@ -17,6 +17,7 @@
 #include "bpfobs.h"
 #include "log.h"
 #include "matcher.h"
+#include "request.h"
 #include "rootfs_record.h"
 
 #define LINE_MAX_ 65536
@@ -262,30 +263,16 @@ static cJSON *status_json(struct agent *a)
 
 static int handle_request(struct server *s, struct client *c, const char *line)
 {
-    cJSON *req = cJSON_Parse(line);
+    struct request req;
     int rc;
-    if (!req || !cJSON_IsObject(req)) {
-        cJSON_Delete(req);
-        return send_error(s, c, "request is not a JSON object");
-    }
-    const cJSON *op = cJSON_GetObjectItemCaseSensitive(req, "op");
-    const char *o = cJSON_IsString(op) ? op->valuestring : "";
-    if (!strcmp(o, "get")) {
-        const cJSON *b = cJSON_GetObjectItemCaseSensitive(req, "bundle");
-        const cJSON *ns = cJSON_GetObjectItemCaseSensitive(req, "namespace");
-        const cJSON *id = cJSON_GetObjectItemCaseSensitive(req, "id");
-        const struct trec *r = NULL;
+    request_parse(line, &req);
+    if (req.op == REQ_GET) {
+        const struct trec *r = agent_get(s->a, req.bundle, req.ns, req.id);
         char what[600];
-        if (cJSON_IsString(b) && b->valuestring[0] == '/') {
-            r = agent_get(s->a, b->valuestring, NULL, NULL);
-            snprintf(what, sizeof(what), "no record for bundle %.500s", b->valuestring);
-        } else if (cJSON_IsString(ns) && cJSON_IsString(id) && ns->valuestring[0] && id->valuestring[0]) {
-            r = agent_get(s->a, NULL, ns->valuestring, id->valuestring);
-            snprintf(what, sizeof(what), "no record for %.200s/%.300s", ns->valuestring, id->valuestring);
-        } else {
-            cJSON_Delete(req);
-            return send_error(s, c, "get needs \"bundle\" (absolute path) or \"namespace\" and \"id\"");
-        }
+        if (req.bundle)
+            snprintf(what, sizeof(what), "no record for bundle %.500s", req.bundle);
+        else
+            snprintf(what, sizeof(what), "no record for %.200s/%.300s", req.ns, req.id);
         if (!r) {
             rc = send_error(s, c, what);
         } else {
@@ -293,7 +280,7 @@ static int handle_request(struct server *s, struct client *c, const char *line)
             rc = j ? send_ok_raw(s, c, "record", j) : send_error(s, c, "out of memory");
             free(j);
         }
-    } else if (!strcmp(o, "list")) {
+    } else if (req.op == REQ_LIST) {
         agent_drain(s->a);
         cJSON *arr = cJSON_CreateArray();
         table_foreach(&s->a->table, add_to_list, arr);
@@ -301,20 +288,20 @@ static int handle_request(struct server *s, struct client *c, const char *line)
         cJSON_Delete(arr);
         rc = j ? send_ok_raw(s, c, "records", j) : send_error(s, c, "out of memory");
         free(j);
-    } else if (!strcmp(o, "status")) {
+    } else if (req.op == REQ_STATUS) {
         agent_drain(s->a);
         cJSON *st = status_json(s->a);
         char *j = cJSON_PrintUnformatted(st);
         cJSON_Delete(st);
         rc = j ? send_ok_raw(s, c, "status", j) : send_error(s, c, "out of memory");
         free(j);
-    } else if (!strcmp(o, "watch")) {
+    } else if (req.op == REQ_WATCH) {
         c->watching = 1;
         rc = send_line(s, c, "{\"ok\":true,\"watching\":true}");
     } else {
-        rc = send_error(s, c, "unknown op (want get, list, status or watch)");
+        rc = send_error(s, c, req.error);
     }
-    cJSON_Delete(req);
+    request_free(&req);
     return rc;
 }
 
@@ -365,10 +352,8 @@ static void read_client(struct server *s, struct client *c)
             return;
         }
         c->in_len += (size_t)r;
-        char *nl;
-        while ((nl = memchr(c->in, '\n', c->in_len))) {
-            *nl = '\0';
-            size_t used = (size_t)(nl - c->in) + 1;
+        size_t used;
+        while ((used = request_take_line(c->in, c->in_len))) {
             int rc = c->in[0] ? handle_request(s, c, c->in) : 0;
             memmove(c->in, c->in + used, c->in_len - used);
             c->in_len -= used;

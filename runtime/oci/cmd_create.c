@@ -138,6 +138,19 @@ static void close_image_fds(struct undo *u)
     }
 }
 
+/* Mount the rootfs device back where it was, with its per-mount flags. If the
+ * device is still mounted elsewhere (why create failed), the superblock is
+ * shared and a mount asking for the other read-only state fails with EBUSY:
+ * mount it as the superblock is, then set this mount's flags by a bind remount. */
+static int mount_back(const struct undo *u)
+{
+    if (mount(u->device, u->target, u->fstype, u->mflags, NULL) == 0)
+        return 0;
+    if (errno != EBUSY || mount(u->device, u->target, u->fstype, u->mflags ^ MS_RDONLY, NULL) < 0)
+        return -errno;
+    return mount(NULL, u->target, NULL, MS_REMOUNT | MS_BIND | u->mflags, NULL) < 0 ? -errno : 0;
+}
+
 static void undo(struct undo *u, struct cstate *cs)
 {
     if (u->vmm > 0) {
@@ -148,8 +161,9 @@ static void undo(struct undo *u, struct cstate *cs)
     if (u->excl_fd >= 0)
         close(u->excl_fd);
     u->excl_fd = -1;
-    if (u->unmounted && mount(u->device, u->target, u->fstype, u->mflags, NULL) < 0)
-        log_warn("could not mount %s back on %s: %s", u->device, u->target, strerror(errno));
+    int rc;
+    if (u->unmounted && (rc = mount_back(u)) < 0)
+        log_warn("could not mount %s back on %s: %s", u->device, u->target, strerror(-rc));
     if (u->ref_fd >= 0)
         close(u->ref_fd);
     u->ref_fd = -1;
@@ -344,8 +358,13 @@ static int do_create(struct ctx *c, const char *id, const struct create_opts *o,
     snprintf(ready_arg, sizeof(ready_arg), "--ready-fd=%d", ready_fd);
     snprintf(fifo_arg, sizeof(fifo_arg), "--start-fifo=%s", fifo);
     if (s.mem_limit) {
-        uint64_t mb = s.mem_limit >> 20;
-        snprintf(mem_arg, sizeof(mem_arg), "--mem=%llu", (unsigned long long)(mb < 2 ? 2 : mb));
+        uint64_t mb;
+        if ((rc = guest_mem_mb(s.mem_limit, &mb, err)) < 0)
+            goto fail;
+        if (rc > 0)
+            log_warn("memory limit %llu MiB is more than an hvt guest can address: the guest "
+                     "gets %llu MiB", (unsigned long long)(s.mem_limit >> 20), (unsigned long long)mb);
+        snprintf(mem_arg, sizeof(mem_arg), "--mem=%llu", (unsigned long long)mb);
     }
     char *argv[16];
     int n = 0;

@@ -87,6 +87,11 @@ void spec_free(struct oci_spec *s);
 /* The string value of annotation key, or NULL. */
 const char *spec_annotation(const struct oci_spec *s, const char *key);
 
+/* ---- guest_mem.c: guest memory (MiB) for a memory limit (bytes, not 0):
+ * 0 when the guest gets the limit, 1 when it gets less (the most an hvt guest
+ * can address: the caller says so), negative when the limit is too small. */
+int guest_mem_mb(uint64_t limit, uint64_t *mb, struct ur_err *err);
+
 /* ---- unikernel.c: the urunc-compatible unikernel description */
 #define UK_PREFIX "com.urunc.unikernel."
 struct uk_desc {

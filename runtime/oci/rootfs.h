@@ -67,7 +67,4 @@ int rootfs_decide(const struct rootfs_probes *p, const struct uk_desc *uk, const
                   const char *bundle, const char *rootfs, struct rootfs_decision *d,
                   struct ur_err *err);
 
-/* The magic statfs() reports for fstype, 0 when unknown (rootfs_probe.c). */
-unsigned long rootfs_fs_magic(const char *fstype);
-
 #endif

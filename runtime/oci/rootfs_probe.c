@@ -1,6 +1,7 @@
 /* rootfs_probe.c: the real rootfs probes: O(1) verification of a record with
- * statx/stat/statfs, a query to the agent's unix socket with a short
+ * the common mount verifier, a query to the agent's unix socket with a short
  * deadline, and a libmount lookup of root.path (the slow, O(mounts) path). */
+#include "mountcheck.h"
 #include "rootfs.h"
 
 #include <errno.h>
@@ -18,71 +19,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifndef STATX_ATTR_MOUNT_ROOT
-#define STATX_ATTR_MOUNT_ROOT 0x00002000
-#endif
-
-static const struct {
-    const char *name;
-    unsigned long magic;
-} fs_magics[] = {
-    {"ext2", 0xEF53}, {"ext3", 0xEF53}, {"ext4", 0xEF53}, {"xfs", 0x58465342},
-    {"btrfs", 0x9123683E}, {"vfat", 0x4d44}, {"erofs", 0xE0F5E1E2}, {"squashfs", 0x73717368},
-    {"iso9660", 0x9660},
-};
-
-unsigned long rootfs_fs_magic(const char *fstype)
-{
-    for (size_t i = 0; i < sizeof(fs_magics) / sizeof(fs_magics[0]); i++)
-        if (strcmp(fs_magics[i].name, fstype) == 0)
-            return fs_magics[i].magic;
-    return 0;
-}
-
-/* Every check here is a constant number of syscalls on root.path and the
- * device node: no mount table is read. */
+/* The record check is the project's one mount verifier (common/mountcheck.c). */
 static int real_verify(void *ctx, const char *rootfs, const struct rootfs_record *r,
                        struct ur_err *err)
 {
     (void)ctx;
-    struct statx sx;
-    if (statx(AT_FDCWD, rootfs, AT_SYMLINK_NOFOLLOW, STATX_TYPE | STATX_INO, &sx) < 0)
-        return ur_errf_sys(err, -errno, "cannot stat root.path %s", rootfs);
-    if (r->type != ROOTFS_BLOCK) {
-        /* not a block device: root.path must not live on one either */
-        if (sx.stx_dev_major != 0)
-            return ur_errf(err, -ESTALE, "record says %s but root.path is on block device %u:%u",
-                           rootfs_type_name(r->type), sx.stx_dev_major, sx.stx_dev_minor);
-        return 0;
-    }
-    if (sx.stx_dev_major != r->major || sx.stx_dev_minor != r->minor)
-        return ur_errf(err, -ESTALE, "root.path is on %u:%u, record says %u:%u",
-                       sx.stx_dev_major, sx.stx_dev_minor, r->major, r->minor);
-    if ((sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
-        !(sx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
-        return ur_errf(err, -ESTALE, "root.path is not the root of a mount");
-    struct stat st;
-    if (stat(r->device, &st) < 0)
-        return ur_errf_sys(err, -errno, "device %s", r->device);
-    if (!S_ISBLK(st.st_mode))
-        return ur_errf(err, -ESTALE, "%s is not a block device", r->device);
-    if (major(st.st_rdev) != r->major || minor(st.st_rdev) != r->minor)
-        return ur_errf(err, -ESTALE, "device %s is %u:%u, record says %u:%u", r->device,
-                       major(st.st_rdev), minor(st.st_rdev), r->major, r->minor);
-    unsigned long magic = rootfs_fs_magic(r->fstype);
-    if (magic) {
-        struct statfs sf;
-        if (statfs(rootfs, &sf) < 0)
-            return ur_errf_sys(err, -errno, "cannot statfs %s", rootfs);
-        if ((unsigned long)sf.f_type != magic)
-            return ur_errf(err, -ESTALE, "root.path is not %s (magic 0x%lx)", r->fstype,
-                           (unsigned long)sf.f_type);
-        /* the filesystem's root, not a bind mount of a subdirectory */
-        if (magic == 0xEF53 && sx.stx_ino != 2)
-            return ur_errf(err, -ESTALE, "root.path is not the root directory of the %s",
-                           r->fstype);
-    }
-    return 0;
+    return ur_mount_verify(rootfs, r, err);
 }
 
 static int64_t ms_left(const struct timespec *deadline)

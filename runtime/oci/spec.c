@@ -140,6 +140,13 @@ int spec_parse(const char *json, const char *bundle, struct oci_spec *s, struct 
         const cJSON *res = cJSON_GetObjectItemCaseSensitive(linux_, "resources");
         const cJSON *mem = res ? cJSON_GetObjectItemCaseSensitive(res, "memory") : NULL;
         const cJSON *lim = mem ? cJSON_GetObjectItemCaseSensitive(mem, "limit") : NULL;
+        /* an int64 in the OCI spec (-1: unlimited); 2^63 and beyond is no
+         * limit at all, and converting it would be undefined */
+        if (cJSON_IsNumber(lim) && lim->valuedouble >= 9223372036854775808.0) {
+            rc = ur_errf(err, -EINVAL, "config.json: linux.resources.memory.limit %g is out of "
+                         "range (an int64 of bytes)", lim->valuedouble);
+            goto fail;
+        }
         if (cJSON_IsNumber(lim) && lim->valuedouble > 0)
             s->mem_limit = (uint64_t)lim->valuedouble;
     }

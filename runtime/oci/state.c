@@ -51,6 +51,8 @@ static int mkdir_p(const char *path, mode_t mode)
     return 0;
 }
 
+static void remove_tree_at(int dfd);
+
 static int lock_dir(struct cstate *cs, struct ur_err *err)
 {
     while (flock(cs->dirfd, LOCK_EX) < 0) {
@@ -79,6 +81,12 @@ static int state_init(const struct ctx *c, const char *id, struct cstate *cs, st
     return 0;
 }
 
+/* The directory of a container being created is made under this name
+ * (unique, '~' is never in an id) and renamed to <root>/<id> only once it is
+ * locked and holds a state.json marked as ours: no other command can ever
+ * see <root>/<id> unlocked or without the marker (and take it for runc's). */
+#define CREATING_TEMPLATE "~creating-XXXXXX"
+
 int state_create(const struct ctx *c, const char *id, struct cstate *cs, struct ur_err *err)
 {
     int rc = state_init(c, id, cs, err);
@@ -86,31 +94,43 @@ int state_create(const struct ctx *c, const char *id, struct cstate *cs, struct 
         return rc;
     if ((rc = mkdir_p(c->root, 0711)) < 0)
         return ur_errf_sys(err, rc, "cannot create root directory %s", c->root);
-    if (mkdir(cs->dir, 0711) < 0) {
-        if (errno == EEXIST)
-            return ur_errf(err, -EEXIST, "container with id exists: %s", id);
-        return ur_errf_sys(err, -errno, "cannot create %s", cs->dir);
-    }
-    cs->dirfd = open(cs->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    char tmp[PATH_MAX];
+    if (snprintf(tmp, sizeof(tmp), "%s/" CREATING_TEMPLATE, c->root) >= (int)sizeof(tmp))
+        return ur_errf(err, -ENAMETOOLONG, "state path too long");
+    if (!mkdtemp(tmp))
+        return ur_errf_sys(err, -errno, "cannot create a directory in %s", c->root);
+    cs->dirfd = open(tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (cs->dirfd < 0) {
-        rc = ur_errf_sys(err, -errno, "cannot open %s", cs->dir);
-        rmdir(cs->dir);
+        rc = ur_errf_sys(err, -errno, "cannot open %s", tmp);
+        rmdir(tmp);
         return rc;
     }
-    if ((rc = lock_dir(cs, err)) < 0) {
-        state_close(cs);
-        return rc;
+    if (fchmod(cs->dirfd, 0711) < 0 || flock(cs->dirfd, LOCK_EX) < 0) {
+        rc = ur_errf_sys(err, -errno, "cannot prepare %s", tmp);
+        goto fail;
     }
     cs->j = cJSON_CreateObject();
     cJSON *mark = cJSON_AddObjectToObject(cs->j, "uniroot");
     if (!mark || !cJSON_AddNumberToObject(mark, "version", 1)) {
-        state_remove(cs, NULL);
-        return ur_errf(err, -ENOMEM, "out of memory");
+        rc = ur_errf(err, -ENOMEM, "out of memory");
+        goto fail;
     }
     state_set_str(cs, "ociVersion", UNIROOT_OCI_VERSION);
     state_set_str(cs, "id", id);
     state_set_str(cs, "status", "creating");
+    if ((rc = state_save(cs, err)) < 0)
+        goto fail;
+    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, cs->dir, RENAME_NOREPLACE) < 0) {
+        rc = errno == EEXIST ? ur_errf(err, -EEXIST, "container with id exists: %s", id)
+                             : ur_errf_sys(err, -errno, "cannot create %s", cs->dir);
+        goto fail;
+    }
     return 0;
+fail:
+    remove_tree_at(cs->dirfd);
+    rmdir(tmp);
+    state_close(cs);
+    return rc;
 }
 
 /* Read state.json through the locked directory fd. */

@@ -23,7 +23,9 @@ struct cstate {
 
 /* The id is valid as a runc id and a file name. */
 int state_check_id(const char *id, struct ur_err *err);
-/* Make <root>/<id>/ (error if it exists), lock it, start an empty state. */
+/* Make <root>/<id>/, locked and holding a state.json marked as ours from the
+ * moment it appears (built under a temporary name, renamed into place;
+ * -EEXIST if the id is taken), status "creating". */
 int state_create(const struct ctx *c, const char *id, struct cstate *cs, struct ur_err *err);
 /* Open and lock an existing container. -ENOENT: no such container;
  * -EMEDIUMTYPE: the directory is not ours (a runc container). */

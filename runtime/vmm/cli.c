@@ -119,8 +119,16 @@ int vmm_parse_args(int argc, char *const argv[], struct vmm_opts *o, struct ur_e
         }
         if (strncmp(a, "--mem=", 6) == 0) {
             uint64_t mb;
-            if (parse_u64(a + 6, &mb) < 0 || mb < 2 || mb > (HVT_X86_MAX_MEM >> 20))
-                return ur_errf(err, -EINVAL, "invalid option '%s': memory must be 2 to %llu MB",
+            if (parse_u64(a + 6, &mb) < 0 || mb < 2)
+                return ur_errf(err, -EINVAL, "invalid option '%s': memory must be a number of "
+                               "MB from 2 to %llu", a, HVT_X86_MAX_MEM >> 20);
+            /* Not a page-table limit: the hvt ABI passes hypercall arguments
+             * as 32-bit guest addresses and a guest's stack starts at the top
+             * of its memory, so no hvt guest can use more (Solo5's limit too). */
+            if (mb > (HVT_X86_MAX_MEM >> 20))
+                return ur_errf(err, -EINVAL, "invalid option '%s': an hvt guest can have at most "
+                               "%llu MB (the hvt ABI passes hypercall arguments as 32-bit "
+                               "addresses and the guest's stack is at the top of its memory)",
                                a, HVT_X86_MAX_MEM >> 20);
             o->mem_bytes = mb << 20;
             continue;
@@ -166,7 +174,8 @@ void vmm_usage(FILE *out, const char *prog)
             "usage: %s [OPTIONS] [--] KERNEL [ARGS...]\n"
             "Boot a Solo5 hvt unikernel (x86_64) on KVM; ARGS become its command line.\n"
             "\n"
-            "  --mem=MB                      guest memory in MiB (default %d, rounded down to 2 MiB)\n"
+            "  --mem=MB                      guest memory in MiB, 2 to %llu (default %d, rounded\n"
+            "                                down to 2 MiB; the hvt ABI addresses no more)\n"
             "  --block:NAME=PATH             attach file or block device PATH as block device NAME\n"
             "  --block-sector-size:NAME=N    sector size of NAME (power of two, 512..32768; default 512)\n"
             "  --net:NAME=TAP|@FD            attach tap interface TAP (or open tap descriptor FD)\n"
@@ -180,5 +189,5 @@ void vmm_usage(FILE *out, const char *prog)
             "Every device the unikernel's manifest declares must be given, and no other.\n"
             "Exit status: the guest's; %d on a setup error; %d if the guest faulted or broke the ABI;\n"
             "128+N when stopped by signal N.\n",
-            prog, VMM_DEFAULT_MEM_MB, VMM_EXIT_SETUP, VMM_EXIT_GUEST_FAULT);
+            prog, HVT_X86_MAX_MEM >> 20, VMM_DEFAULT_MEM_MB, VMM_EXIT_SETUP, VMM_EXIT_GUEST_FAULT);
 }

@@ -142,8 +142,12 @@ static int find_solo5_note(const struct elf_image *img, uint32_t type, const uin
     return -ENOENT;
 }
 
-int elf_image_check_abi(const struct elf_image *img, struct ur_err *err)
+/* The image's ABI1 note must name Solo5 target `target` (hvt or spt) and the
+ * ABI version this project speaks for it. */
+int elf_image_check_target(const struct elf_image *img, uint32_t target, struct ur_err *err)
 {
+    const char *name = target == SOLO5_ABI_TARGET_SPT ? "spt" : "hvt";
+    uint32_t version = target == SOLO5_ABI_TARGET_SPT ? SPT_ABI_VERSION : HVT_ABI_VERSION;
     const uint8_t *desc;
     uint32_t size;
     int rc = find_solo5_note(img, SOLO5_NOTE_TYPE_ABI1, &desc, &size, err);
@@ -155,13 +159,18 @@ int elf_image_check_abi(const struct elf_image *img, struct ur_err *err)
     if (size != sizeof(info))
         return ur_errf(err, -ENOEXEC, "bad Solo5 ABI1 note (%u bytes)", size);
     memcpy(&info, desc, sizeof(info));
-    if (info.abi_target != SOLO5_ABI_TARGET_HVT)
-        return ur_errf(err, -ENOEXEC, "unikernel built for Solo5 target %u, not hvt (%d)",
-                       info.abi_target, SOLO5_ABI_TARGET_HVT);
-    if (info.abi_version != HVT_ABI_VERSION)
-        return ur_errf(err, -ENOEXEC, "unikernel built for hvt ABI version %u, this monitor "
-                       "speaks version %d", info.abi_version, HVT_ABI_VERSION);
+    if (info.abi_target != target)
+        return ur_errf(err, -ENOEXEC, "unikernel built for Solo5 target %u, not %s (%u)",
+                       info.abi_target, name, target);
+    if (info.abi_version != version)
+        return ur_errf(err, -ENOEXEC, "unikernel built for %s ABI version %u, this monitor "
+                       "speaks version %u", name, info.abi_version, version);
     return 0;
+}
+
+int elf_image_check_abi(const struct elf_image *img, struct ur_err *err)
+{
+    return elf_image_check_target(img, SOLO5_ABI_TARGET_HVT, err);
 }
 
 int elf_image_manifest(const struct elf_image *img, struct mft **out, size_t *out_size,
@@ -193,8 +202,10 @@ int elf_image_manifest(const struct elf_image *img, struct mft **out, size_t *ou
 
 /* Load every PT_LOAD segment into mem (zero-filled, mem_size bytes) after
  * checking all of them: nothing is written unless the whole image fits.
- * Segments may not be both writable and executable; *ro receives the whole
- * pages of the segments that are not writable, for the caller to protect. */
+ * Segments may not be both writable and executable, and no two segments may
+ * share a page (solo5-hvt refuses both too), so every page has one set of
+ * permissions. *ro receives the pages of the segments that are not writable,
+ * those of executable segments marked exec, for the caller to protect. */
 int elf_image_load(const struct elf_image *img, uint8_t *mem, uint64_t mem_size,
                    uint64_t *entry, uint64_t *kernel_end, struct vmm_ro *ro, struct ur_err *err)
 {
@@ -218,26 +229,28 @@ int elf_image_load(const struct elf_image *img, uint8_t *mem, uint64_t mem_size,
             return ur_errf(err, -ENOEXEC, "segment %zu (0x%llx + 0x%llx bytes) does not fit in "
                            "%llu MiB of guest memory", i, (unsigned long long)p->p_paddr,
                            (unsigned long long)p->p_memsz, (unsigned long long)(mem_size >> 20));
+        /* The segment's pages (end <= mem_size: no overflow). */
+        uint64_t lo = p->p_paddr & ~0xfffull, hi = (end + 0xfff) & ~0xfffull;
         for (size_t j = 0; j < i; j++) {
             const Elf64_Phdr *q = &img->ph[j];
-            if (q->p_type == PT_LOAD && q->p_memsz &&
-                p->p_paddr < q->p_paddr + q->p_memsz && q->p_paddr < end)
-                return ur_errf(err, -ENOEXEC, "segments %zu and %zu overlap", j, i);
+            if (q->p_type != PT_LOAD || q->p_memsz == 0)
+                continue;
+            uint64_t qlo = q->p_paddr & ~0xfffull, qhi = (q->p_paddr + q->p_memsz + 0xfff) & ~0xfffull;
+            if (lo < qhi && qlo < hi)
+                return ur_errf(err, -ENOEXEC, "segments %zu and %zu overlap or share a page "
+                               "(at 0x%llx)", j, i, (unsigned long long)(lo > qlo ? lo : qlo));
         }
         if ((p->p_flags & PF_W) && (p->p_flags & PF_X))
             return ur_errf(err, -ENOEXEC, "segment %zu is both writable and executable", i);
         if ((p->p_flags & PF_X) && ep >= p->p_paddr && ep < end)
             entry_ok = true;
         if (!(p->p_flags & PF_W)) {
-            /* Whole pages only: a page shared with a writable segment stays writable. */
-            uint64_t lo = (p->p_paddr + 0xfff) & ~0xfffull, hi = end & ~0xfffull;
-            if (lo < hi) {
-                if (ro->n == VMM_MAX_RO)
-                    return ur_errf(err, -ENOEXEC, "more than %d read-only segments", VMM_MAX_RO);
-                ro->start[ro->n] = lo;
-                ro->end[ro->n] = hi;
-                ro->n++;
-            }
+            if (ro->n == VMM_MAX_RO)
+                return ur_errf(err, -ENOEXEC, "more than %d read-only segments", VMM_MAX_RO);
+            ro->start[ro->n] = lo;
+            ro->end[ro->n] = hi;
+            ro->exec[ro->n] = (p->p_flags & PF_X) != 0;
+            ro->n++;
         }
         if (end > top)
             top = end;

@@ -1,7 +1,8 @@
 /* kvm.c: the KVM side of the monitor: a VM with one memory slot holding all
  * guest memory, one vCPU entered straight in 64-bit long mode (no firmware,
- * no real-mode steps), CPUID as KVM supports it, and the TSC frequency the
- * guest uses for its clock.
+ * no real-mode steps) with no-execute pages enabled (EFER.NXE), CPUID as KVM
+ * supports it (which must offer NX), the monitor's exception IDT and TSS
+ * (trap.c), and the TSC frequency the guest uses for its clock.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +24,9 @@
 #define CR4_OSXMMEXCPT (1ull << 10)
 #define EFER_LME (1ull << 8)
 #define EFER_LMA (1ull << 10)
+#define EFER_NXE (1ull << 11)
+#define CPUID_EXT_LEAF 0x80000001u
+#define CPUID_EXT_EDX_NX (1u << 20)
 
 int kvm_create(struct vmm *vmm, struct ur_err *err)
 {
@@ -69,7 +73,16 @@ int kvm_create(struct vmm *vmm, struct ur_err *err)
     return 0;
 }
 
-/* Give the vCPU the CPUID leaves KVM supports on this host. */
+bool kvm_cpuid_has_nx(const struct kvm_cpuid2 *c)
+{
+    for (uint32_t i = 0; i < c->nent; i++)
+        if (c->entries[i].function == CPUID_EXT_LEAF)
+            return (c->entries[i].edx & CPUID_EXT_EDX_NX) != 0;
+    return false;
+}
+
+/* Give the vCPU the CPUID leaves KVM supports on this host. They must offer
+ * NX: without it KVM refuses EFER.NXE, and guest data would be executable. */
 static int setup_cpuid(struct vmm *vmm, struct ur_err *err)
 {
     int n = 128;
@@ -86,6 +99,12 @@ static int setup_cpuid(struct vmm *vmm, struct ur_err *err)
                 continue;
             }
             return ur_errf_sys(err, -e, "KVM_GET_SUPPORTED_CPUID");
+        }
+        if (!kvm_cpuid_has_nx(c)) {
+            free(c);
+            return ur_errf(err, -ENOTSUP, "KVM on this host offers guests no NX (no-execute) "
+                           "pages (CPUID 0x80000001 EDX bit 20): cannot keep guest data "
+                           "non-executable");
         }
         int rc = ioctl(vmm->vcpu_fd, KVM_SET_CPUID2, c);
         int e = errno;
@@ -115,17 +134,18 @@ int kvm_setup_vcpu(struct vmm *vmm, struct ur_err *err)
     sregs.cr0 = CR0_PE | CR0_NE | CR0_WP | CR0_PG;
     sregs.cr3 = HVT_X86_PML4_BASE;
     sregs.cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT;
-    sregs.efer = EFER_LME | EFER_LMA;
+    sregs.efer = EFER_LME | EFER_LMA | EFER_NXE;
     sregs.cs = flat_segment(1, 0xb, true);
     sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss = flat_segment(2, 0x3, false);
     sregs.gdt.base = HVT_X86_GDT_BASE;
     sregs.gdt.limit = 3 * 8 - 1;
-    sregs.idt.base = 0;
-    sregs.idt.limit = 0;
+    sregs.idt.base = VMM_X86_IDT_BASE; /* the monitor's, until the guest loads its own */
+    sregs.idt.limit = VMM_TRAP_VECTORS * 16 - 1;
     memset(&sregs.tr, 0, sizeof(sregs.tr));
+    sregs.tr.base = VMM_X86_TSS_BASE;
     sregs.tr.type = 11; /* 64-bit TSS, busy */
     sregs.tr.present = 1;
-    sregs.tr.limit = 0xffff;
+    sregs.tr.limit = 0x67;
     memset(&sregs.ldt, 0, sizeof(sregs.ldt));
     sregs.ldt.unusable = 1;
     if (ioctl(vmm->vcpu_fd, KVM_SET_SREGS, &sregs) < 0)

@@ -94,7 +94,9 @@ static int prepare(struct vmm *vmm, const struct vmm_opts *o, struct ur_err *err
         return rc;
 
     x86_setup_gdt(vmm->mem);
-    x86_setup_pagetables(vmm->mem, vmm->mem_size);
+    trap_setup(vmm->mem);
+    if ((rc = x86_setup_pagetables(vmm->mem, vmm->mem_size, &vmm->ro, err)) < 0)
+        return ur_err_wrap(err, "%s", o->kernel);
     if ((rc = kvm_setup_vcpu(vmm, err)) < 0)
         return rc;
     return boot_info_write(vmm, o->guest_argv, err);

@@ -1,7 +1,8 @@
 /* run.c: the vCPU loop. Each exit is a hypercall (a 32-bit OUT to the
- * hypercall ports), a stop signal, or a guest fault; nothing else is
- * expected from an hvt guest, so everything else ends the guest with the
- * reason and its registers on stderr.
+ * hypercall ports), a stop signal, an exception reported by the monitor's
+ * exception stubs (trap.c), or a guest fault; nothing else is expected from
+ * an hvt guest, so everything else ends the guest with the reason and its
+ * registers on stderr (status 255).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -46,14 +47,21 @@ int vmm_stop_signal(void)
     return stop_signo;
 }
 
-/* Print the vCPU's registers after a fault: one line, enough to find the spot. */
-static void dump_registers(const struct vmm *vmm)
+/* Print the vCPU's registers after a fault: one line, enough to find the
+ * spot. After an exception, rip, rsp and rflags are those of the frame (the
+ * vCPU itself is then in the monitor's stub, on its stack). */
+static void dump_registers(const struct vmm *vmm, const struct trap_frame *tf)
 {
     struct kvm_regs r;
     struct kvm_sregs s;
     if (ioctl(vmm->vcpu_fd, KVM_GET_REGS, &r) < 0 || ioctl(vmm->vcpu_fd, KVM_GET_SREGS, &s) < 0) {
         fprintf(stderr, "uniroot-vmm: (registers unavailable: %s)\n", strerror(errno));
         return;
+    }
+    if (tf) {
+        r.rip = tf->rip;
+        r.rsp = tf->rsp;
+        r.rflags = tf->rflags;
     }
     fprintf(stderr,
             "uniroot-vmm: registers: rip=0x%llx rsp=0x%llx rbp=0x%llx rflags=0x%llx "
@@ -74,7 +82,32 @@ static int guest_fault(const struct vmm *vmm, struct ur_err *err, const char *fm
     va_end(ap);
     err->code = -EFAULT;
     fprintf(stderr, "uniroot-vmm: %s\n", err->msg);
-    dump_registers(vmm);
+    dump_registers(vmm, NULL);
+    return VMM_EXIT_GUEST_FAULT;
+}
+
+/* The stub of exception vec reported it: read the frame the CPU pushed on the
+ * exception stack (rsp points at it) and CR2, say what happened. */
+static int guest_trap(const struct vmm *vmm, unsigned vec, struct ur_err *err)
+{
+    struct kvm_regs r;
+    struct kvm_sregs s;
+    if (ioctl(vmm->vcpu_fd, KVM_GET_REGS, &r) < 0 || ioctl(vmm->vcpu_fd, KVM_GET_SREGS, &s) < 0)
+        return guest_fault(vmm, err, "guest fault: exception %u (registers unavailable: %s)", vec,
+                           strerror(errno));
+    bool ec = trap_has_error_code(vec);
+    uint64_t w[6] = {0};
+    const void *p = vmm_gpa(vmm, r.rsp, (ec ? 6 : 5) * sizeof(uint64_t));
+    if (!p)
+        return guest_fault(vmm, err, "guest fault: exception %u, frame unreadable at rsp=0x%llx",
+                           vec, r.rsp);
+    memcpy(ec ? w : w + 1, p, (ec ? 6 : 5) * sizeof(uint64_t));
+    struct trap_frame tf = {.error_code = w[0], .rip = w[1], .cs = w[2], .rflags = w[3],
+                            .rsp = w[4], .ss = w[5]};
+    trap_describe(vmm, vec, &tf, s.cr2, err->msg, sizeof(err->msg));
+    err->code = -EFAULT;
+    fprintf(stderr, "uniroot-vmm: %s\n", err->msg);
+    dump_registers(vmm, &tf);
     return VMM_EXIT_GUEST_FAULT;
 }
 
@@ -100,6 +133,9 @@ int vmm_run(struct vmm *vmm, struct ur_err *err)
         switch (run->exit_reason) {
         case KVM_EXIT_IO: {
             uint16_t port = run->io.port;
+            if (run->io.direction == KVM_EXIT_IO_OUT && run->io.size == 4 &&
+                port >= VMM_TRAP_PIO_BASE && port < VMM_TRAP_PIO_BASE + VMM_TRAP_VECTORS)
+                return guest_trap(vmm, port - VMM_TRAP_PIO_BASE, err);
             if (run->io.direction != KVM_EXIT_IO_OUT || run->io.size != 4 || run->io.count != 1 ||
                 port < HVT_HYPERCALL_PIO_BASE || port >= HVT_HYPERCALL_PIO_BASE + HVT_HYPERCALL_MAX)
                 return guest_fault(vmm, err, "guest broke the ABI: %s of %u byte(s) at I/O port 0x%x",

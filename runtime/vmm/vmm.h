@@ -66,14 +66,34 @@ struct vmm_module {
 
 #define VMM_MAX_POLLFDS MFT_MAX_ENTRIES
 
-/* Guest-physical ranges the image declares read-only (code, constants),
- * page-aligned; the host maps them read-only and the monitor never writes
- * there on the guest's behalf. */
+/* Guest-physical ranges the image declares read-only (code, constants):
+ * the pages of its segments that are not writable, sorted, page-aligned.
+ * The host maps them read-only, the guest page tables map them read-only,
+ * and the monitor never writes there on the guest's behalf. Those with exec
+ * set (the image's executable segments) are the only guest memory the guest
+ * page tables leave executable; everything else is no-execute. */
 #define VMM_MAX_RO 8
 struct vmm_ro {
     uint64_t start[VMM_MAX_RO], end[VMM_MAX_RO];
+    bool exec[VMM_MAX_RO];
     unsigned n;
 };
+
+/* The monitor's own low pages (Solo5 leaves 0x9000..0x10000 unused): what a
+ * guest without an IDT of its own finds when it takes an exception. The GDT
+ * page also holds a TSS (IST1 = the exception stack) and an IDT whose
+ * vectors 0..31 lead to one stub each, which reports the vector with a
+ * 32-bit OUT to VMM_TRAP_PIO_BASE + vector. Further pages hold the page
+ * tables of the 2 MiB regions whose permissions are mixed. */
+#define VMM_X86_TSS_BASE     (HVT_X86_GDT_BASE + 0x80)
+#define VMM_X86_IDT_BASE     (HVT_X86_GDT_BASE + 0x100)
+#define VMM_X86_TRAP_BASE    0x9000u  /* stubs, 16 bytes each: read-only, executable */
+#define VMM_X86_IST_BASE     0xa000u  /* exception stack page: writable, no-execute */
+#define VMM_X86_PT_POOL      0xb000u  /* extra page tables: not mapped for the guest */
+#define VMM_X86_PT_POOL_END  HVT_X86_BOOT_INFO_BASE
+#define VMM_TRAP_VECTORS     32
+#define VMM_TRAP_STUB_SIZE   16
+#define VMM_TRAP_PIO_BASE    0x700u
 
 struct vmm {
     /* guest memory */
@@ -120,7 +140,8 @@ void *vmm_gpa_w(const struct vmm *vmm, uint64_t gpa, uint64_t len);
 struct elf_image;
 int elf_image_open(struct elf_image **out, const void *buf, size_t len, struct ur_err *err);
 void elf_image_close(struct elf_image *img);
-int elf_image_check_abi(const struct elf_image *img, struct ur_err *err);
+int elf_image_check_abi(const struct elf_image *img, struct ur_err *err); /* hvt */
+int elf_image_check_target(const struct elf_image *img, uint32_t target, struct ur_err *err);
 int elf_image_manifest(const struct elf_image *img, struct mft **out, size_t *out_size, struct ur_err *err);
 int elf_image_load(const struct elf_image *img, uint8_t *mem, uint64_t mem_size,
                    uint64_t *entry, uint64_t *kernel_end, struct vmm_ro *ro, struct ur_err *err);
@@ -134,8 +155,24 @@ const char *mft_type_name(uint32_t type);
 
 /* ---- x86_setup.c */
 int x86_mem_size(uint64_t requested, uint64_t *out, struct ur_err *err);
-void x86_setup_pagetables(uint8_t *mem, uint64_t mem_size);
+/* Identity-map mem_size bytes with the permissions of ro (see struct vmm_ro);
+ * fails only when the image needs more page tables than the monitor has. */
+int x86_setup_pagetables(uint8_t *mem, uint64_t mem_size, const struct vmm_ro *ro,
+                         struct ur_err *err);
 void x86_setup_gdt(uint8_t *mem);
+
+/* ---- trap.c: exceptions of a guest that has no IDT of its own */
+void trap_setup(uint8_t *mem);
+/* What the CPU pushed on the exception stack, in the order it lies there. */
+struct trap_frame {
+    uint64_t error_code; /* 0 for vectors without one */
+    uint64_t rip, cs, rflags, rsp, ss;
+};
+bool trap_has_error_code(unsigned vec);
+/* One line saying what vector vec at frame (cr2 for page faults) was and,
+ * for a page fault, which address and what the guest memory there is. */
+void trap_describe(const struct vmm *vmm, unsigned vec, const struct trap_frame *f, uint64_t cr2,
+                   char *buf, size_t len);
 
 /* ---- boot_info.c */
 int boot_info_write(struct vmm *vmm, char *const *argv, struct ur_err *err);
@@ -143,6 +180,9 @@ int boot_info_write(struct vmm *vmm, char *const *argv, struct ur_err *err);
 /* ---- kvm.c */
 int kvm_create(struct vmm *vmm, struct ur_err *err);
 int kvm_setup_vcpu(struct vmm *vmm, struct ur_err *err);
+struct kvm_cpuid2;
+/* Does this CPUID list offer NX (leaf 0x80000001, EDX bit 20)? */
+bool kvm_cpuid_has_nx(const struct kvm_cpuid2 *c);
 void kvm_destroy(struct vmm *vmm);
 
 /* ---- hypercall.c */

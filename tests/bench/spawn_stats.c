@@ -1,24 +1,29 @@
 /* spawn_stats.c: run commands N times and print median wall time and peak
  * RSS, for benchmarks that compare whole programs side by side.
  *
- *   spawn-stats N CMD [ARGS...] [--vs BASELINE [ARGS...]]
+ *   spawn-stats N [--expect TEXT] CMD [ARGS...] [--vs [--expect TEXT] BASELINE [ARGS...]]
  *
- * prints one line per command:
- *   "runs=N median_us=... p10_us=... p90_us=... maxrss_kb=... median_rss_kb=... status=S failures=F"
- * and with --vs the two commands alternate run by run (so drift on a busy
- * machine hits both alike) and a last line gives "ratio=CMD/BASELINE".
+ * When every run of every command exits 0 (and its output holds TEXT, if
+ * given) it prints one line per command:
+ *   "runs=N median_us=... p10_us=... p90_us=... maxrss_kb=... median_rss_kb=..."
+ * and with --vs a last line "ratio=CMD/BASELINE", and exits 0. The two
+ * commands alternate run by run (so drift on a busy machine hits both alike).
+ * When any run fails it prints no figures, only one line per failing command:
+ *   "failed: CMD: F of N runs: <why, first failing run>: <its last output line>"
+ * and exits 1: a figure with failed samples in it is not a figure.
  * Wall time is measured around fork+exec+wait (what a caller sees); RSS is
  * wait4's ru_maxrss, the child's peak. fork, not vfork/posix_spawn: a vfork
  * child runs on its parent's memory until exec, and the kernel counts that
  * memory in the child's ru_maxrss; a fork child's own pages before exec are
- * a few of ours. Children's output goes to /dev/null. failures counts runs
- * whose status differed from the first's.
+ * a few of ours. Children's stdout and stderr go to a memfd, read after the
+ * clock stops.
  */
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -26,10 +31,14 @@
 
 extern char **environ;
 
+#define OUT_MAX 65536
+
 struct series {
     char **argv;
+    const char *expect; /* NULL: only the exit status is checked */
     uint64_t *us, *rss;
-    int first_status, failures;
+    int failed;
+    char why[512]; /* the first failing run's reason */
 };
 
 static int cmp_u64(const void *a, const void *b)
@@ -38,12 +47,50 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* One timed run of s->argv, recorded as run i. */
-static int run_once(struct series *s, int i, int devnull)
+/* The last non-empty line of buf[0..n), into line (at most sz bytes). */
+static void last_line(const char *buf, size_t n, char *line, size_t sz)
+{
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
+        n--;
+    size_t start = n;
+    while (start > 0 && buf[start - 1] != '\n')
+        start--;
+    size_t len = n - start < sz - 1 ? n - start : sz - 1;
+    memcpy(line, buf + start, len);
+    line[len] = '\0';
+}
+
+/* Judge a finished run from its status and output (out, n bytes); 0 if it
+ * passed, else -1 with s->why filled for the first failure. */
+static int judge(struct series *s, int status, const char *out, size_t n)
+{
+    char why[128], line[300];
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+        if (!s->expect || memmem(out, n, s->expect, strlen(s->expect)))
+            return 0;
+        snprintf(why, sizeof(why), "exit 0 but no \"%.60s\" in its output", s->expect);
+    } else if (WIFEXITED(status)) {
+        snprintf(why, sizeof(why), "exit %d", WEXITSTATUS(status));
+    } else {
+        snprintf(why, sizeof(why), "killed by signal %d", WTERMSIG(status));
+    }
+    if (s->failed++ == 0) {
+        last_line(out, n, line, sizeof(line));
+        snprintf(s->why, sizeof(s->why), "%s: %s", why, line[0] ? line : "(no output)");
+    }
+    return -1;
+}
+
+/* One timed run of s->argv, recorded as run i; output captured in memfd out. */
+static int run_once(struct series *s, int i, int out, char *buf)
 {
     struct timespec t0, t1;
     int status;
     struct rusage ru;
+    if (ftruncate(out, 0) < 0 || lseek(out, 0, SEEK_SET) < 0) {
+        perror("spawn-stats: reset output");
+        return -1;
+    }
     clock_gettime(CLOCK_MONOTONIC, &t0);
     pid_t pid = fork();
     if (pid < 0) {
@@ -51,9 +98,10 @@ static int run_once(struct series *s, int i, int devnull)
         return -1;
     }
     if (pid == 0) {
-        dup2(devnull, 1);
-        dup2(devnull, 2);
+        dup2(out, 1);
+        dup2(out, 2);
         execve(s->argv[0], s->argv, environ);
+        dprintf(2, "spawn-stats: cannot run %s\n", s->argv[0]);
         _exit(127);
     }
     if (wait4(pid, &status, 0, &ru) < 0) {
@@ -64,10 +112,8 @@ static int run_once(struct series *s, int i, int devnull)
     int64_t ns = (int64_t)(t1.tv_sec - t0.tv_sec) * 1000000000 + (t1.tv_nsec - t0.tv_nsec);
     s->us[i] = (uint64_t)(ns / 1000); /* signed first: tv_nsec may go backwards across a second */
     s->rss[i] = (uint64_t)ru.ru_maxrss;
-    if (i == 0)
-        s->first_status = status;
-    else if (status != s->first_status)
-        s->failures++;
+    ssize_t n = pread(out, buf, OUT_MAX, 0);
+    judge(s, status, buf, n > 0 ? (size_t)n : 0);
     return 0;
 }
 
@@ -79,20 +125,30 @@ static uint64_t report(struct series *s, int n)
             maxrss = s->rss[i];
     qsort(s->us, (size_t)n, sizeof(uint64_t), cmp_u64);
     qsort(s->rss, (size_t)n, sizeof(uint64_t), cmp_u64);
-    int st = s->first_status;
-    printf("runs=%d median_us=%llu p10_us=%llu p90_us=%llu maxrss_kb=%llu median_rss_kb=%llu "
-           "status=%d failures=%d\n",
-           n, (unsigned long long)s->us[n / 2], (unsigned long long)s->us[n / 10],
+    printf("runs=%d median_us=%llu p10_us=%llu p90_us=%llu maxrss_kb=%llu median_rss_kb=%llu\n", n,
+           (unsigned long long)s->us[n / 2], (unsigned long long)s->us[n / 10],
            (unsigned long long)s->us[(n * 9) / 10], (unsigned long long)maxrss,
-           (unsigned long long)s->rss[n / 2], WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st),
-           s->failures);
+           (unsigned long long)s->rss[n / 2]);
     return s->us[n / 2];
+}
+
+/* Parse "[--expect TEXT] CMD [ARGS...]" at argv[i..]; 0 or -1 on a usage error. */
+static int parse_cmd(struct series *s, char **argv, int i, int argc)
+{
+    if (i + 1 < argc && strcmp(argv[i], "--expect") == 0) {
+        s->expect = argv[i + 1];
+        i += 2;
+    }
+    if (i >= argc || argv[i] == NULL)
+        return -1;
+    s->argv = &argv[i];
+    return 0;
 }
 
 int main(int argc, char *argv[])
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: spawn-stats N CMD [ARGS...] [--vs BASELINE [ARGS...]]\n");
+        fprintf(stderr, "usage: spawn-stats N [--expect TEXT] CMD [ARGS...] [--vs [--expect TEXT] BASELINE [ARGS...]]\n");
         return 2;
     }
     int n = atoi(argv[1]);
@@ -100,37 +156,51 @@ int main(int argc, char *argv[])
         fprintf(stderr, "spawn-stats: bad run count '%s'\n", argv[1]);
         return 2;
     }
-    struct series s[2] = {{.argv = &argv[2]}, {.argv = NULL}};
-    for (int i = 2; i < argc; i++) {
+    struct series s[2] = {{0}, {0}};
+    int vs = 0;
+    for (int i = 2; i < argc; i++)
         if (strcmp(argv[i], "--vs") == 0) {
-            argv[i] = NULL;
-            if (i + 1 >= argc) {
-                fprintf(stderr, "spawn-stats: --vs needs a command\n");
-                return 2;
-            }
-            s[1].argv = &argv[i + 1];
+            argv[i] = NULL; /* ends the first command's argv */
+            vs = i + 1;
             break;
         }
+    if (parse_cmd(&s[0], argv, 2, argc) < 0 || (vs && parse_cmd(&s[1], argv, vs, argc) < 0)) {
+        fprintf(stderr, "spawn-stats: a command is missing\n");
+        return 2;
     }
-    int ns = s[1].argv ? 2 : 1;
+    int ns = vs ? 2 : 1;
     for (int k = 0; k < ns; k++) {
         s[k].us = calloc((size_t)n, sizeof(uint64_t));
         s[k].rss = calloc((size_t)n, sizeof(uint64_t));
     }
-    int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    char *buf = malloc(OUT_MAX);
+    int out = memfd_create("spawn-stats-output", MFD_CLOEXEC);
+    if (!buf || !s[0].us || !s[0].rss || (ns == 2 && (!s[1].us || !s[1].rss)) || out < 0) {
+        perror("spawn-stats: setup");
+        return 2;
+    }
     for (int i = 0; i < n; i++)
         for (int k = 0; k < ns; k++)
-            if (run_once(&s[k], i, devnull) < 0)
+            if (run_once(&s[k], i, out, buf) < 0)
                 return 2;
-    close(devnull);
-    uint64_t m0 = report(&s[0], n);
-    if (ns == 2) {
-        uint64_t m1 = report(&s[1], n);
-        printf("ratio=%.2f\n", m1 ? (double)m0 / (double)m1 : 0.0);
+    close(out);
+    int bad = 0;
+    for (int k = 0; k < ns; k++)
+        if (s[k].failed) {
+            printf("failed: %s: %d of %d runs: %s\n", s[k].argv[0], s[k].failed, n, s[k].why);
+            bad = 1;
+        }
+    if (!bad) {
+        uint64_t m0 = report(&s[0], n);
+        if (ns == 2) {
+            uint64_t m1 = report(&s[1], n);
+            printf("ratio=%.2f\n", m1 ? (double)m0 / (double)m1 : 0.0);
+        }
     }
     for (int k = 0; k < ns; k++) {
         free(s[k].us);
         free(s[k].rss);
     }
-    return 0;
+    free(buf);
+    return bad;
 }

@@ -1,14 +1,46 @@
 # tests/fuzz/: libFuzzer targets, always built with clang (libFuzzer is
-# clang's), with ASan and UBSan. Run for a bounded time by
-# tests/integration/vmm_fuzz.sh; run longer by hand with
-#   build/fuzz/fuzz_elf_image -max_total_time=600 build/guests
+# clang's), with ASan and UBSan, each from the product's own sources.
+#   fuzz_elf_image       the monitor's image reader (runtime/vmm)
+#   fuzz_spec            the runtime's config.json and its unikernel annotations
+#   fuzz_urunc_json      urunc.json (base64 values)
+#   fuzz_rootfs_record   the rootfs record, parsed and written back
+#   fuzz_agent_request   the agent socket's request lines
+#   fuzz_config_annotate the agent's config.json scanner and annotation writer
+# Seeds: tests/fuzz/corpus/<target>/. `make check` runs each briefly
+# (tests/integration/fuzz.sh); `make fuzz` runs each for FUZZ_SECONDS (600).
 FUZZ_CC := clang
-FUZZ_FLAGS := -std=gnu11 -D_GNU_SOURCE -DUR_SANITIZED -Icommon -g -O1 \
+FUZZ_FLAGS := $(WARN) -std=gnu11 -D_GNU_SOURCE -DUR_SANITIZED -Icommon -g -O1 \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_VMM_SRC := runtime/vmm/elf_image.c runtime/vmm/mft.c common/err.c
+FUZZ_COMMON_SRC := common/err.c common/fileio.c common/jsonstr.c common/rootfs_record.c
+FUZZ_DIR := $(BUILD)/fuzz
+FUZZ_TARGETS := fuzz_elf_image fuzz_spec fuzz_urunc_json fuzz_rootfs_record \
+	fuzz_agent_request fuzz_config_annotate
+FUZZ_SECONDS ?= 600
 
-TEST_DEPS += $(BUILD)/fuzz/fuzz_elf_image
+TEST_DEPS += $(FUZZ_TARGETS:%=$(FUZZ_DIR)/%)
 
-$(BUILD)/fuzz/fuzz_elf_image: tests/fuzz/fuzz_elf_image.c $(FUZZ_VMM_SRC) runtime/vmm/vmm.h common/solo5_abi.h
+$(FUZZ_DIR)/fuzz_elf_image: tests/fuzz/fuzz_elf_image.c $(FUZZ_VMM_SRC) runtime/vmm/vmm.h common/solo5_abi.h
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_elf_image.c $(FUZZ_VMM_SRC) -lelf -lz
+
+# Each other target: its .c, then the product sources it runs.
+FUZZ_SRC_fuzz_spec := runtime/oci/spec.c runtime/oci/unikernel.c
+FUZZ_SRC_fuzz_urunc_json := runtime/oci/unikernel.c
+FUZZ_SRC_fuzz_rootfs_record :=
+FUZZ_SRC_fuzz_agent_request := userspace/request.c
+FUZZ_SRC_fuzz_config_annotate := userspace/bundle.c userspace/jsonpatch.c
+
+define FUZZ_RULE
+$$(FUZZ_DIR)/$(1): tests/fuzz/$(1).c tests/fuzz/fuzz_common.h $$(FUZZ_SRC_$(1)) $$(FUZZ_COMMON_SRC) $$(FUZZ_HDRS)
+	@mkdir -p $$(@D)
+	$$(FUZZ_CC) $$(FUZZ_FLAGS) -Iruntime/oci -Iuserspace -o $$@ $$< $$(FUZZ_SRC_$(1)) $$(FUZZ_COMMON_SRC) -lcjson
+endef
+FUZZ_HDRS := $(wildcard common/*.h) runtime/oci/oci.h userspace/request.h userspace/bundle.h userspace/jsonpatch.h
+$(foreach t,$(filter-out fuzz_elf_image,$(FUZZ_TARGETS)),$(eval $(call FUZZ_RULE,$(t))))
+
+# make fuzz: every target for FUZZ_SECONDS each (make fuzz FUZZ_SECONDS=60);
+# all: the image reader is seeded with the test guests.
+.PHONY: fuzz
+fuzz: all
+	UR_TOP=$(CURDIR) UR_FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/integration/fuzz.sh

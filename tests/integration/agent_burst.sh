@@ -1,7 +1,7 @@
 #!/bin/bash
 # agent_burst.sh: a burst of 1,000 container rootfs mounts (and unmounts).
 # With the default ring buffer nothing may be lost: 1,000 records and 1,000
-# annotations, 0 drops. Then the same burst while the agent is stopped
+# annotations (each naming the loop device mounted there), 0 drops. Then the same burst while the agent is stopped
 # (SIGSTOP) with a 16 KiB ring buffer: the kernel side counts every drop,
 # and the agent, once resumed, repairs the table by reconciliation.
 UNIROOTD=${UNIROOTD:-$(cd "$(dirname "$0")/../.." && pwd)/build/bin/unirootd} # rates: the plain build
@@ -12,7 +12,13 @@ LOOP=$(new_loop 16) || { not_ok "loop device" "losetup failed"; finish; exit 1; 
 for i in $(seq 0 $((N - 1))); do new_bundle "b$i" unikernel >/dev/null; done
 FMT="$TASKS/default/b%d/rootfs"
 
-count_annotated() { grep -l 'dev.uniroot.rootfs' "$TASKS"/default/b*/config.json 2>/dev/null | wc -l; }
+# every bundle's annotation names the loop device mounted there and its own id
+check_annotations() { # NAME
+    local r good
+    r=$(annotations_right "$LOOP" "$TASKS"/default/b*)
+    good=${r%% *}
+    [ "$good" = "$N" ] && ok "$1" || not_ok "$1" "$good of $N right; ${r#* }"
+}
 status_num() { ctl status | grep -o "\"$1\":[0-9.]*" | head -1 | cut -d: -f2; }
 wait_records() { # N
     for _ in $(seq 400); do [ "$(status_num records)" = "$1" ] && return 0; sleep 0.05; done
@@ -26,8 +32,7 @@ echo "# $T_OUT"
 wait_records "$N" && ok "all $N records" || not_ok "all $N records" "records=$(status_num records)"
 [ "$(status_num drops)" = 0 ] && ok "no drops" || not_ok "no drops" "drops=$(status_num drops)"
 [ "$(status_num reconciles)" = 1 ] && ok "no reconciliation needed" || not_ok "no reconciliation needed" "$(status_num reconciles)"
-A=$(count_annotated)
-[ "$A" = "$N" ] && ok "all $N bundles annotated" || not_ok "all $N bundles annotated" "$A"
+check_annotations "all $N bundles annotated with the mounted device"
 echo "# mount->annotation latency p50 $(status_num p50) us, p99 $(status_num p99) us over $(status_num n); agent RSS $(status_num rss_kib) KiB"
 expect "unmount burst" 0 'unburst:' -- "$HELPER" unburst "$N" "$FMT"
 wait_records 0 && ok "all records removed" || not_ok "all records removed" "records=$(status_num records)"
@@ -49,8 +54,7 @@ kill -CONT "$AGENT_PID"
 wait_records "$N" && ok "reconciliation repaired the table ($N records)" ||
     not_ok "reconciliation repaired the table" "records=$(status_num records)"
 wait_log '"event":"events-dropped"' && ok "drops logged" || not_ok "drops logged" "no log line"
-A=$(count_annotated)
-[ "$A" = "$N" ] && ok "all $N bundles annotated after repair" || not_ok "all $N bundles annotated after repair" "$A"
+check_annotations "all $N bundles annotated with the mounted device after repair"
 echo "# $(grep -o '"event":"reconciled","why":"ring buffer drops".*' "$LOG" | tail -1)"
 "$HELPER" unburst "$N" "$FMT" >/dev/null
 wait_records 0 && ok "all records removed" || not_ok "all records removed" "records=$(status_num records)"

@@ -107,3 +107,60 @@ wait_log() {
 
 # strip_annotation FILE: the file without the member unirootd inserts
 strip_annotation() { sed 's/"dev\.uniroot\.rootfs":"\([^"\\]\|\\.\)*",\{0,1\}//' "$1"; }
+
+# annotation BUNDLE: the dev.uniroot.rootfs record in BUNDLE/config.json as
+# plain JSON (the string unescaped); empty when there is none.
+annotation() {
+    grep -o '"dev\.uniroot\.rootfs":"\([^"\\]\|\\.\)*"' "$1/config.json" 2>/dev/null | head -1 |
+        sed 's/^"dev\.uniroot\.rootfs":"//; s/"$//; s/\\"/"/g; s/\\\\/\\/g'
+}
+
+# annotation_device_ok NAME BUNDLE DEV: one case: BUNDLE/rootfs is a mount of
+# block device DEV and the annotation names exactly it (path, major:minor).
+annotation_device_ok() {
+    local name=$1 b=$2 dev=$3 ann ma mi dma dmi
+    ann=$(annotation "$b")
+    read -r dma dmi <<<"$(stat -c '%Hr %Lr' "$dev" 2>/dev/null)"
+    if ! mountpoint -q "$b/rootfs"; then
+        not_ok "$name" "$b/rootfs is not a mount"
+        return
+    fi
+    read -r ma mi <<<"$(stat -c '%Hd %Ld' "$b/rootfs")"
+    if [ "$ma:$mi" != "$dma:$dmi" ]; then
+        not_ok "$name" "$b/rootfs is on $ma:$mi, not $dev ($dma:$dmi)"
+    elif echo "$ann" | grep -q "\"type\":\"block\",\"device\":\"$dev\",\"major\":$ma,\"minor\":$mi,"; then
+        ok "$name"
+    else
+        not_ok "$name" "annotation '${ann:-absent}' does not name $dev ($ma:$mi)"
+    fi
+}
+
+# annotations_right DEV BUNDLE...: prints how many BUNDLEs have an annotation
+# that names block device DEV (path and major:minor), their own container id
+# and a rootfs mounted from DEV, then up to 3 that do not, with why.
+annotations_right() {
+    python3 - "$@" <<'PY'
+import json, os, sys
+dev, bundles = sys.argv[1], sys.argv[2:]
+st = os.stat(dev)
+want = (os.major(st.st_rdev), os.minor(st.st_rdev))
+good, bad = 0, []
+for b in bundles:
+    try:
+        with open(os.path.join(b, "config.json")) as f:
+            a = json.loads(json.load(f)["annotations"]["dev.uniroot.rootfs"])
+        m = os.stat(os.path.join(b, "rootfs")).st_dev
+        why = ("not block" if a["type"] != "block" else
+               "device " + a["device"] if a["device"] != dev else
+               "%d:%d" % (a["major"], a["minor"]) if (a["major"], a["minor"]) != want else
+               "container " + a["container"] if a["container"] != os.path.basename(b.rstrip("/")) else
+               "rootfs on %d:%d" % (os.major(m), os.minor(m)) if (os.major(m), os.minor(m)) != want else "")
+    except Exception as e:
+        why = "%s: %r" % (type(e).__name__, e)
+    if why:
+        bad.append("%s: %s" % (os.path.basename(b), why))
+    else:
+        good += 1
+print(good, "; ".join(bad[:3]))
+PY
+}

@@ -4,6 +4,9 @@
 # a simulated runtime `create` (printing the gap); umount removes the record;
 # a garbage config.json stays byte-identical (error logged); a bundle that is
 # not a unikernel is never touched; the pinned table reads with bpftool.
+# The annotation is written atomically (a new inode by rename, mode and owner
+# kept, no config.json.tmp-PID-N left, a planted temp name not followed), and
+# `unirootctl explain` is judged on an annotation the agent does not back.
 . "$(dirname "$0")/agent_lib.sh"
 
 start_agent || { not_ok "agent starts" "$(tail -3 "$LOG")"; finish; exit 1; }
@@ -15,6 +18,15 @@ LOOP=$(new_loop 16) || { not_ok "loop device" "losetup failed"; finish; exit 1; 
 IMG=$(losetup -n -O BACK-FILE "$LOOP")
 B1=$(new_bundle c1 unikernel)
 cp "$B1/config.json" "$T_TMP/c1.orig"
+# Someone else's file: mode and owner must survive the rewrite. The agent's
+# first temp name (config.json.tmp-PID-0) is taken by a symlink that must be
+# neither followed nor replaced.
+chmod 0640 "$B1/config.json"
+chown 1234:5678 "$B1/config.json"
+INO0=$(stat -c %i "$B1/config.json")
+APID=$(grep -o '"event":"ready".*"pid":[0-9]*' "$LOG" | tail -1 | grep -o '[0-9]*$')
+echo untouched >"$T_TMP/victim"
+ln -s "$T_TMP/victim" "$B1/config.json.tmp-$APID-0"
 
 # The shim mounts, then execs the runtime: the annotation must be there already.
 expect "record there at simulated create (annotation, else socket get)" 0 '^create: ok' -- "$HELPER" mount-create "$LOOP" "$B1/rootfs" ext4 "$SOCK"
@@ -22,6 +34,19 @@ echo "# $T_OUT"
 expect "annotation written" 0 'wait: ok' -- "$HELPER" wait-annotation "$B1" 2000
 
 read -r MA MI < <(stat -c '%Hd %Ld' "$B1/rootfs")
+annotation_device_ok "annotation names the mounted loop device" "$B1" "$LOOP"
+[ "$(stat -c %i "$B1/config.json")" != "$INO0" ] && ok "config.json replaced by rename (new inode)" ||
+    not_ok "config.json replaced by rename (new inode)" "same inode $INO0: written in place"
+[ "$(stat -c '%a %u:%g' "$B1/config.json")" = "640 1234:5678" ] && ok "config.json keeps its mode and owner" ||
+    not_ok "config.json keeps its mode and owner" "$(stat -c '%a %u:%g' "$B1/config.json")"
+if [ -L "$B1/config.json.tmp-$APID-0" ] && [ "$(cat "$T_TMP/victim")" = untouched ]; then
+    ok "a planted temp name is neither followed nor replaced"
+else
+    not_ok "a planted temp name is neither followed nor replaced" "$(ls -l "$B1" | tr '\n' ' '); victim: $(cat "$T_TMP/victim")"
+fi
+rm -f "$B1/config.json.tmp-$APID-0"
+LEFT=$(ls -A "$B1" | tr '\n' ' ')
+[ "$LEFT" = "config.json rootfs " ] && ok "no temp file left in the bundle" || not_ok "no temp file left in the bundle" "$LEFT"
 expect "get by bundle returns the block record" 0 \
     "\"device\":\"$LOOP\",\"major\":$MA,\"minor\":$MI,\"fstype\":\"ext4\",\"backing\":\"$IMG\"" -- ctl get "$B1"
 expect "get by namespace and id" 0 '"namespace":"default","container":"c1"' -- ctl get default c1
@@ -35,7 +60,24 @@ if grep -q '"dev.uniroot.rootfs":"{\\"version\\":1,\\"type\\":\\"block\\"' "$B1/
 else
     not_ok "annotation is the versioned record" "$(head -c 400 "$B1/config.json")"
 fi
-expect "unirootctl explain: verifiable" 0 'decision: +verifiable' -- ctl explain "$B1"
+expect "unirootctl explain, agent record: verifiable" 0 'agent: +has a record' -- ctl explain "$B1"
+echo "$T_OUT" | grep -qE 'decision: +verifiable' && ok "unirootctl explain, agent record: decision verifiable" ||
+    not_ok "unirootctl explain, agent record: decision verifiable" "$(echo "$T_OUT" | tr '\n' '|')"
+# The annotation alone (a copy of the bundle outside the state dir, so the
+# agent has no record for it): explain must judge that record.
+AB=$T_TMP/annonly
+mkdir -p "$AB/rootfs" "$T_TMP/annbad/rootfs"
+cp "$B1/config.json" "$AB/config.json"
+mount "$LOOP" "$AB/rootfs" && at_exit "umount -l '$AB/rootfs'"
+expect "unirootctl explain, annotation only: verifiable" 0 'decision: +verifiable' -- ctl explain "$AB"
+echo "$T_OUT" | grep -qE 'agent: +no record' && echo "$T_OUT" | grep -qE 'annotation: +present' &&
+    echo "$T_OUT" | grep -qE "record: +block $LOOP \($MA:$MI\)" && ok "unirootctl explain, annotation only: judged on the annotation" ||
+    not_ok "unirootctl explain, annotation only: judged on the annotation" "$(echo "$T_OUT" | tr '\n' '|')"
+sed 's/\\"minor\\":'"$MI"',/\\"minor\\":'"$((MI + 200))"',/' "$B1/config.json" >"$T_TMP/annbad/config.json"
+mount "$LOOP" "$T_TMP/annbad/rootfs" && at_exit "umount -l '$T_TMP/annbad/rootfs'"
+expect "unirootctl explain, annotation naming another minor: not verifiable" 1 'decision: +not verifiable' -- ctl explain "$T_TMP/annbad"
+echo "$T_OUT" | grep -q "($MA:$((MI + 200)))" || not_ok "the tampered annotation was read" "$(echo "$T_OUT" | tr '\n' '|')"
+umount "$AB/rootfs" "$T_TMP/annbad/rootfs"
 expect "bpftool shows the pinned record" 0 "\"id\": \"c1\"" -- bpftool map dump pinned "$PIN/containers"
 expect "bpftool names the rootfs type" 0 '"type": "UR_ROOTFS_BLOCK"' -- bpftool map dump pinned "$PIN/containers"
 echo "$T_OUT" | grep -q "\"device\": \"$LOOP\"" && ok "pinned record names the device" ||
@@ -66,7 +108,8 @@ if wait_log '"event":"annotate-failed".*/default/c2"'; then ok "garbage config.j
     not_ok "garbage config.json: error logged" "$(tail -3 "$LOG")"; fi
 cmp -s "$B2/config.json" "$T_TMP/c2.orig" && ok "garbage config.json byte-identical" ||
     not_ok "garbage config.json byte-identical" "changed"
-ls "$B2" | grep -q unirootd && not_ok "no temp files left" "$(ls "$B2")" || ok "no temp files left"
+LEFT=$(ls -A "$B2" | tr '\n' ' ')
+[ "$LEFT" = "config.json rootfs " ] && ok "garbage config.json: no temp file left" || not_ok "garbage config.json: no temp file left" "$LEFT"
 
 # The runtime's fallback when it is faster than the agent: `get` drains the
 # in-flight event first. Made certain by stopping the agent across the mount.

@@ -5,6 +5,7 @@
 # verifies in O(1) and uses; the guest reads its label from the device. With
 # the annotation removed and the agent frozen, the socket query times out
 # (~50 ms) and libmount decides; with the agent answering, the socket does.
+# uniroot-test: needs kvm
 if [ -z "${UR_PIDNS:-}" ] && unshare --pid --fork --mount-proc true 2>/dev/null; then
     UR_PIDNS=1 exec unshare --pid --fork --mount-proc bash "$0" "$@"
 fi

@@ -1,13 +1,14 @@
 #!/bin/bash
 # runtime_block.sh: the container rootfs handed to the guest as a block
-# device. An ext4 image (with a label) on a loop device is mounted on
-# bundle/rootfs and holds the ext4label guest; create copies the guest out,
-# unmounts the rootfs, and starts the VMM with the device's fd (--block:rootfs=
-# /proc/self/fd/N, N the exclusive fd on /dev/loopN); the
-# guest prints the label it read from the device. Covers each way the runtime
-# learns the device (verified annotation, stale annotation, agent socket,
-# libmount), the refusals (device mounted read-write elsewhere), and that
-# nothing is left behind.
+# device, with the real guest on uniroot-vmm. An ext4 image (with a label) on
+# a loop device is mounted on bundle/rootfs and holds the ext4label guest;
+# create copies the guest out, unmounts the rootfs and starts the VMM with
+# --block:rootfs=/proc/self/fd/N (its exclusive fd on /dev/loopN); the guest prints the label it read from the
+# device, whichever way the runtime learnt it (libmount, the verified
+# annotation; plain and ASan builds), and from an explicit block image.
+# The verifier's refusals, the agent socket, O_EXCL and the mount-back run on
+# the host with the stand-in monitor in runtime_rootfs.sh.
+# uniroot-test: needs kvm
 if [ -z "${UR_PIDNS:-}" ] && unshare --pid --fork --mount-proc true 2>/dev/null; then
     UR_PIDNS=1 exec unshare --pid --fork --mount-proc bash "$0" "$@"
 fi
@@ -66,15 +67,6 @@ run_case() {
         echo "$st" | grep -q "\"dev.uniroot.rootfs.source\":[[:space:]]*\"$want\"" &&
         ok "$name: decision rootfs-block via $want" ||
         not_ok "$name: decision via $want" "$(echo "$st" | grep dev.uniroot | tr -d '\t' | tr '\n' ' ')"
-    mounted "$b/rootfs" && not_ok "$name: rootfs unmounted from the host" "still mounted" ||
-        ok "$name: rootfs unmounted from the host"
-    local pid; pid=$(echo "$st" | grep -o '"pid":[[:space:]]*[0-9]*' | grep -o '[0-9]*$')
-    # the device reaches the VMM only as the fd the runtime verified: --block:rootfs=/proc/self/fd/N
-    local bfd; bfd=$(tr '\0' '\n' <"/proc/$pid/cmdline" | sed -n 's#^--block:rootfs=/proc/self/fd/\([0-9]*\)$#\1#p')
-    [ -n "$bfd" ] && [ "$(readlink "/proc/$pid/fd/$bfd")" = "$LOOP" ] &&
-        ok "$name: VMM got $LOOP as --block:rootfs=/proc/self/fd/$bfd" || not_ok "$name: VMM args" "$(tr '\0' ' ' <"/proc/$pid/cmdline")"
-    [ -f "$RT_ROOT/$id/ext4label.hvt" ] && ok "$name: guest copied out of the rootfs" ||
-        not_ok "$name: guest copied out" "$(ls "$RT_ROOT/$id")"
     ur start "$id"
     wait_status "$id" stopped 100
     grep -q "label=$LABEL uuid=11111111-2222-3333-4444-555555555555" "$T_TMP/$id.out" &&
@@ -87,8 +79,6 @@ run_case() {
 
 B1=$T_TMP/b-libmount; block_bundle "$B1"
 run_case "libmount" "$B1" libmount
-grep -q 'rootfs: annotation: absent' "$RT_LOG" && grep -q 'rootfs: agent: skipped' "$RT_LOG" &&
-    ok "each step logged with its reason" || not_ok "steps logged" "$(grep rootfs: "$RT_LOG" | head -5)"
 
 if [ -x "$UNIROOT_ASAN" ]; then
     B1A=$T_TMP/b-libmount-asan; block_bundle "$B1A"
@@ -101,36 +91,6 @@ fi
 B2=$T_TMP/b-annot; block_bundle "$B2" "$(record "$MIN")"
 : >"$RT_LOG"
 run_case "verified annotation" "$B2" annotation
-grep -q 'rootfs: annotation: verified' "$RT_LOG" && ! grep -q 'rootfs: libmount' "$RT_LOG" &&
-    ok "verified annotation: no mount table read" || not_ok "annotation path" "$(grep rootfs: "$RT_LOG")"
-
-B3=$T_TMP/b-stale; block_bundle "$B3" "$(record $((MIN + 1)))"
-: >"$RT_LOG"
-run_case "stale annotation" "$B3" libmount
-grep -q "rootfs: annotation: not trusted, root.path is on $MAJ:$MIN, record says $MAJ:$((MIN + 1))" "$RT_LOG" &&
-    ok "stale annotation: reason logged" || not_ok "stale annotation reason" "$(grep rootfs: "$RT_LOG")"
-
-# The agent's socket (a fake agent answering one query), when python3 is here.
-if command -v python3 >/dev/null; then
-    SOCK=$T_TMP/agent.sock
-    B4=$T_TMP/b-agent; block_bundle "$B4"
-    python3 - "$SOCK" "$LOOP" "$MAJ" "$MIN" "$B4" >"$T_TMP/agent.log" 2>&1 <<'PY' &
-import json, socket, sys
-path, dev, maj, mn, bundle = sys.argv[1:]
-s = socket.socket(socket.AF_UNIX); s.bind(path); s.listen(1); s.settimeout(20)
-c, _ = s.accept(); q = json.loads(c.makefile().readline())
-ok = q == {"op": "get", "bundle": bundle}
-rec = {"version": 1, "type": "block", "device": dev, "major": int(maj), "minor": int(mn), "fstype": "ext4"}
-c.sendall((json.dumps({"ok": True, "record": rec} if ok else {"ok": False, "error": "bad query %r" % q}) + "\n").encode())
-c.close()
-PY
-    for i in $(seq 50); do [ -S "$SOCK" ] && break; sleep 0.1; done
-    : >"$RT_LOG"
-    UNIROOT_AGENT_SOCKET=$SOCK run_case "agent socket" "$B4" agent
-    wait
-else
-    skip "agent socket" "python3 is not installed (fake agent)"
-fi
 
 # An explicit block image in the rootfs (block + blkMntPoint "/"): handed over as "rootfs".
 BI=$T_TMP/b-image; mkdir -p "$BI/rootfs/unikernel"
@@ -144,27 +104,6 @@ cat >"$BI/config.json" <<JSON
 JSON
 : >"$RT_LOG"
 expect "block image at / handed over as rootfs" 0 'label=imglabel' -- ur run --bundle "$BI" bimg
-grep -q 'rootfs: decision block-image' "$RT_LOG" && ok "block image: decision logged" || not_ok "block image decision" "$(grep rootfs: "$RT_LOG")"
-sed -i 's#"/disk.img"#"/nosuch.img"#' "$BI/config.json"
-expect "missing block image is a clear error" 1 'block image .*/nosuch.img' -- ur create --bundle "$BI" bimg2
-# initrd: hvt cannot load one
-sed -i 's#"com.urunc.unikernel.block":"/nosuch.img"#"com.urunc.unikernel.initrd":"/initrd.img"#' "$BI/config.json"
-expect "initrd is refused for hvt" 1 'boots from an initrd \(/initrd.img\), which hypervisor hvt cannot load' -- ur create --bundle "$BI" bimg3
-
-# Refusals: the device is also mounted read-write elsewhere.
-B5=$T_TMP/b-busy; block_bundle "$B5"
-mkdir -p "$T_TMP/other"
-mount "$LOOP" "$T_TMP/other" && at_exit "umount $T_TMP/other"
-mount "$LOOP" "$B5/rootfs" && at_exit "umount $B5/rootfs"
-expect "libmount: device mounted rw elsewhere is refused" 1 "is also mounted read-write at $T_TMP/other" -- ur create --bundle "$B5" busy1
-mounted "$B5/rootfs" && ok "refused: rootfs left mounted" || not_ok "refused: rootfs left mounted" "gone"
-B6=$T_TMP/b-busy2; block_bundle "$B6" "$(record "$MIN")"
-mount "$LOOP" "$B6/rootfs" && at_exit "umount $B6/rootfs"
-expect "annotation: device mounted elsewhere is refused" 1 "still mounted elsewhere; refusing" -- ur create --bundle "$B6" busy2
-mounted "$B6/rootfs" && ok "refused: rootfs mounted back" || not_ok "refused: rootfs mounted back" "not mounted"
-[ -z "$(ls "$RT_ROOT" 2>/dev/null)" ] && ok "refusals leave no state" || not_ok "refusals leave no state" "$(ls "$RT_ROOT")"
-umount "$B5/rootfs" "$B6/rootfs" "$T_TMP/other"
-
 # Nothing left behind: the loop device detaches (no holder, no mount).
 if losetup -d "$LOOP"; then ok "loop device free at the end"; else not_ok "loop device free" "busy"; fi
 finish

@@ -6,6 +6,7 @@
 # uniroot finds the loop device (libmount, then through the real unirootd's
 # socket), copies the guest out, unmounts, hands the device over, and the
 # guest prints the snapshot's ext4 label. Nothing is left attached.
+# uniroot-test: needs kvm
 if [ -z "${UR_PIDNS:-}" ] && unshare --pid --fork --mount-proc true 2>/dev/null; then
     UR_PIDNS=1 exec unshare --pid --fork --mount-proc bash "$0" "$@"
 fi

@@ -6,6 +6,7 @@
 # image goes through the runc hand-off; an unsupported image's error reaches
 # the user as "OCI runtime create failed"; the same images run under
 # `podman --runtime uniroot`.
+# uniroot-test: needs kvm
 if [ -z "${UR_PIDNS:-}" ] && unshare --pid --fork --mount-proc true 2>/dev/null; then
     UR_PIDNS=1 exec unshare --pid --fork --mount-proc bash "$0" "$@"
 fi

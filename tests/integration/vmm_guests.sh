@@ -3,12 +3,13 @@
 # tests/guests/) on uniroot-vmm and on its ASan+UBSan twin, and checks what
 # they print and how they end: boot and command line, exit statuses, block
 # I/O and its error cases on a file and a loop device, the ext4 superblock of
-# a real image, the clock, a guest fault, every ABI attack of the hostile
-# guest, a network echo through a tap in a private network namespace,
-# several devices at once, an image too big for guest memory,
+# a real image, the clock, a guest fault, no-execute data, bss, stack and
+# heap (nxexec), every ABI attack of the hostile guest, a network echo
+# through a tap in a private network namespace, several devices at once, an image too big for guest memory,
 # signals, seccomp, an endless poll, the --ready-fd/--start-fifo start
 # protocol, a closed console, and the monitor's command-line errors.
 # Needs root and /dev/kvm. Cleans up its namespace, tap and loop device.
+# uniroot-test: needs kvm
 source "$(dirname "$0")/lib.sh"
 
 HELPER=$UR_TOP/build/bin/tap-echo-check
@@ -81,7 +82,7 @@ if [ "$(id -u)" -ne 0 ] || [ ! -c /dev/kvm ]; then
 fi
 missing=
 for f in "$VMM" "$VMM_ASAN" "$HELPER"; do [ -x "$f" ] || missing="$missing $f"; done
-for g in hello exit block ext4label walltime fault hostile net sleep multi bigbss; do
+for g in hello exit block ext4label walltime fault hostile net sleep multi bigbss nxexec; do
     [ -f "$GUESTS/$g.hvt" ] || missing="$missing $GUESTS/$g.hvt"
 done
 if [ -n "$missing" ]; then
@@ -241,6 +242,27 @@ run_all() { # run_all TAG MONITOR
     want "no fault message" err_has '[Ff]ault'
     want "no registers" err_has 'rip=0x[0-9a-f]+'
     verdict "$t: fault"
+
+    # nxexec: only the image's code is executable. A call into data, bss,
+    # stack, heap, read-only data or the boot information faults; the monitor
+    # ends the guest with 255 and one line naming the address the guest
+    # called. The same call into code returns.
+    vrun "$m" "$GUESTS/nxexec.hvt" text
+    want "status 0" rc_is 0
+    want "no 'text ok'" out_has '^nxexec: text ok$'
+    verdict "$t: nxexec: a call into code returns"
+    local place addr
+    for place in data bss stack heap rodata bootinfo; do
+        vrun "$m" "$GUESTS/nxexec.hvt" "$place"
+        addr=$(sed -n "s/^nxexec: calling $place at \(0x[0-9a-f]*\)\$/\1/p" <<<"$R_OUT")
+        want "guest did not say where it calls" [ -n "$addr" ]
+        want "status $R_RC, want 255" rc_is 255
+        want "the call returned: $place is executable" out_lacks 'survived'
+        want "not one error line on stderr" one_error_line
+        want "no 'executing non-executable memory at $addr'" \
+            err_has "^uniroot-vmm: guest fault: page fault: executing non-executable memory at ${addr:-none} "
+        verdict "$t: nxexec: a call into $place faults"
+    done
 
     # hostile: the guest's list of attacks must be the one judged here.
     vrun ip netns exec "$NS" "$m" --block:storage="$ZERO" --net:net0="$TAP" "$GUESTS/hostile.hvt" list

@@ -170,6 +170,69 @@ static void test_not_more_lenient_than_cjson(void **state)
     free(d);
 }
 
+/* Found by tests/fuzz/fuzz_config_annotate: a lone UTF-16 surrogate escape
+ * was accepted, so the agent annotated a config.json cJSON (the runtime)
+ * cannot read. Only pairs pass now, as in cJSON. */
+static void test_surrogates(void **state)
+{
+    (void)state;
+    const char *good[] = {"{\"a\":\"\\ud83d\\ude00\"}", "{\"a\":\"x\\uD800\\uDFFFy\"}", "{\"a\":\"\\ud7ff\\ue000\"}"};
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        if (!ok(good[i]))
+            fail_msg("refused: %s", good[i]);
+        cJSON *j = cJSON_Parse(good[i]);
+        assert_non_null(j);
+        cJSON_Delete(j);
+    }
+    const char *bad[] = {"{\"a\":\"\\ud800\"}", "{\"a\":\"\\udc00\"}", "{\"a\":\"\\ud83d\\u0041\"}",
+                         "{\"a\":\"\\ud83dx\\ude00\"}", "{\"a\":\"\\ud83d\\ud83d\"}", "{\"\\ud800\":1}",
+                         "{\"a\":\"\\ud83d\\ude0\"}", "{\"a\":\"\\ud83d\"}"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        if (ok(bad[i]))
+            fail_msg("accepted: %s", bad[i]);
+        cJSON *j = cJSON_Parse(bad[i]);
+        if (j)
+            fail_msg("cJSON reads %s: then the scanner should too", bad[i]);
+    }
+}
+
+/* Found by tests/fuzz/fuzz_config_annotate: member names were matched by
+ * their raw text, so an earlier "dev.uniroot.rootf\u0073" (the same name to
+ * cJSON) stayed the one the runtime reads while the agent replaced a later
+ * one. Names are matched as cJSON decodes them now. */
+static void test_escaped_names(void **state)
+{
+    (void)state;
+    struct json_config_info info;
+    const char *d = "{\"annot\\u0061tions\":{\"com.urunc.unikernel.unikernel\\u0054ype\":\"solo5\","
+                    "\"dev.uniroot.rootf\\u0073\":\"first\",\"dev.uniroot.rootfs\":\"second\"},\"annotations\":{}}";
+    assert_int_equal(scan(d, strlen(d), &info), 0);
+    assert_true(info.ann.found);
+    assert_int_equal(d[info.ann.start], '{');
+    assert_int_equal(d[info.ann.end - 1], '}');
+    assert_true(info.ann.end - info.ann.start > 2); /* the first, escaped one */
+    assert_true(json_span_nonempty_string(d, &info.member[0]));
+    assert_memory_equal(d + info.member[1].start, "\"first\"", 7);
+    /* a \u0000 ends the name for cJSON: this is the rootfs annotation too */
+    d = "{\"annotations\":{\"dev.uniroot.rootfs\\u0000junk\":\"a\",\"dev.uniroot.rootfs\":\"b\"}}";
+    assert_int_equal(scan(d, strlen(d), &info), 0);
+    assert_memory_equal(d + info.member[1].start, "\"a\"", 3);
+    cJSON *j = cJSON_Parse(d);
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "annotations"), KEYS[1])->valuestring, "a");
+    cJSON_Delete(j);
+    /* and names that only look alike are not it */
+    const char *other[] = {
+        "{\"annotations\":{\"dev.uniroot.rootfs\\u00e9\":\"a\"}}", "{\"annotations\":{\"dev.uniroot.rootf\":\"a\"}}",
+        "{\"annotations\":{\"dev.uniroot.rootfsx\":\"a\"}}", "{\"annotations\":{\"dev.uniroot.rootf\\u0000s\":\"a\"}}",
+        "{\"annotations\":{\"dev.uniroot.rootfs\\n\":\"a\"}}", "{\"annotations\":{\"\\u0000dev.uniroot.rootfs\":\"a\"}}",
+    };
+    for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++) {
+        assert_int_equal(scan(other[i], strlen(other[i]), &info), 0);
+        if (info.member[1].found)
+            fail_msg("took %s for the rootfs annotation", other[i]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -177,6 +240,8 @@ int main(void)
         cmocka_unit_test(test_string_positions),
         cmocka_unit_test(test_spans),
         cmocka_unit_test(test_not_more_lenient_than_cjson),
+        cmocka_unit_test(test_surrogates),
+        cmocka_unit_test(test_escaped_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,6 +41,36 @@ static void spec_relative_root_and_fields(void **st)
     assert_int_equal(s.ns[0].type, CLONE_NEWNET);
     assert_string_equal(s.ns[0].path, "/proc/1/ns/net");
     assert_int_equal(s.mem_limit, 64 << 20);
+    spec_free(&s);
+}
+
+/* Memory limits: in whole MiB, at most the 4096 an hvt guest can address
+ * (rc 1: the caller logs it), refused below the smallest guest; limits
+ * beyond 2^64 bytes parse as no bound rather than wrapping. */
+static void guest_memory_from_limits(void **st)
+{
+    (void)st;
+    struct ur_err e = {0};
+    uint64_t mb = 0;
+    assert_int_equal(guest_mem_mb(64ull << 20, &mb, &e), 0);
+    assert_int_equal(mb, 64);
+    assert_int_equal(guest_mem_mb((64ull << 20) + 4095, &mb, &e), 0);
+    assert_int_equal(mb, 64);
+    assert_int_equal(guest_mem_mb(2ull << 20, &mb, &e), 0);
+    assert_int_equal(mb, 2);
+    assert_int_equal(guest_mem_mb(4096ull << 20, &mb, &e), 0);
+    assert_int_equal(mb, 4096);
+    assert_int_equal(guest_mem_mb(8ull << 30, &mb, &e), 1);
+    assert_int_equal(mb, 4096);
+    assert_int_equal(guest_mem_mb(UINT64_MAX, &mb, &e), 1);
+    assert_int_equal(mb, 4096);
+    assert_true(guest_mem_mb((2ull << 20) - 1, &mb, &e) < 0);
+    assert_non_null(strstr(e.msg, "below the 2 MiB"));
+
+    struct oci_spec s;
+    assert_int_equal(spec_parse("{\"root\":{\"path\":\"r\"},\"linux\":{\"resources\":{\"memory\":{\"limit\":8589934592}}}}",
+                                "/b", &s, &e), 0);
+    assert_int_equal(s.mem_limit, 8ull << 30);
     spec_free(&s);
 }
 
@@ -91,6 +122,31 @@ static cJSON *annots(const char *json)
     cJSON *o = cJSON_Parse(json);
     assert_non_null(o);
     return o;
+}
+
+/* Found by tests/fuzz/fuzz_spec: a memory limit of 1e300 (or any value a
+ * uint64 cannot hold) was converted anyway, undefined behaviour (UBSan).
+ * The OCI limit is an int64: beyond it, config.json is refused. */
+static void spec_memory_limit_range(void **st)
+{
+    (void)st;
+    struct oci_spec s;
+    struct ur_err e;
+    const char *bad[] = {"1e300", "1e19", "9223372036854775808", "18446744073709551616"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char j[160];
+        snprintf(j, sizeof(j), "{\"root\":{\"path\":\"r\"},\"linux\":{\"resources\":{\"memory\":{\"limit\":%s}}}}", bad[i]);
+        assert_int_equal(spec_parse(j, "/b", &s, &e), -EINVAL);
+        assert_non_null(strstr(e.msg, "memory.limit"));
+    }
+    assert_int_equal(spec_parse("{\"root\":{\"path\":\"r\"},\"linux\":{\"resources\":{\"memory\":"
+                                "{\"limit\":9223372036854774784}}}}", "/b", &s, &e), 0);
+    assert_true(s.mem_limit == 9223372036854774784ull);
+    spec_free(&s);
+    assert_int_equal(spec_parse("{\"root\":{\"path\":\"r\"},\"linux\":{\"resources\":{\"memory\":"
+                                "{\"limit\":-1}}}}", "/b", &s, &e), 0);
+    assert_true(s.mem_limit == 0); /* -1: unlimited */
+    spec_free(&s);
 }
 
 static void uk_annotations_full(void **st)
@@ -307,6 +363,7 @@ int main(void)
         cmocka_unit_test(spec_relative_root_and_fields),
         cmocka_unit_test(spec_absolute_root),
         cmocka_unit_test(spec_bad_inputs),
+        cmocka_unit_test(spec_memory_limit_range),
         cmocka_unit_test(uk_annotations_full),
         cmocka_unit_test(uk_annotations_absent),
         cmocka_unit_test(uk_annotations_bad),
@@ -314,6 +371,7 @@ int main(void)
         cmocka_unit_test(uk_fs_table),
         cmocka_unit_test(uk_urunc_json),
         cmocka_unit_test(uk_urunc_json_bad),
+        cmocka_unit_test(guest_memory_from_limits),
         cmocka_unit_test(base64_cases),
         cmocka_unit_test(signals),
         cmocka_unit_test(options),

@@ -1,7 +1,10 @@
 /* runtime_state_test.c: unit tests of the runtime's state directories
- * (state.c): id rules, create/open/save/remove round trip, the ownership
+ * (state.c): id rules, create/open/save/remove round trip (saves are
+ * atomic renames: a new inode, no state.json.tmp-PID-N left, a failed save
+ * cleans up, a planted temp name is not followed), the ownership
  * marker that tells our containers from runc's, the per-container lock
- * (a second opener waits, and sees a deleted container as gone), and the
+ * (a second opener waits, and sees a deleted container as gone; a new
+ * directory appears already locked and marked ours), and the
  * liveness of a recorded process (alive, zombie with its exit status, reused
  * pid). */
 #include <setjmp.h>
@@ -10,12 +13,14 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -38,6 +43,34 @@ static int teardown(void **st)
     char cmd[128];
     snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
     return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Entries of root/id named like the atomic writer's temp files
+ * (state.json.tmp-PID-N), other than except. */
+static int temps_in(const char *id, const char *except)
+{
+    char dir[160];
+    snprintf(dir, sizeof(dir), "%s/%s", root, id);
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    int n = 0;
+    struct dirent *de;
+    while ((de = readdir(d)))
+        if (!strncmp(de->d_name, "state.json.tmp", 14) && (!except || strcmp(de->d_name, except)))
+            n++;
+    closedir(d);
+    return n;
+}
+
+/* "a/b/c" -> "a/b" in a static buffer */
+static const char *dirname_of(const char *p)
+{
+    static char b[160];
+    snprintf(b, sizeof(b), "%s", p);
+    char *s = strrchr(b, '/');
+    if (s)
+        *s = '\0';
+    return b;
 }
 
 static struct ctx mkctx(void)
@@ -86,12 +119,99 @@ static void round_trip(void **st)
     assert_string_equal(state_str(&cs, "id"), "c1");
     const cJSON *a = cJSON_GetObjectItemCaseSensitive(cs.j, "annotations");
     assert_string_equal(cJSON_GetObjectItemCaseSensitive(a, "k")->valuestring, "v");
-    char tmp[128];
-    snprintf(tmp, sizeof(tmp), "%s/c1/state.json.tmp", root);
-    assert_int_equal(access(tmp, F_OK), -1); /* renamed into place */
+    assert_int_equal(temps_in("c1", NULL), 0); /* renamed into place */
+
+    /* A second save replaces the file by rename (a new inode), and goes
+     * around whatever sits on its first temp name without following it. */
+    char path[160], planted[160], victim[160], name[64];
+    snprintf(path, sizeof(path), "%s/c1/state.json", root);
+    struct stat st1, st2, lst;
+    assert_int_equal(stat(path, &st1), 0);
+    snprintf(victim, sizeof(victim), "%s/victim", root);
+    FILE *vf = fopen(victim, "w");
+    assert_non_null(vf);
+    fputs("untouched", vf);
+    fclose(vf);
+    snprintf(name, sizeof(name), "state.json.tmp-%d-0", (int)getpid());
+    snprintf(planted, sizeof(planted), "%s/c1/%s", root, name);
+    assert_int_equal(symlink(victim, planted), 0);
+    state_set_str(&cs, "status", "running");
+    assert_int_equal(state_save(&cs, &e), 0);
+    assert_int_equal(stat(path, &st2), 0);
+    assert_true(st2.st_ino != st1.st_ino);
+    assert_int_equal(st2.st_mode & 07777, 0600);
+    assert_int_equal(lstat(planted, &lst), 0);
+    assert_true(S_ISLNK(lst.st_mode));
+    vf = fopen(victim, "r");
+    char vbuf[32] = "";
+    assert_non_null(fgets(vbuf, sizeof(vbuf), vf));
+    fclose(vf);
+    assert_string_equal(vbuf, "untouched");
+    assert_int_equal(temps_in("c1", name), 0);
+    unlink(planted);
+    unlink(victim);
     assert_int_equal(state_remove(&cs, &e), 0);
     assert_int_equal(state_open(&c, "c1", &cs, &e), -ENOENT);
     assert_non_null(strstr(e.msg, "does not exist"));
+}
+
+/* A save whose rename fails (state.json is a non-empty directory) reports
+ * it and leaves no temp file behind. */
+static void failed_save_leaves_no_temp(void **st)
+{
+    (void)st;
+    struct ctx c = mkctx();
+    struct cstate cs;
+    struct ur_err e;
+    assert_int_equal(state_create(&c, "c2", &cs, &e), 0);
+    char d[160];
+    snprintf(d, sizeof(d), "%s/c2/state.json/x", root);
+    unlink(dirname_of(d)); /* the one state_create wrote */
+    assert_int_equal(mkdir(dirname_of(d), 0700), 0);
+    assert_int_equal(mkdir(d, 0700), 0);
+    assert_true(state_save(&cs, &e) < 0);
+    assert_non_null(strstr(e.msg, "state.json"));
+    assert_int_equal(temps_in("c2", NULL), 0);
+    rmdir(d);
+    rmdir(dirname_of(d));
+    assert_int_equal(state_remove(&cs, &e), 0);
+}
+
+/* Entries of root named like state_create's temporary directories. */
+static int creating_dirs(void)
+{
+    DIR *d = opendir(root);
+    assert_non_null(d);
+    int n = 0;
+    struct dirent *de;
+    while ((de = readdir(d)))
+        n += !strncmp(de->d_name, "~creating-", 10);
+    closedir(d);
+    return n;
+}
+
+/* From the moment root/id exists it is locked and marked ours, so a racing
+ * command (delete --force) can never take it for runc's and hand it off. */
+static void created_dir_is_marked_and_locked(void **st)
+{
+    (void)st;
+    struct ctx c = mkctx();
+    struct cstate cs, cs2;
+    struct ur_err e;
+    assert_int_equal(state_create(&c, "c3", &cs, &e), 0);
+    assert_true(state_is_ours(&c, "c3")); /* before any state_save */
+    assert_false(state_is_runc(&c, "c3"));
+    char dir[160];
+    snprintf(dir, sizeof(dir), "%s/c3", root);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    assert_true(fd >= 0);
+    assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), -1);
+    assert_int_equal(errno, EWOULDBLOCK);
+    close(fd);
+    assert_int_equal(creating_dirs(), 0);
+    assert_int_equal(state_create(&c, "c3", &cs2, &e), -EEXIST);
+    assert_int_equal(creating_dirs(), 0); /* the loser cleans up */
+    assert_int_equal(state_remove(&cs, &e), 0);
 }
 
 static void runc_dirs(void **st)
@@ -167,8 +287,8 @@ static void liveness(void **st)
     pid_t z = fork();
     if (z == 0)
         _exit(3);
-    struct timespec ts = {0, 50000000};
-    nanosleep(&ts, NULL);
+    siginfo_t si; /* wait for the exit without reaping it (no timing guess) */
+    assert_int_equal(waitid(P_PID, (id_t)z, &si, WEXITED | WNOWAIT), 0);
     proc_inspect(z, 0, &pi); /* not reaped yet: a zombie with its status */
     assert_false(pi.alive);
     assert_true(pi.zombie);
@@ -213,6 +333,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(ids),
         cmocka_unit_test(round_trip),
+        cmocka_unit_test(failed_save_leaves_no_temp),
+        cmocka_unit_test(created_dir_is_marked_and_locked),
         cmocka_unit_test(runc_dirs),
         cmocka_unit_test(lock_and_delete),
         cmocka_unit_test(liveness),

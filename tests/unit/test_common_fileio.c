@@ -108,7 +108,7 @@ static void failures_are_clean(void **state)
     snprintf(tmp, sizeof(tmp), "%s/g.tmp-%d-0", dir, (int)getpid());
     assert_int_equal(symlink(target, tmp), 0);
     snprintf(path, sizeof(path), "%s/g", dir);
-    assert_int_equal(ur_write_atomic(AT_FDCWD, path, "x", 1, 0644, &err), 0); /* the next name */
+    assert_int_equal(ur_write_atomic(AT_FDCWD, path, "x", 1, 0644, &err), 0); /* another name */
     assert_int_equal(access(target, F_OK), -1);
     struct stat lst;
     assert_int_equal(lstat(tmp, &lst), 0);

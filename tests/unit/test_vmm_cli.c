@@ -59,7 +59,9 @@ static void rejects(void **state)
         {ARGV("-x", "k"), 3, "unknown option"},
         {ARGV("--mem=0", "k"), 3, "memory"},
         {ARGV("--mem=1", "k"), 3, "memory"},
-        {ARGV("--mem=4097", "k"), 3, "memory"},
+        {ARGV("--mem=4097", "k"), 3, "at most 4096 MB"},
+        {ARGV("--mem=8192", "k"), 3, "32-bit"},
+        {ARGV("--mem=18446744073709551615", "k"), 3, "at most 4096 MB"},
         {ARGV("--mem=12abc", "k"), 3, "memory"},
         {ARGV("--mem=-5", "k"), 3, "memory"},
         {ARGV("--mem=99999999999999999999999", "k"), 3, "memory"},
@@ -87,6 +89,20 @@ static void rejects(void **state)
             fail_msg("case %zu (%s): rc=%d msg='%s', want '%s'", i, cases[i].argv[1], rc, err.msg,
                      cases[i].needle);
     }
+}
+
+/* Every size from the smallest to the largest an hvt guest can address is taken. */
+static void memory_limits(void **state)
+{
+    (void)state;
+    struct vmm_opts o;
+    struct ur_err err = {0};
+    assert_int_equal(PARSE(&o, &err, "--mem=2", "k"), 0);
+    assert_int_equal(o.mem_bytes, 2ull << 20);
+    assert_int_equal(PARSE(&o, &err, "--mem=4096", "k"), 0);
+    assert_int_equal(o.mem_bytes, 4096ull << 20);
+    assert_true(PARSE(&o, &err, "--mem=4097", "k") < 0);
+    assert_non_null(strstr(err.msg, "hvt guest can have at most 4096 MB"));
 }
 
 static void too_many_devices(void **state)
@@ -126,6 +142,7 @@ int main(void)
         cmocka_unit_test(full_command_line),
         cmocka_unit_test(defaults_and_extensions),
         cmocka_unit_test(rejects),
+        cmocka_unit_test(memory_limits),
         cmocka_unit_test(too_many_devices),
         cmocka_unit_test(mac_parsing),
     };

@@ -61,10 +61,11 @@ static void valid_image_loads(void **state)
     assert_int_equal(mem[IMG_LOAD], 0xf4);
     assert_int_equal(mem[IMG_LOAD + 0x1000], 0xab);
     assert_int_equal(mem[IMG_LOAD + 0x1010], 0); /* bss */
-    /* the text segment (one whole page) is read-only; the data segment is not */
+    /* the text segment (one whole page) is read-only and executable; the data segment is neither */
     assert_int_equal(last_ro.n, 1);
     assert_int_equal(last_ro.start[0], IMG_LOAD);
     assert_int_equal(last_ro.end[0], IMG_LOAD + 0x1000);
+    assert_true(last_ro.exec[0]);
     free(mem);
 }
 
@@ -77,19 +78,42 @@ static void writable_and_executable_refused(void **state)
     expect_reject(&t, "both writable and executable");
 }
 
+/* A segment owns its pages whole (no other segment may share them), so a
+ * half page of text is a whole read-only, executable page, and a read-only
+ * segment without PF_X is read-only and not executable. */
 static void read_only_ranges_are_whole_pages(void **state)
 {
     (void)state;
     struct test_image t;
     image_build(&t, 0, NULL);
-    t.ph[0].p_memsz = 0x800; /* half a page: nothing can be protected */
+    t.ph[0].p_memsz = 0x800;
     t.ph[0].p_filesz = 0x800;
+    t.ph[1].p_flags = PF_R; /* data made rodata: 0x10000 bytes from a page boundary */
     uint8_t *mem = calloc(1, FAKE_MEM);
     struct ur_err err = {0};
     uint64_t entry, end;
     assert_int_equal(load_all(&t, mem, FAKE_MEM, &err, &entry, &end), 0);
-    assert_int_equal(last_ro.n, 0);
+    assert_int_equal(last_ro.n, 2);
+    assert_int_equal(last_ro.start[0], IMG_LOAD);
+    assert_int_equal(last_ro.end[0], IMG_LOAD + 0x1000);
+    assert_true(last_ro.exec[0]);
+    assert_int_equal(last_ro.start[1], IMG_LOAD + 0x1000);
+    assert_int_equal(last_ro.end[1], IMG_LOAD + 0x11000);
+    assert_false(last_ro.exec[1]);
     free(mem);
+}
+
+/* Text and data in one page would make the page writable and executable:
+ * refused, as solo5-hvt refuses segments sharing a page. */
+static void segments_sharing_a_page_refused(void **state)
+{
+    (void)state;
+    struct test_image t;
+    image_build(&t, 0, NULL);
+    t.ph[0].p_memsz = 0x800;
+    t.ph[0].p_filesz = 0x800;
+    t.ph[1].p_paddr = t.ph[1].p_vaddr = IMG_LOAD + 0x800;
+    expect_reject(&t, "share a page (at 0x100000)");
 }
 
 static void manifest_is_read(void **state)
@@ -415,6 +439,7 @@ int main(void)
         cmocka_unit_test(manifest_is_read),
         cmocka_unit_test(writable_and_executable_refused),
         cmocka_unit_test(read_only_ranges_are_whole_pages),
+        cmocka_unit_test(segments_sharing_a_page_refused),
         cmocka_unit_test(not_elf),
         cmocka_unit_test(wrong_machine),
         cmocka_unit_test(wrong_class),

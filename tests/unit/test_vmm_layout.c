@@ -1,9 +1,13 @@
 /* test_vmm_layout.c: what the guest finds in low memory at entry: page
- * tables, GDT, boot info, manifest and command line. */
+ * tables (every page's present, writable and no-execute bits), GDT, the
+ * monitor's exception IDT and stubs, boot info, manifest and command line;
+ * and the monitor's messages for guest exceptions. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+
+#include <linux/kvm.h>
 
 #include "vmm_fixture.h"
 
@@ -28,32 +32,210 @@ static uint64_t walk(const uint8_t *mem, uint64_t va, bool *large)
     return ((const uint64_t *)(mem + (pde & mask)))[(va >> 12) & 511];
 }
 
+#define P 0x1ull
+#define RW 0x2ull
+#define NX (1ull << 63)
+#define BITS (P | RW | NX)
+#define MIB (1ull << 20)
+
+/* A synthetic image layout over 16 MiB, and what every page of it must be. */
+#define BIG_MEM (16 * MIB)
+static const struct vmm_ro big_ro = {
+    .start = {0x100000, 0x301000, 0x600000, 0x800000},
+    .end = {0x301000, 0x400000, 0x800000, 0xa00000},
+    .exec = {true, false, false, true},
+    .n = 4,
+};
+static const struct { uint64_t start, end, bits; bool large; } big_want[] = {
+    {0x0, 0x1000, 0, false},                /* zero page */
+    {0x1000, 0x2000, P | NX, false},        /* GDT, TSS, IDT */
+    {0x2000, 0x9000, 0, false},             /* page tables */
+    {0x9000, 0xa000, P, false},             /* exception stubs */
+    {0xa000, 0xb000, P | RW | NX, false},   /* exception stack */
+    {0xb000, 0x10000, 0, false},            /* page-table pool */
+    {0x10000, 0x100000, P | NX, false},     /* boot info */
+    {0x100000, 0x301000, P, false},         /* text across a 2 MiB boundary */
+    {0x301000, 0x400000, P | NX, false},    /* rodata up to one */
+    {0x400000, 0x600000, P | RW | NX, true},/* data */
+    {0x600000, 0x800000, P | NX, true},     /* rodata filling a region */
+    {0x800000, 0xa00000, P, true},          /* text filling a region */
+    {0xa00000, BIG_MEM, P | RW | NX, true}, /* bss, heap, stack */
+};
+
+/* Every 4 KiB page of the layout has exactly the bits it must have, through
+ * 4 KiB pages where a 2 MiB region is mixed and 2 MiB pages where not; the
+ * upper levels allow everything (the CPU ANDs the levels); nothing is mapped
+ * past the end of memory. */
+static void page_tables_every_page(void **state)
+{
+    (void)state;
+    uint8_t *mem = calloc(1, BIG_MEM);
+    struct ur_err err = {0};
+    assert_int_equal(x86_setup_pagetables(mem, BIG_MEM, &big_ro, &err), 0);
+    const uint64_t *pml4 = (const uint64_t *)(mem + HVT_X86_PML4_BASE);
+    const uint64_t *pdpte = (const uint64_t *)(mem + HVT_X86_PDPTE_BASE);
+    assert_int_equal(pml4[0] & BITS, P | RW);
+    assert_int_equal(pdpte[0] & BITS, P | RW);
+    for (unsigned i = 0; i < 8; i++) {
+        uint64_t pde = ((const uint64_t *)(mem + HVT_X86_PDE_BASE))[i];
+        if (!(pde & 0x80))
+            assert_int_equal(pde & BITS, P | RW);
+    }
+    size_t checked = 0;
+    for (size_t r = 0; r < sizeof(big_want) / sizeof(big_want[0]); r++)
+        for (uint64_t va = big_want[r].start; va < big_want[r].end; va += 0x1000, checked++) {
+            bool large = false;
+            uint64_t e = walk(mem, va, &large);
+            if ((e & BITS) != big_want[r].bits)
+                fail_msg("page 0x%llx: bits 0x%llx, want 0x%llx", (unsigned long long)va,
+                         (unsigned long long)(e & BITS), (unsigned long long)big_want[r].bits);
+            if (!big_want[r].bits)
+                continue;
+            if (large != big_want[r].large)
+                fail_msg("page 0x%llx: %s page", (unsigned long long)va, large ? "2 MiB" : "4 KiB");
+            uint64_t pa = large ? (e & 0x000fffffffe00000ull) | (va & 0x1fffff)
+                                : e & 0x000ffffffffff000ull;
+            assert_int_equal(pa, va); /* identity */
+        }
+    assert_int_equal(checked, BIG_MEM / 0x1000);
+    bool large;
+    assert_int_equal(walk(mem, BIG_MEM, &large), 0);
+    free(mem);
+}
+
+/* An image with no read-only segment still gets its low pages protected and
+ * everything else writable and no-execute; the largest memory maps to its
+ * last byte. */
 static void page_tables_identity_map(void **state)
 {
     (void)state;
-    uint8_t *mem = calloc(1, FAKE_MEM);
-    x86_setup_pagetables(mem, FAKE_MEM);
+    const struct vmm_ro none = {.n = 0};
+    uint64_t mem_size = HVT_X86_MAX_MEM;
+    /* Only the low 2 MiB are written: a sparse allocation is enough. */
+    uint8_t *mem = calloc(1, HVT_X86_PAGE_2M);
+    struct ur_err err = {0};
+    assert_int_equal(x86_setup_pagetables(mem, mem_size, &none, &err), 0);
     bool large;
-    /* monitor pages: not present */
-    for (uint64_t va = 0; va < HVT_X86_BOOT_INFO_BASE; va += 0x1000)
-        assert_int_equal(walk(mem, va, &large), 0);
-    /* boot info area: present, read-only, identity */
-    uint64_t e = walk(mem, HVT_X86_BOOT_INFO_BASE, &large);
-    assert_true(e & 1);
-    assert_false(e & 2);
-    assert_int_equal(e & ~0xfffull, HVT_X86_BOOT_INFO_BASE);
-    e = walk(mem, HVT_GUEST_MIN_BASE - 0x1000, &large);
-    assert_false(e & 2);
-    /* the image area: writable */
-    e = walk(mem, HVT_GUEST_MIN_BASE, &large);
-    assert_true((e & 3) == 3);
-    assert_false(large);
-    /* above 2 MiB: 2 MiB pages up to the end of memory, nothing beyond */
-    e = walk(mem, FAKE_MEM - 1, &large);
+    for (uint64_t va = 0; va < HVT_X86_BOOT_INFO_BASE; va += 0x1000) {
+        uint64_t e = walk(mem, va, &large);
+        if (va != HVT_X86_GDT_BASE && va != VMM_X86_TRAP_BASE && va != VMM_X86_IST_BASE)
+            assert_int_equal(e, 0);
+    }
+    assert_int_equal(walk(mem, HVT_GUEST_MIN_BASE, &large) & BITS, P | RW | NX);
+    uint64_t e = walk(mem, mem_size - 1, &large);
     assert_true(large);
-    assert_int_equal(e & ~0x1fffffull, FAKE_MEM - HVT_X86_PAGE_2M);
-    assert_int_equal(walk(mem, FAKE_MEM, &large), 0);
+    assert_int_equal(e & BITS, P | RW | NX);
+    assert_int_equal(e & 0x000fffffffe00000ull, mem_size - HVT_X86_PAGE_2M);
     free(mem);
+}
+
+/* Each 2 MiB region of mixed permissions needs a page table; the monitor has
+ * PT0 and a pool of five more, and says so when an image needs more. */
+static void page_table_pool_is_bounded(void **state)
+{
+    (void)state;
+    uint8_t *mem = calloc(1, HVT_X86_PAGE_2M);
+    struct vmm_ro ro = {.n = 0};
+    struct ur_err err = {0};
+    unsigned pool = (VMM_X86_PT_POOL_END - VMM_X86_PT_POOL) / 0x1000;
+    for (unsigned i = 1; i <= pool; i++) { /* one page of text inside regions 1..pool */
+        ro.start[ro.n] = i * HVT_X86_PAGE_2M + 0x1000;
+        ro.end[ro.n] = ro.start[ro.n] + 0x1000;
+        ro.exec[ro.n++] = true;
+    }
+    assert_int_equal(x86_setup_pagetables(mem, 64 * MIB, &ro, &err), 0);
+    bool large;
+    assert_int_equal(walk(mem, pool * HVT_X86_PAGE_2M + 0x1000, &large) & BITS, P);
+    ro.start[ro.n] = (pool + 1) * HVT_X86_PAGE_2M + 0x1000;
+    ro.end[ro.n] = ro.start[ro.n] + 0x1000;
+    ro.exec[ro.n++] = false;
+    assert_true(x86_setup_pagetables(mem, 64 * MIB, &ro, &err) < 0);
+    assert_non_null(strstr(err.msg, "2 MiB regions"));
+    free(mem);
+}
+
+/* The monitor's IDT: vectors 0..31 are present 64-bit interrupt gates on IST1
+ * to their own stub, which reports the vector on its own port; the TSS's IST1
+ * is the top of the exception stack. */
+static void exception_idt_and_stubs(void **state)
+{
+    (void)state;
+    uint8_t *mem = calloc(1, FAKE_MEM);
+    trap_setup(mem);
+    uint64_t ist;
+    memcpy(&ist, mem + VMM_X86_TSS_BASE + 0x24, 8);
+    assert_int_equal(ist, VMM_X86_IST_BASE + 0x1000);
+    for (unsigned v = 0; v < VMM_TRAP_VECTORS; v++) {
+        uint64_t lo, hi;
+        memcpy(&lo, mem + VMM_X86_IDT_BASE + v * 16, 8);
+        memcpy(&hi, mem + VMM_X86_IDT_BASE + v * 16 + 8, 8);
+        uint64_t target = (lo & 0xffff) | ((lo >> 48) << 16) | (hi << 32);
+        assert_int_equal(target, VMM_X86_TRAP_BASE + v * VMM_TRAP_STUB_SIZE);
+        assert_int_equal((lo >> 16) & 0xffff, 0x08); /* the code segment */
+        assert_int_equal((lo >> 32) & 7, 1);         /* IST1 */
+        assert_int_equal((lo >> 40) & 0xf, 0xe);     /* interrupt gate */
+        assert_true(lo & (1ull << 47));              /* present */
+        const uint8_t *s = mem + target;
+        assert_int_equal(s[0], 0x66); /* mov $port, %dx */
+        assert_int_equal(s[1], 0xba);
+        assert_int_equal(s[2] | s[3] << 8, VMM_TRAP_PIO_BASE + v);
+        assert_int_equal(s[4], 0xef); /* out %eax, %dx */
+    }
+    assert_true(VMM_X86_IDT_BASE + VMM_TRAP_VECTORS * 16 <= HVT_X86_GDT_BASE + 0x1000);
+    assert_true(VMM_X86_TSS_BASE >= HVT_X86_GDT_BASE + 3 * 8);
+    free(mem);
+}
+
+/* The monitor's one line for an exception says which address and why. */
+static void exception_messages(void **state)
+{
+    (void)state;
+    struct vmm *v = fake_vmm(0, NULL);
+    v->ro = (struct vmm_ro){.start = {0x100000, 0x101000}, .end = {0x101000, 0x102000},
+                            .exec = {true, false}, .n = 2};
+    v->kernel_end = 0x110000;
+    char msg[256];
+    struct trap_frame f = {.error_code = 0x11, .rip = 0x103000, .rsp = 0x3ffff0};
+    trap_describe(v, 14, &f, 0x103000, msg, sizeof(msg));
+    assert_non_null(strstr(msg, "executing non-executable memory at 0x103000 (the image's data or bss)"));
+    f.rip = 0x3fff00;
+    trap_describe(v, 14, &f, 0x3fff00, msg, sizeof(msg));
+    assert_non_null(strstr(msg, "at 0x3fff00 (heap or stack"));
+    f = (struct trap_frame){.error_code = 0x3, .rip = 0x100010};
+    trap_describe(v, 14, &f, 0x100000, msg, sizeof(msg));
+    assert_non_null(strstr(msg, "write to read-only memory at 0x100000 (the image's code)"));
+    f.error_code = 0x2;
+    trap_describe(v, 14, &f, 0, msg, sizeof(msg));
+    assert_non_null(strstr(msg, "write to unmapped memory at 0x0 (the zero page"));
+    f.error_code = 0x11;
+    trap_describe(v, 14, &f, 0x20000, msg, sizeof(msg));
+    assert_non_null(strstr(msg, "(the boot information)"));
+    f = (struct trap_frame){.rip = 0x100123};
+    trap_describe(v, 6, &f, 0, msg, sizeof(msg));
+    assert_non_null(strstr(msg, "invalid opcode (#UD) (vector 6) at rip=0x100123"));
+    f.error_code = 0x402;
+    trap_describe(v, 13, &f, 0, msg, sizeof(msg));
+    assert_non_null(strstr(msg, "general protection fault (#GP), error code 0x402"));
+    fake_vmm_free(v);
+}
+
+/* NX is required of KVM's CPUID: leaf 0x80000001, EDX bit 20. */
+static void cpuid_nx_is_found(void **state)
+{
+    (void)state;
+    struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + 3 * sizeof(c->entries[0]));
+    c->nent = 3;
+    c->entries[0].function = 0x1;
+    c->entries[0].edx = 1u << 20;
+    c->entries[1].function = 0x80000000u;
+    c->entries[2].function = 0x80000001u;
+    c->entries[2].edx = 1u << 29; /* LM only */
+    assert_false(kvm_cpuid_has_nx(c));
+    c->entries[2].edx |= 1u << 20;
+    assert_true(kvm_cpuid_has_nx(c));
+    c->nent = 2;
+    assert_false(kvm_cpuid_has_nx(c));
+    free(c);
 }
 
 static void memory_sizes(void **state)
@@ -151,7 +333,12 @@ static void every_declared_device_must_be_given(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(page_tables_every_page),
         cmocka_unit_test(page_tables_identity_map),
+        cmocka_unit_test(page_table_pool_is_bounded),
+        cmocka_unit_test(exception_idt_and_stubs),
+        cmocka_unit_test(exception_messages),
+        cmocka_unit_test(cpuid_nx_is_found),
         cmocka_unit_test(memory_sizes),
         cmocka_unit_test(gdt_is_flat_long_mode),
         cmocka_unit_test(boot_info_layout),
