@@ -43,7 +43,18 @@ at_exit "rmdir /sys/fs/cgroup/*/$CGP/* /sys/fs/cgroup/*/$CGP /sys/fs/cgroup/$CGP
 HOST=$T_TMP/host
 mkdir -p "$HOST"
 truncate -s 8M "$HOST/disk.img"
-HDISK=$(losetup --find --show "$HOST/disk.img") || { skip runtime-hostile "no loop device"; finish; exit; }
+# attach FILE: a loop device backed by FILE, checked (other tests attach loop
+# devices at the same time; never trust a device that is not ours)
+attach() {
+    local i dev
+    for i in 1 2 3 4 5; do
+        dev=$(losetup --find --show "$1" 2>/dev/null) &&
+            [ "$(losetup -nO BACK-FILE "$dev" 2>/dev/null)" = "$(realpath "$1")" ] && { echo "$dev"; return 0; }
+        sleep 0.2
+    done
+    return 1
+}
+HDISK=$(attach "$HOST/disk.img") || { skip runtime-hostile "no loop device"; finish; exit; }
 at_exit "losetup -d $HDISK"
 HMAJMIN=$(lsblk -dno MAJ:MIN "$HDISK" | tr -d ' ')
 echo "host secret" >"$HOST/secret"
@@ -301,7 +312,7 @@ mkdir -p "$T_TMP/ext4src/unikernel"
 cp "$GUESTS/ext4label.hvt" "$T_TMP/ext4src/unikernel/"
 truncate -s 16M "$IMG"
 mkfs.ext4 -q -F -d "$T_TMP/ext4src" "$IMG" || { not_ok "mkfs.ext4 -d" failed; finish; exit; }
-LOOP=$(losetup --find --show "$IMG") || { not_ok "losetup" "no loop device"; finish; exit; }
+LOOP=$(attach "$IMG") || { not_ok "losetup" "no loop device"; finish; exit; }
 at_exit "losetup -d $LOOP"
 MAJMIN=$(lsblk -dno MAJ:MIN "$LOOP" | tr -d ' ')
 # blk_rootfs BINARY: a bundle whose rootfs is the ext4 (mounted rw, fresh content)
