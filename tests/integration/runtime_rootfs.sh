@@ -81,10 +81,10 @@ handed() {
     mounted "$b/rootfs" && not_ok "$name: rootfs unmounted from the host" "still mounted" ||
         ok "$name: rootfs unmounted from the host"
     local v; v=$(vmm_lines "$id")
-    echo "$v" | grep -q -- " --block:rootfs=$LOOP -- $RT_ROOT/$id/ext4label.hvt standin:sleep=30$" &&
-        ok "$name: monitor argv --block:rootfs=$LOOP and the kernel copied out" ||
+    echo "$v" | grep -qE -- " --block:rootfs=/proc/self/fd/[0-9]+ -- $RT_ROOT/$id/ext4label.hvt standin:sleep=30$" &&
+        ok "$name: monitor argv --block:rootfs=/proc/self/fd/N and the kernel copied out" ||
         not_ok "$name: monitor argv" "$v"
-    echo "$v" | grep -qE "^block rootfs 60[0-7]{3} $MAJ:$MIN 0$" &&
+    echo "$v" | grep -qE "^block rootfs 60[0-7]{3} $MAJ:$MIN 0( |$)" &&
         ok "$name: the monitor's --block path is the block device $MAJ:$MIN" || not_ok "$name: --block rdev" "$v"
     cmp -s "$RT_ROOT/$id/ext4label.hvt" "$GUESTS/ext4label.hvt" && [ -f "$RT_ROOT/$id/urunc.json" ] &&
         ok "$name: kernel and urunc.json copied into the state dir" || not_ok "$name: copied out" "$(ls "$RT_ROOT/$id")"
@@ -300,8 +300,10 @@ JSON
 expect "block image at / handed over as rootfs" 0 '' -- ur run --bundle "$BI" bimg
 grep -q 'rootfs: decision block-image' "$RT_LOG" && ok "block image: decision logged" || not_ok "block image decision" "$(grep rootfs: "$RT_LOG")"
 v=$(vmm_lines bimg)
-echo "$v" | grep -q -- "--block:rootfs=$BI/rootfs/disk.img -- $BI/rootfs/unikernel/ext4label.hvt" &&
-    echo "$v" | grep -qE '^block rootfs 100[0-7]{3} 0:0 8388608$' && ok "block image: the monitor got the regular file" ||
+ino=$(stat -c %i "$BI/rootfs/disk.img")
+echo "$v" | grep -qE -- "--block:rootfs=/proc/self/fd/[0-9]+ -- /proc/self/fd/[0-9]+$" &&
+    echo "$v" | grep -qE "^block rootfs 100[0-7]{3} 0:0 8388608 [0-9]+:[0-9]+ $ino$" &&
+    ok "block image: the monitor got the rootfs's regular file, as an fd" ||
     not_ok "block image: monitor argv" "$v"
 
 [ -z "$(ls "$RT_ROOT" 2>/dev/null)" ] && ok "nothing left in --root" || not_ok "nothing left in --root" "$(ls "$RT_ROOT")"
