@@ -74,7 +74,12 @@ grep -E 'rootfs: ' "$work/runtime.log" | sed 's/^/   runtime: /' || true
 
 say "4. the unikernel's output (exit status $status)"
 echo "$out" | sed 's/^/   guest| /'
-if [ "$status" -eq 0 ] && echo "$out" | grep -q "label=$label uuid=$uuid"; then
+# OK only if the runtime took the device from the agent's annotation (not a
+# fallback of its own) and the guest read that very filesystem.
+if ! grep -q 'rootfs: annotation: verified' "$work/runtime.log"; then
+    say "FAILED: the runtime did not verify the agent's annotation (it decided by itself)" >&2
+    exit 1
+elif [ "$status" -eq 0 ] && echo "$out" | grep -q "label=$label uuid=$uuid"; then
     say "OK: the unikernel booted from the block rootfs the agent observed"
 else
     say "FAILED: expected label=$label uuid=$uuid" >&2
