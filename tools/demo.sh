@@ -18,7 +18,17 @@ GUEST=build/guests/ext4label.hvt
 for f in $B/uniroot $B/uniroot-vmm $B/unirootd "$GUEST"; do
     [ -e "$f" ] || { echo "demo: $f is missing; run make first" >&2; exit 1; }
 done
-[ -c /dev/kvm ] || { echo "demo: /dev/kvm is missing: this machine cannot run KVM guests" >&2; exit 1; }
+# No /dev/kvm (many cloud VMs): run this same demo inside a qemu guest with
+# nested KVM (tests/nested/run-in-vm.sh), unless UNIROOT_DEMO_NESTED=no.
+if [ ! -c /dev/kvm ]; then
+    if [ "${UNIROOT_DEMO_NESTED:-yes}" != no ] && [ -x tests/nested/run-in-vm.sh ]; then
+        echo "demo: /dev/kvm is missing here; running the demo in a nested KVM guest" \
+            "(qemu TCG with emulated AMD SVM: slower, a few minutes)"
+        exec tests/nested/run-in-vm.sh --needs kvm -- bash tools/demo.sh
+    fi
+    echo "demo: /dev/kvm is missing: this machine cannot run KVM guests" >&2
+    exit 1
+fi
 [ "$(id -u)" = 0 ] || { echo "demo: run as root (mounts, loop devices, BPF)" >&2; exit 1; }
 
 work=$(mktemp -d /tmp/uniroot-demo.XXXXXX)
