@@ -341,6 +341,13 @@ os.execv(m, [m, "--net:net0=@%d" % fd, "--net-mac:net0=" + sys.argv[3], sys.argv
 ' "$TAP" "$m" "$GUEST_MAC" "$GUESTS/net.hvt" >"$T_TMP/net.out" 2>"$T_TMP/net.err" &
     vpid=$!
     BG_PID=$vpid
+    # python3 can take seconds to start (emulated in a nested guest): send only
+    # once it has opened the tap and exec'd the monitor (ip and python exec in place).
+    for _ in $(seq 600); do
+        [ "$(readlink "/proc/$vpid/exe" 2>/dev/null)" = "$(readlink -f "$m")" ] && break
+        kill -0 "$vpid" 2>/dev/null || break
+        sleep 0.1
+    done
     hout=$(ip netns exec "$NS" timeout 20 "$HELPER" "$TAP" "$GUEST_MAC" 10 2>&1)
     hrc=$?
     wait "$vpid"
