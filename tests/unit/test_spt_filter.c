@@ -130,13 +130,11 @@ static void test_guest_rules(void **s)
     (void)s;
     int bfd = open("/dev/zero", O_RDONLY);
     assert_true(bfd >= 0);
-    struct {
-        struct mft h;
-        struct mft_entry e[2];
-    } m;
-    memset(&m, 0, sizeof(m));
-    m.h.version = MFT_VERSION;
-    m.h.entries = 2;
+    static uint64_t store[(sizeof(struct mft) + 2 * sizeof(struct mft_entry)) / 8 + 1];
+    struct mft *mp = (struct mft *)store;
+    struct { struct mft_entry *e; } m = {mp->e};
+    mp->version = MFT_VERSION;
+    mp->entries = 2;
     m.e[1].type = MFT_DEV_BLOCK_BASIC;
     m.e[1].attached = 1;
     m.e[1].b.hostfd = bfd;
@@ -147,7 +145,7 @@ static void test_guest_rules(void **s)
     uintptr_t lo = (uintptr_t)buf;
     struct spt_fds fds = {.epollfd = 1000, .timerfd = 1001, .mem_size = lo + sizeof(buf)};
     struct spt_rule r[SPT_MAX_RULES];
-    unsigned nr = spt_filter_rules(&fds, &m.h, r);
+    unsigned nr = spt_filter_rules(&fds, mp, r);
     /* the rules assume memory from SPT_HOST_MEM_BASE: move the floor to buf */
     for (unsigned i = 0; i < nr; i++)
         for (unsigned k = 0; k < r[i].nargs; k++)
