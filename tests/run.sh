@@ -66,7 +66,7 @@ run_one() {
     t0=$EPOCHREALTIME
     timeout -k 15 "$limit" "$@" >"$out" 2>&1 </dev/null
     rc=$?
-    LIMIT=$limit count "$name" "$out" $rc "$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN {printf "%.1f", b - a}')" "$note"
+    LIMIT=${SHOWN_LIMIT:-$limit} count "$name" "$out" $rc "$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN {printf "%.1f", b - a}')" "$note"
     if [ "$LAST_FAILED" -gt 0 ] || grep -q -E '^(not ok|\[  FAILED  \]|SKIP)' "$out"; then
         sed 's/^/    | /' "$out"
     fi
@@ -118,7 +118,7 @@ if [ "$what" = all ] || [ "$what" = integration ]; then
         if { [ "$needs" = kvm ] && [ ! -c /dev/kvm ]; } ||
             { [ "$needs" = dm ] && [ ! -c /dev/mapper/control ]; }; then
             # a guest boot and slower (emulated) code: the limit covers the whole guest
-            run_one "$t" $((limit + 60)) "nested KVM guest" \
+            SHOWN_LIMIT=$limit run_one "$t" $((limit + 60)) "nested KVM guest" \
                 tests/nested/run-in-vm.sh --needs "$needs" --timeout "$limit" -- bash "$t"
         else
             run_one "$t" "$limit" "" bash "$t"

@@ -36,19 +36,19 @@ W=$(bench_where)
 field() { echo "$1" | grep -o "$2=[0-9.]*" | head -1 | cut -d= -f2; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; }
 
-printf '%-42s %10s %10s %8s   %s\n' "figure" "uniroot" "baseline" "ratio" "target"
+printf '%-42s %13s %13s %8s   %s\n' "figure" "uniroot" "baseline" "ratio" "target"
 out=$("$B/spawn-stats" "$RUNS" --expect "Hello, uniroot!" "$VMM" --mem=32 "$G/hello.hvt" --vs "$B/kvm-floor")
 if [ $? -ne 0 ]; then
     bench_fail "hello boot-to-exit and peak RSS (n=$RUNS each)" "$(echo "$out" | grep '^failed:' | paste -sd';')"
 else
     vmm=$(echo "$out" | sed -n 1p)
     floor=$(echo "$out" | sed -n 2p)
-    printf '%-42s %8s us %8s us %7sx   %s%s\n' "hello boot-to-exit (median, n=$(field "$vmm" runs))" \
+    printf '%-42s %10s us %10s us %7sx   %s%s\n' "hello boot-to-exit (median, n=$(field "$vmm" runs))" \
         "$(field "$vmm" median_us)" "$(field "$floor" median_us)" "$(field "$(echo "$out" | sed -n 3p)" ratio)" \
         "<= 1.5x KVM floor" "$W"
     rss=$(field "$vmm" maxrss_kb)
     frss=$(field "$floor" maxrss_kb)
-    printf '%-42s %8s KB %8s KB %7sx   %s%s\n' "peak RSS, --mem=32 (max of n=$(field "$vmm" runs))" "$rss" "$frss" \
+    printf '%-42s %10s KB %10s KB %7sx   %s%s\n' "peak RSS, --mem=32 (max of n=$(field "$vmm" runs))" "$rss" "$frss" \
         "$(ratio "$rss" "$frss")" "<= 4096 KB" "$W"
 fi
 

@@ -27,7 +27,7 @@ for t in "$PY" jq; do
 done
 export STANDIN_VMM_LOG=$T_TMP/vmm.log
 at_exit rt_cleanup
-CGN=uniroot-standin-$$
+CGN=uniroot-standin-$(cut -d" " -f22 /proc/self/stat)$RANDOM # $$ is 1 in our pid namespace
 at_exit "rmdir /sys/fs/cgroup/*/$CGN/* /sys/fs/cgroup/*/$CGN /sys/fs/cgroup/$CGN/* /sys/fs/cgroup/$CGN"
 
 pid_of() { ur state "$1" 2>/dev/null | grep -o '"pid":[[:space:]]*[0-9]*' | grep -o '[0-9]*$'; }
@@ -117,9 +117,9 @@ refuse "unsupported unikernel type" 'unikernel type "linux" is not supported on 
 X=$(bad qemu); sed -i 's#"hvt"#"qemu"#' "$X/config.json"
 refuse "hypervisor qemu" 'hypervisor "qemu" is not supported.*hvt' ur create --bundle "$X" c1
 X=$(bad missing); rm "$X/rootfs/unikernel/hello.hvt"
-refuse "missing binary" '^unikernel binary /unikernel/hello.hvt not found in the rootfs' ur create --bundle "$X" c1
+refuse "missing binary" '^annotations: unikernel binary \(com.urunc.unikernel.binary\): /unikernel/hello.hvt: not found in the rootfs$' ur create --bundle "$X" c1
 X=$(bad dirbinary); rm "$X/rootfs/unikernel/hello.hvt"; mkdir "$X/rootfs/unikernel/hello.hvt"
-refuse "binary that is a directory" '^unikernel binary /unikernel/hello.hvt not found in the rootfs' ur create --bundle "$X" c1
+refuse "binary that is a directory" '^annotations: unikernel binary \(com.urunc.unikernel.binary\): /unikernel/hello.hvt: is a directory, not a regular file$' ur create --bundle "$X" c1
 X=$(bad notelf); echo "not an ELF" >"$X/rootfs/unikernel/hello.hvt"
 refuse "binary that is not ELF" 'hello.hvt is not an ELF file' ur create --bundle "$X" c1
 X=$(bad notsolo5); cp /bin/true "$X/rootfs/unikernel/hello.hvt"
@@ -129,7 +129,7 @@ refuse "a guest needing a block rootfs without one" 'needs block device "rootfs"
 X=$(bad initrd); sed -i 's#"com.urunc.unikernel.cmdline"#"com.urunc.unikernel.initrd":"/initrd.img","com.urunc.unikernel.x"#' "$X/config.json"
 refuse "initrd refused for hvt" 'boots from an initrd \(/initrd.img\), which hypervisor hvt cannot load' ur create --bundle "$X" c1
 X=$(bad noimage); sed -i 's#"com.urunc.unikernel.cmdline"#"com.urunc.unikernel.block":"/nosuch.img","com.urunc.unikernel.blkMntPoint":"/","com.urunc.unikernel.x"#' "$X/config.json"
-refuse "missing block image" "^block image $X/rootfs/nosuch.img: No such file or directory" ur create --bundle "$X" c1
+refuse "missing block image" '^annotations: block image \(com.urunc.unikernel.block\): /nosuch.img: not found in the rootfs$' ur create --bundle "$X" c1
 # urunc.json (values base64) when the annotations are not there
 b64() { printf %s "$1" | base64 -w0; }
 X=$(bad ujbad); echo '{"ociVersion":"1.0.2","process":{"args":["x"]},"root":{"path":"rootfs"}}' >"$X/config.json"
@@ -178,8 +178,11 @@ else
 fi
 [ "$(pid_of hold)" = "$PID" ] && ok "state pid = pid file" || not_ok "state pid = pid file" "$(pid_of hold) vs $PID"
 A=$(argv_of hold)
-echo "$A" | grep -qE "^argv $STANDIN --ready-fd=3 --start-fifo=$RT_ROOT/hold/start.fifo -- $T_TMP/hold/rootfs/unikernel/hello.hvt one%20two%20standin:sleep=30$" &&
-    ok "monitor argv: ready fd 3, start fifo, --, kernel, cmdline as one argument" || not_ok "monitor argv" "$A"
+echo "$A" | grep -qE "^argv $STANDIN --ready-fd=3 --start-fifo=$RT_ROOT/hold/start.fifo -- /proc/self/fd/4 one%20two%20standin:sleep=30$" &&
+    ok "monitor argv: ready fd 3, start fifo, --, kernel (its inherited fd 4), cmdline as one argument" || not_ok "monitor argv" "$A"
+K=$(grep -A2 -F -- "--start-fifo=$RT_ROOT/hold/start.fifo " "$STANDIN_VMM_LOG" | grep -m1 '^kernel ')
+echo "$K" | grep -qE "^kernel 100[0-7]{3} [0-9]+:[0-9]+ $(stat -c %i "$T_TMP/hold/rootfs/unikernel/hello.hvt") " &&
+    ok "monitor's fd 4 is the rootfs's /unikernel/hello.hvt" || not_ok "monitor's kernel fd" "$K"
 [ -p "$RT_ROOT/hold/start.fifo" ] && ok "start fifo in the state dir" || not_ok "start fifo" "$(ls -l "$RT_ROOT/hold")"
 [ "$(readlink /proc/$PID/fd/3 2>/dev/null)" = "" ] && ok "ready fd closed after ready" || not_ok "ready fd closed" "$(readlink /proc/$PID/fd/3)"
 grep -q 'standin-vmm: running' "$T_TMP/hold.out" && not_ok "create holds the guest" "it ran at create" || ok "create holds the guest"
@@ -204,7 +207,7 @@ refuse "pause a created container" '^container not running$' ur pause hold
 refuse "resume a created container" '^container not paused$' ur resume hold
 expect "start" 0 '' -- ur start hold
 for i in $(seq 50); do grep -q 'standin-vmm: running' "$T_TMP/hold.out" && break; sleep 0.1; done
-grep -q "standin-vmm: running $T_TMP/hold/rootfs/unikernel/hello.hvt one two" "$T_TMP/hold.out" &&
+grep -q "standin-vmm: running /proc/self/fd/4 one two" "$T_TMP/hold.out" &&
     ok "start releases the monitor" || not_ok "start releases the monitor" "$(cat "$T_TMP/hold.out")"
 expect "state: running" 0 '"status":[[:space:]]*"running"' -- ur state hold
 refuse "start a running container" 'cannot start a container that is running' ur start hold
@@ -263,7 +266,7 @@ expect "run --keep keeps a stopped container with its status" 7 '' -- ur run --k
 expect "state after run --keep" 0 '"exitStatus":[[:space:]]*7' -- ur state exk
 echo "$T_OUT" | grep -q '"status":[[:space:]]*"stopped"' && ok "run --keep: stopped" || not_ok "run --keep: stopped" "$T_OUT"
 ur delete exk
-refuse "run of a refused bundle" '^unikernel binary /unikernel/hello.hvt not found' ur run --bundle "$T_TMP/missing" rx
+refuse "run of a refused bundle" 'unikernel binary \(com.urunc.unikernel.binary\): /unikernel/hello.hvt: not found in the rootfs$' ur run --bundle "$T_TMP/missing" rx
 "$UNIROOT" --root "$RT_ROOT" run --bundle "$B" rsig >"$T_TMP/rsig.out" 2>&1 &
 RP=$!
 for i in $(seq 50); do grep -q 'standin-vmm: running' "$T_TMP/rsig.out" && break; sleep 0.1; done
@@ -336,14 +339,15 @@ done
     not_ok "mount namespace not joined" "$(readlink /proc/$P/ns/mnt)"
 [ "$(readlink /proc/$P/fd/7 2>/dev/null)" = "$N/config.json" ] && [ "$(readlink /proc/$P/fd/5 2>/dev/null)" = "$N/rootfs" ] &&
     ok "--preserve-fds: fds 5 and 7 reached the monitor" || not_ok "--preserve-fds" "fd 5 $(readlink /proc/$P/fd/5 2>&1), fd 7 $(readlink /proc/$P/fd/7 2>&1)"
-extra=$(ls /proc/$P/fd | sort -n | awk '$1 > 7' | tr '\n' ' ')
-[ -z "$extra" ] && ok "no descriptor leaks into the monitor beyond 3+N" || not_ok "fd leak" "fds $extra: $(for f in $extra; do readlink /proc/$P/fd/$f; done | tr '\n' ' ')"
+[ "$(readlink /proc/$P/fd/9 2>/dev/null)" = "$N/rootfs/unikernel/hello.hvt" ] && ok "the kernel is the monitor's fd 9, after the ready fd" ||
+    not_ok "kernel fd" "fd 9 $(readlink /proc/$P/fd/9 2>&1)"
+extra=$(ls /proc/$P/fd | sort -n | awk '$1 > 9' | tr '\n' ' ')
+[ -n "$P" ] && [ -z "$extra" ] && ok "no descriptor leaks into the monitor beyond 3+N and the kernel" || not_ok "fd leak" "fds $extra: $(for f in $extra; do readlink /proc/$P/fd/$f; done | tr '\n' ' ')"
 argv_of ns1 | grep -q -- ' --ready-fd=8 .* --mem=64 ' && ok "ready fd after the preserved fds; --mem from the memory limit" ||
     not_ok "ready fd / --mem" "$(argv_of ns1)"
 ur delete --force ns1
 sed -i 's#"limit":67108864#"limit":1000#' "$N/config.json"
-ur create --bundle "$N" ns2 >/dev/null 2>&1
-argv_of ns2 | grep -q -- ' --mem=2 ' && ok "a tiny memory limit gives --mem=2" || not_ok "tiny --mem" "$(argv_of ns2)"
+expect "a memory limit below what a guest needs is refused" 1 'below the 2 MiB' -- ur create --bundle "$N" ns2
 ur delete --force ns2
 
 # --- console socket: the pty master goes to the socket, the monitor's stdio is the pty
@@ -371,7 +375,7 @@ mkdir -p "$U/rootfs/unikernel"; cp "$GUESTS/hello.hvt" "$U/rootfs/unikernel/"
 printf '{"com.urunc.unikernel.unikernelType":"%s","com.urunc.unikernel.hypervisor":"%s","com.urunc.unikernel.binary":"%s","com.urunc.unikernel.cmdline":"%s"}' \
     "$(b64 solo5)" "$(b64 hvt)" "$(b64 /unikernel/hello.hvt)" "$(b64 from-urunc-json)" >"$U/rootfs/urunc.json"
 echo '{"ociVersion":"1.0.2","process":{"args":["x"]},"root":{"path":"rootfs"}}' >"$U/config.json"
-expect "urunc.json describes the unikernel" 0 'running .*/unikernel/hello.hvt from-urunc-json' -- ur run --bundle "$U" uj
+expect "urunc.json describes the unikernel" 0 'running /proc/self/fd/[0-9]+ from-urunc-json' -- ur run --bundle "$U" uj
 
 # --- a pure cgroup v2 layout: the unified hierarchy mounted on its own as the cgroup root
 CG2=$T_TMP/cg2; mkdir -p "$CG2"

@@ -81,10 +81,10 @@ handed() {
     mounted "$b/rootfs" && not_ok "$name: rootfs unmounted from the host" "still mounted" ||
         ok "$name: rootfs unmounted from the host"
     local v; v=$(vmm_lines "$id")
-    echo "$v" | grep -q -- " --block:rootfs=$LOOP -- $RT_ROOT/$id/ext4label.hvt standin:sleep=30$" &&
-        ok "$name: monitor argv --block:rootfs=$LOOP and the kernel copied out" ||
+    echo "$v" | grep -qE -- " --block:rootfs=/proc/self/fd/[0-9]+ -- $RT_ROOT/$id/ext4label.hvt standin:sleep=30$" &&
+        ok "$name: monitor argv --block:rootfs=/proc/self/fd/N and the kernel copied out" ||
         not_ok "$name: monitor argv" "$v"
-    echo "$v" | grep -qE "^block rootfs 60[0-7]{3} $MAJ:$MIN 0$" &&
+    echo "$v" | grep -qE "^block rootfs 60[0-7]{3} $MAJ:$MIN 0( |$)" &&
         ok "$name: the monitor's --block path is the block device $MAJ:$MIN" || not_ok "$name: --block rdev" "$v"
     cmp -s "$RT_ROOT/$id/ext4label.hvt" "$GUESTS/ext4label.hvt" && [ -f "$RT_ROOT/$id/urunc.json" ] &&
         ok "$name: kernel and urunc.json copied into the state dir" || not_ok "$name: copied out" "$(ls "$RT_ROOT/$id")"
@@ -188,19 +188,31 @@ c.close()
 PY
     for i in $(seq 50); do [ -S "$1" ] && break; sleep 0.1; done
 }
+# agent_create NAME BUNDLE ID DEVICE: create with a fake agent answering DEVICE's
+# record. The runtime waits 50 ms for an answer; on a loaded machine the fake
+# (python) can miss that, so a timeout is retried (twice), and said.
+agent_create() {
+    local try
+    for try in 1 2 3; do
+        rm -f "$T_TMP/$3.sock"
+        fake_agent "$T_TMP/$3.sock" "$4" "$MAJ" "$MIN" "$2"
+        export UNIROOT_AGENT_SOCKET=$T_TMP/$3.sock
+        create_on "$1" "$2" "$3" || return 1
+        grep -q 'rootfs: agent: no answer within' "$RT_LOG" || return 0
+        echo "# note: $1: the fake agent did not answer within 50 ms (try $try); again"
+        ur delete --force "$3"; wait; umount "$2/rootfs"
+    done
+    return 0
+}
 B=$T_TMP/agent; block_bundle "$B"
-fake_agent "$T_TMP/agent1.sock" "$LOOP" "$MAJ" "$MIN" "$B"
-export UNIROOT_AGENT_SOCKET=$T_TMP/agent1.sock
-if create_on "agent" "$B" ag1; then
+if agent_create "agent" "$B" ag1 "$LOOP"; then
     grep -q "rootfs: annotation: absent" "$RT_LOG" && grep -q "rootfs: agent: verified (block $LOOP $MAJ:$MIN)" "$RT_LOG" &&
         ! grep -q 'rootfs: libmount' "$RT_LOG" && ok "agent: answer verified, no mount table read" || not_ok "agent: log" "$(grep rootfs: "$RT_LOG")"
     handed "agent" ag1 "$B" agent
 fi
 wait
 B=$T_TMP/agent-bad; block_bundle "$B"
-fake_agent "$T_TMP/agent2.sock" "$T_TMP/fake-loop" "$MAJ" "$MIN" "$B"
-export UNIROOT_AGENT_SOCKET=$T_TMP/agent2.sock
-if create_on "agent with a wrong rdev" "$B" ag2; then
+if agent_create "agent with a wrong rdev" "$B" ag2 "$T_TMP/fake-loop"; then
     grep -qF "rootfs: agent: answer not trusted, device $T_TMP/fake-loop is $MAJ2:$MIN2, record says $MAJ:$MIN" "$RT_LOG" &&
         ok "agent with a wrong rdev: refused, reason logged" || not_ok "agent wrong rdev: log" "$(grep rootfs: "$RT_LOG")"
     handed "agent with a wrong rdev" ag2 "$B" libmount
@@ -226,15 +238,19 @@ refused_busy() {
     mount -o "remount,bind,$o" "$b/rootfs" || { not_ok "$name: remount $o" "failed"; return; }
     local before; before=$(mount_opts "$b/rootfs")
     : >"$RT_LOG"; : >"$STANDIN_VMM_LOG"
-    expect "$name: refused" 1 "$want" -- ur create --bundle "$b" busy
-    [ -z "$(jq -r 'select(.level == "error") | .msg' "$RT_LOG" | grep -F "${want//\\/}")" ] &&
+    ur create --bundle "$b" busy >"$T_TMP/busy.out" 2>&1 # a file: a monitor started by mistake keeps it open
+    local rc=$?
+    [ $rc -eq 1 ] && grep -qF -- "$want" "$T_TMP/busy.out" && ok "$name: refused" ||
+        not_ok "$name: refused" "exit status $rc: $(tr '\n' '|' <"$T_TMP/busy.out")"
+    [ -z "$(jq -r 'select(.level == "error") | .msg' "$RT_LOG" | grep -F -- "$want")" ] &&
         not_ok "$name: error in --log" "$(cat "$RT_LOG" | tail -2)" || ok "$name: error in --log"
     local after; after=$(mount_opts "$b/rootfs")
     [ -n "$after" ] && [ "$after" = "$before" ] && ok "$name: rootfs $back ($after)" ||
         not_ok "$name: rootfs $back" "before '$before', after '$after'"
     [ ! -e "$RT_ROOT/busy" ] && [ ! -s "$STANDIN_VMM_LOG" ] && ok "$name: no state, no monitor" ||
         not_ok "$name: no state, no monitor" "$(ls "$RT_ROOT"; cat "$STANDIN_VMM_LOG")"
-    umount "$b/rootfs"
+    [ $rc -eq 0 ] && ur delete --force busy
+    umount "$b/rootfs" 2>/dev/null
 }
 mkdir -p "$T_TMP/elsewhere"
 mount "$LOOP" "$T_TMP/elsewhere" && at_exit "umount $T_TMP/elsewhere"
@@ -284,8 +300,10 @@ JSON
 expect "block image at / handed over as rootfs" 0 '' -- ur run --bundle "$BI" bimg
 grep -q 'rootfs: decision block-image' "$RT_LOG" && ok "block image: decision logged" || not_ok "block image decision" "$(grep rootfs: "$RT_LOG")"
 v=$(vmm_lines bimg)
-echo "$v" | grep -q -- "--block:rootfs=$BI/rootfs/disk.img -- $BI/rootfs/unikernel/ext4label.hvt" &&
-    echo "$v" | grep -qE '^block rootfs 100[0-7]{3} 0:0 8388608$' && ok "block image: the monitor got the regular file" ||
+ino=$(stat -c %i "$BI/rootfs/disk.img")
+echo "$v" | grep -qE -- "--block:rootfs=/proc/self/fd/[0-9]+ -- /proc/self/fd/[0-9]+$" &&
+    echo "$v" | grep -qE "^block rootfs 100[0-7]{3} 0:0 8388608 [0-9]+:[0-9]+ $ino$" &&
+    ok "block image: the monitor got the rootfs's regular file, as an fd" ||
     not_ok "block image: monitor argv" "$v"
 
 [ -z "$(ls "$RT_ROOT" 2>/dev/null)" ] && ok "nothing left in --root" || not_ok "nothing left in --root" "$(ls "$RT_ROOT")"

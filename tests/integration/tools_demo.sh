@@ -11,7 +11,7 @@
 DEMO=$UR_TOP/tools/demo.sh
 
 if [ ! -c /dev/kvm ]; then
-    expect "demo without /dev/kvm refuses, saying why" 1 '^demo: /dev/kvm is missing' -- bash "$DEMO"
+    expect "demo without /dev/kvm and without nesting refuses, saying why" 1 '^demo: /dev/kvm is missing' -- env UNIROOT_DEMO_NESTED=no bash "$DEMO"
     skip "demo end to end" "no /dev/kvm here (tests/run.sh runs this script in a nested KVM guest: tests/nested/run-in-vm.sh)"
     finish
     exit

@@ -9,7 +9,7 @@
 # signals, seccomp, an endless poll, the --ready-fd/--start-fifo start
 # protocol, a closed console, and the monitor's command-line errors.
 # Needs root and /dev/kvm. Cleans up its namespace, tap and loop device.
-# uniroot-test: needs kvm
+# uniroot-test: needs kvm timeout 2400
 source "$(dirname "$0")/lib.sh"
 
 HELPER=$UR_TOP/build/bin/tap-echo-check

@@ -102,6 +102,9 @@ static void spec_bad_inputs(void **st)
         {"{\"root\":{\"path\":\"r\"},\"linux\":{\"cgroupsPath\":5}}", "cgroupsPath"},
         {"{\"root\":{\"path\":\"r\"},\"linux\":{\"namespaces\":[{\"type\":\"bogus\"}]}}", "unknown namespace"},
         {"{\"root\":{\"path\":\"r\"},\"linux\":{\"namespaces\":[{\"type\":\"network\",\"path\":\"rel\"}]}}", "bad path"},
+        /* cJSON would cut the value at the NUL: the whole text is refused */
+        {"{\"root\":{\"path\":\"r\"},\"annotations\":{\"com.urunc.unikernel.binary\":\"/k\\u0000/../x\"}}",
+         "NUL character (\\u0000 at byte 68)"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct oci_spec s;
@@ -196,6 +199,9 @@ static void uk_annotations_bad(void **st)
         {"{\"com.urunc.unikernel.unikernelType\":\"solo5\",\"com.urunc.unikernel.hypervisor\":\"hvt\",\"com.urunc.unikernel.binary\":\"k\"}", "absolute"},
         {"{\"com.urunc.unikernel.unikernelType\":\"solo5\",\"com.urunc.unikernel.mountRootfs\":\"yes\"}", "not true or false"},
         {"{\"com.urunc.unikernel.unikernelType\":5}", "not a string"},
+        {"{\"com.urunc.unikernel.cmdline\":\"a\\nb\"}", "cmdline holds a control character (byte 0x0a at offset 1)"},
+        {"{\"com.urunc.unikernel.binary\":\"/k\\r\"}", "binary holds a control character (byte 0x0d"},
+        {"{\"com.urunc.unikernel.block\":\"/\\u007f\"}", "block holds a control character (byte 0x7f"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         cJSON *a = annots(cases[i].json);
@@ -268,6 +274,8 @@ static void uk_urunc_json_bad(void **st)
         {"{\"com.urunc.unikernel.binary\":7}", "not a string"},
         {"{\"com.urunc.unikernel.binary\":\"L2s=\"}", "unikernelType is missing"},
         {"{\"com.urunc.unikernel.binary\":\"AA==\"}", "NUL"},
+        {"{\"com.urunc.unikernel.binary\":\"L2s=\\u0000QUFB\"}", "NUL character (\\u0000 at byte 35)"},
+        {"{\"com.urunc.unikernel.cmdline\":\"YQpi\"}", "cmdline holds a control character (byte 0x0a"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct uk_desc d;

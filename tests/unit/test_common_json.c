@@ -154,8 +154,23 @@ static void test_strings(void **state)
     assert_string_equal(buf + before, "\"xy\"");
 }
 
+/* jsonstr_find_nul: where a \u0000 escape sits inside a string, and only there */
+static void test_find_nul(void **state)
+{
+    (void)state;
+    assert_int_equal(jsonstr_find_nul("{\"a\":\"b\\u0000c\"}"), 7);
+    assert_int_equal(jsonstr_find_nul("{\"a\\u0000\":1}"), 3);            /* in a key */
+    assert_int_equal(jsonstr_find_nul("{\"a\":\"\\\\u0000\"}"), -1);      /* an escaped backslash, then text */
+    assert_int_equal(jsonstr_find_nul("{\"a\":\"\\\"\\u0000\"}"), 8);    /* after an escaped quote */
+    assert_int_equal(jsonstr_find_nul("{\"a\":\"\\u00000\"}"), 6);
+    assert_int_equal(jsonstr_find_nul("{\"a\":\"\\u0001\\u1000\"}"), -1);
+    assert_int_equal(jsonstr_find_nul("{\"a\":\"x\"} \\u0000"), -1);      /* not inside a string */
+    assert_int_equal(jsonstr_find_nul(""), -1);
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_records), cmocka_unit_test(test_strings)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_records), cmocka_unit_test(test_strings),
+                                       cmocka_unit_test(test_find_nul)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
