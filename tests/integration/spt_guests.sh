@@ -8,6 +8,9 @@
 # --ready-fd/--start-fifo protocol, the command-line and image errors, and
 # every attack of hostile_spt: in-band -EFAULT for bad memory, SIGSYS (the
 # shell's 159) for any call outside the filter. Needs no /dev/kvm.
+# SPT=build/asan/bin/uniroot-spt runs it on the sanitizer build (all but the
+# 1 GiB bigbss case pass there: ASan's shadow starts at 0x7fff8000, inside
+# the 2 GiB a 1 GiB guest and its guard need).
 source "$(dirname "$0")/lib.sh"
 
 SPT=${SPT:-$UR_TOP/build/bin/uniroot-spt}
@@ -34,6 +37,9 @@ err_has() { grep -qE -- "$1" <<<"$R_ERR"; }
 out_lacks() { ! grep -qE -- "$1" <<<"$R_OUT$R_ERR"; }
 one_error_line() { [ "$(grep -c . <<<"$R_ERR")" -eq 1 ] && grep -qE '^uniroot-spt: .{10,}' <<<"$R_ERR"; }
 verdict() {
+    if grep -qE 'ERROR: AddressSanitizer|runtime error:|LeakSanitizer' <<<"$R_OUT$R_ERR"; then
+        _why="${_why:+$_why; }sanitizer report"
+    fi
     if [ -z "$_why" ]; then ok "$1"; else
         not_ok "$1" "$_why [rc=$R_RC stdout: $(tail -4 <<<"$R_OUT" | tr '\n' '|') stderr: $(tail -4 <<<"$R_ERR" | tr '\n' '|')]"
     fi
