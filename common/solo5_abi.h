@@ -170,4 +170,25 @@ SOLO5_ABI_PIN(struct hvt_hc_halt, exit_status, 8);
 #define HVT_X86_PAGE_2M        0x200000ull
 #define HVT_X86_MAX_MEM        (2048ull * HVT_X86_PAGE_2M)
 
+/* ---- spt: the guest runs as the monitor's own process ------------------- */
+/* Guest memory is the monitor's virtual addresses SPT_HOST_MEM_BASE..mem_size
+ * (pages below stay unmapped, as vm.mmap_min_addr wants); the boot info is
+ * passed in %rdi, %rsp = mem_size - 8. The guest calls the host kernel
+ * directly on the descriptors the boot info and manifest name. */
+#define SPT_HOST_MEM_BASE    0x10000u
+#define SPT_BOOT_INFO_BASE   (SPT_HOST_MEM_BASE + 0x1000u)
+#define SPT_CMDLINE_SIZE     8192u
+#define SPT_INTERNAL_TIMERFD 0xfffffffeu  /* epoll data of the boot info's timerfd */
+
+struct spt_boot_info {
+    uint64_t mem_size;    /* bytes: the guest may use addresses below this */
+    uint64_t kernel_end;  /* first address after the loaded image */
+    uint64_t cmdline;     /* address of a NUL-terminated string */
+    uint64_t mft;         /* address of struct mft (hostfd filled in) */
+    int32_t epollfd;      /* epoll set with the timer and every net device */
+    int32_t timerfd;      /* CLOCK_MONOTONIC timerfd for yield deadlines */
+};
+SOLO5_ABI_PIN(struct spt_boot_info, epollfd, 32);
+_Static_assert(sizeof(struct spt_boot_info) == 40, "spt_boot_info size");
+
 #endif

@@ -56,3 +56,32 @@ $(BIN)/tap-echo-check: $(OBJ)/tests/helpers/tap_echo_check.o $(COMMON_LIB)
 
 # Keep the objects (they are intermediates of a chain) so rebuilds are incremental.
 .SECONDARY: $(GUEST_LIB_OBJ) $(addprefix $(GUEST_OBJ)/,$(addsuffix .o,$(GUEST_NAMES) $(BENCH_GUEST_NAMES)))
+
+# ---- the same guests built for Solo5 spt (build/guests/<name>.spt), run by
+# uniroot-spt: objects compiled with -DGUEST_SPT into their own directory,
+# linked with the same linker script; lib/spt.c replaces lib/hypercall.c and
+# abi_note.c names target spt. hostile_spt is spt's own hostile guest
+# (hostile.c attacks the hvt hypercall ABI, which spt does not have).
+SPT_GUEST_OBJ     := $(GUEST_OUT)/spt-obj
+SPT_GUEST_NAMES   := hello exit block ext4label walltime fault net sleep multi bigbss nxexec hostile_spt
+SPT_GUEST_LIB_SRC := start.S spt.c console.c string.c cmdline.c manifest.c abi_note.c
+SPT_GUEST_LIB_OBJ := $(addprefix $(SPT_GUEST_OBJ)/lib/,$(addsuffix .o,$(basename $(SPT_GUEST_LIB_SRC))))
+SPT_GUESTS := $(addprefix $(GUEST_OUT)/,$(addsuffix .spt,$(SPT_GUEST_NAMES)))
+TEST_DEPS += $(SPT_GUESTS)
+
+.PHONY: spt-guests
+spt-guests: $(SPT_GUESTS)
+
+$(SPT_GUEST_OBJ)/%.o: $(GUEST_SRC_DIR)/%.c
+	@mkdir -p $(@D)
+	$(CC) $(GUEST_CFLAGS) -DGUEST_SPT -c $< -o $@
+
+$(SPT_GUEST_OBJ)/%.o: $(GUEST_SRC_DIR)/%.S
+	@mkdir -p $(@D)
+	$(CC) $(GUEST_CFLAGS) -DGUEST_SPT -c $< -o $@
+
+$(GUEST_OUT)/%.spt: $(SPT_GUEST_OBJ)/%.o $(SPT_GUEST_LIB_OBJ) $(GUEST_LD)
+	@mkdir -p $(@D)
+	$(CC) $(GUEST_LDFLAGS) -o $@ $< $(SPT_GUEST_LIB_OBJ)
+
+.SECONDARY: $(SPT_GUEST_LIB_OBJ) $(addprefix $(SPT_GUEST_OBJ)/,$(addsuffix .o,$(SPT_GUEST_NAMES)))

@@ -48,6 +48,9 @@ int guest_block_write(uint64_t handle, uint64_t offset, const void *buf, uint64_
 int guest_net_read(uint64_t handle, void *buf, uint64_t size, uint64_t *len);
 int guest_net_write(uint64_t handle, const void *buf, uint64_t len);
 
+/* ---- spt only (lib/spt.c, built with -DGUEST_SPT): a raw system call */
+long spt_syscall6(long nr, long a, long b, long c, long d, long e, long f);
+
 /* ---- console (each call is one puts hypercall) */
 void guest_write(const char *s, size_t len);
 void guest_puts(const char *s);  /* appends "\n" */

@@ -1,0 +1,355 @@
+/* main.c: uniroot-spt, a monitor ("tender") for Solo5 spt unikernels.
+ *
+ * The guest runs in this very process: its memory is this process's
+ * addresses SPT_HOST_MEM_BASE..mem_size, its ELF segments are mapped with
+ * their own protections (code r-x, constants r--, data and bss rw-, nothing
+ * writable and executable), and it calls the host kernel itself, through a
+ * seccomp filter (filter.c) that allows only its bindings' calls on the
+ * descriptors opened here. Order: parse the command line (uniroot-vmm's);
+ * read and check the image (uniroot-vmm's reader, target spt); map and load
+ * it; attach devices (uniroot-vmm's block and tap attach); write the boot
+ * info; build the filter; report ready and wait for start; install the
+ * filter and jump to the guest's entry with %rsp = mem_size - 8 and %rdi =
+ * the boot info, as Solo5's spt ABI says. Nothing of the monitor runs after
+ * that except the signal handlers below, which end the process.
+ *
+ * Exit statuses, as uniroot-vmm's: the guest's own (0..255); 1 on a setup
+ * error; 255 if the guest faulted (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP:
+ * nothing is printed, the filter leaves no way to); 128+N when stopped by
+ * signal N (SIGTERM, SIGINT). A guest that makes a system call outside the
+ * filter is killed by the kernel with SIGSYS: its parent sees the process
+ * killed by signal 31 (a shell reports 159), no exit status at all.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/personality.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "spt.h"
+#include "vmm.h"
+
+#define SPT_VERSION VMM_VERSION
+#define MAX_FILTER 1024
+
+extern char __executable_start;
+
+struct spt {
+    uint64_t mem_size;
+    uint64_t entry, kernel_end;
+    struct vmm v;  /* for uniroot-vmm's attach code: mft and pollfds */
+    struct spt_fds fds;
+    struct sock_filter filter[MAX_FILTER];
+    unsigned filter_len;
+};
+
+static const struct vmm_module *const modules[] = {&vmm_block_module, &vmm_net_module};
+#define NMODULES (sizeof(modules) / sizeof(modules[0]))
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: uniroot-spt [OPTIONS] [--] KERNEL [ARGS...]\n"
+            "Run a Solo5 spt unikernel (x86_64) as this process, confined by seccomp;\n"
+            "ARGS become its command line.\n"
+            "\n"
+            "  --mem=MB                      guest memory in MiB, 2 to %llu (default %d)\n"
+            "  --block:NAME=PATH             attach file or block device PATH as block device NAME\n"
+            "  --block-sector-size:NAME=N    sector size of NAME (power of two, 512..32768; default 512)\n"
+            "  --net:NAME=TAP|@FD            attach tap interface TAP (or open tap descriptor FD)\n"
+            "                                as network device NAME\n"
+            "  --net-mac:NAME=MAC            MAC address of NAME (default: random, locally administered)\n"
+            "  --ready-fd=N                  write \"ready\\n\" to descriptor N once set up, or\n"
+            "                                \"error: MESSAGE\\n\" if setup failed (uniroot)\n"
+            "  --start-fifo=PATH             once set up, wait for one byte on FIFO PATH (uniroot)\n"
+            "  --help, --version\n"
+            "\n"
+            "Every device the unikernel's manifest declares must be given, and no other.\n"
+            "Exit status: the guest's; %d on a setup error; %d if the guest faulted; 128+N when\n"
+            "stopped by signal N. A guest making a system call its bindings do not need is\n"
+            "killed by SIGSYS (the parent sees signal %d, a shell status %d).\n",
+            HVT_X86_MAX_MEM >> 20, VMM_DEFAULT_MEM_MB, VMM_EXIT_SETUP, VMM_EXIT_GUEST_FAULT,
+            SIGSYS, 128 + SIGSYS);
+}
+
+/* Map the kernel file read-only (private, so libelf may not write through). */
+static int map_kernel(const char *path, void **buf, size_t *len, struct ur_err *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return ur_errf_sys(err, -errno, "cannot open unikernel %s", path);
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
+        close(fd);
+        return ur_errf(err, -ENOEXEC, "unikernel %s: %s", path,
+                       S_ISREG(st.st_mode) ? "empty file" : "not a regular file");
+    }
+    void *p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    int e = errno;
+    close(fd);
+    if (p == MAP_FAILED)
+        return ur_errf_sys(err, -e, "cannot map unikernel %s", path);
+    *buf = p;
+    *len = (size_t)st.st_size;
+    return 0;
+}
+
+/* Guest memory at its fixed place: reserve [SPT_HOST_MEM_BASE, 2 * mem_size)
+ * (the upper half stays PROT_NONE, a guard the filter relies on), load the
+ * image into a scratch mapping, move that over the lower half and give each
+ * segment its protection. */
+static int map_guest(struct spt *s, const struct elf_image *img, struct ur_err *err)
+{
+    const uint64_t m = s->mem_size, base = SPT_HOST_MEM_BASE;
+    if ((uint64_t)(uintptr_t)&__executable_start < 2 * m)
+        return ur_errf(err, -ENOMEM, "this monitor is loaded at %p, inside the guest's %llu MiB "
+                       "(build it as a position-independent executable)",
+                       (void *)&__executable_start, (unsigned long long)(m >> 20));
+    void *r = mmap((void *)(uintptr_t)base, 2 * m - base, PROT_NONE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+    if (r == MAP_FAILED || r != (void *)(uintptr_t)base)
+        return ur_errf_sys(err, r == MAP_FAILED ? -errno : -EEXIST,
+                           "cannot reserve guest memory at 0x%llx..0x%llx", (unsigned long long)base,
+                           (unsigned long long)(2 * m));
+    uint8_t *tmp = mmap(NULL, m, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                        -1, 0);
+    if (tmp == MAP_FAILED)
+        return ur_errf_sys(err, -errno, "cannot allocate %llu MiB of guest memory",
+                           (unsigned long long)(m >> 20));
+    struct vmm_ro ro;
+    int rc = elf_image_load(img, tmp, m, &s->entry, &s->kernel_end, &ro, err);
+    if (rc < 0) {
+        munmap(tmp, m);
+        return rc;
+    }
+    void *g = mremap(tmp + base, m - base, m - base, MREMAP_MAYMOVE | MREMAP_FIXED,
+                     (void *)(uintptr_t)base);
+    munmap(tmp, base);
+    if (g == MAP_FAILED)
+        return ur_errf_sys(err, -errno, "cannot place guest memory");
+    for (unsigned i = 0; i < ro.n; i++)
+        if (mprotect((void *)(uintptr_t)ro.start[i], ro.end[i] - ro.start[i],
+                     PROT_READ | (ro.exec[i] ? PROT_EXEC : 0)) < 0)
+            return ur_errf_sys(err, -errno, "cannot protect the guest's segments");
+    return 0;
+}
+
+static int load_image(struct spt *s, const char *path, struct ur_err *err)
+{
+    void *kbuf = NULL;
+    size_t klen = 0;
+    int rc = map_kernel(path, &kbuf, &klen, err);
+    if (rc < 0)
+        return rc;
+    struct elf_image *img = NULL;
+    if ((rc = elf_image_open(&img, kbuf, klen, err)) < 0 ||
+        (rc = elf_image_check_target(img, SOLO5_ABI_TARGET_SPT, err)) < 0 ||
+        (rc = elf_image_manifest(img, &s->v.mft, &s->v.mft_size, err)) < 0 ||
+        (rc = map_guest(s, img, err)) < 0)
+        ur_err_wrap(err, "%s", path);
+    elf_image_close(img);
+    munmap(kbuf, klen);
+    return rc;
+}
+
+/* The epoll set the guest yields on: the timer, then every net device with
+ * its manifest index as data (the bit it sets in the ready set). */
+static int setup_epoll(struct spt *s, struct ur_err *err)
+{
+    s->fds.epollfd = epoll_create1(EPOLL_CLOEXEC);
+    s->fds.timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    if (s->fds.epollfd < 0 || s->fds.timerfd < 0)
+        return ur_errf_sys(err, -errno, "cannot create the guest's epoll set and timer");
+    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = SPT_INTERNAL_TIMERFD};
+    if (epoll_ctl(s->fds.epollfd, EPOLL_CTL_ADD, s->fds.timerfd, &ev) < 0)
+        return ur_errf_sys(err, -errno, "epoll_ctl");
+    for (unsigned i = 0; i < s->v.npollfds; i++) {
+        ev = (struct epoll_event){.events = EPOLLIN, .data.u64 = s->v.pollidx[i]};
+        if (epoll_ctl(s->fds.epollfd, EPOLL_CTL_ADD, s->v.pollfds[i].fd, &ev) < 0)
+            return ur_errf_sys(err, -errno, "epoll_ctl");
+    }
+    return 0;
+}
+
+/* Boot info at SPT_BOOT_INFO_BASE, then the manifest, then the command line. */
+static int write_boot_info(struct spt *s, char *const *argv, struct ur_err *err)
+{
+    uint8_t *p = (uint8_t *)(uintptr_t)SPT_BOOT_INFO_BASE;
+    struct spt_boot_info *bi = (struct spt_boot_info *)p;
+    uint64_t pos = SPT_BOOT_INFO_BASE + sizeof(*bi);
+    bi->mem_size = s->mem_size;
+    bi->kernel_end = s->kernel_end;
+    bi->epollfd = s->fds.epollfd;
+    bi->timerfd = s->fds.timerfd;
+    bi->mft = pos;
+    memcpy((void *)(uintptr_t)pos, s->v.mft, s->v.mft_size);
+    pos = (pos + s->v.mft_size + 7) & ~7ull;
+    bi->cmdline = pos;
+    char *c = (char *)(uintptr_t)pos;
+    size_t used = 0;
+    c[0] = '\0';
+    for (char *const *a = argv; *a; a++) {
+        size_t l = strlen(*a);
+        if (used + l + (used ? 1 : 0) >= SPT_CMDLINE_SIZE)
+            return ur_errf(err, -E2BIG, "guest command line too long (at most %u characters)",
+                           SPT_CMDLINE_SIZE - 1);
+        if (used)
+            c[used++] = ' ';
+        memcpy(c + used, *a, l + 1);
+        used += l;
+    }
+    return 0;
+}
+
+static int prepare(struct spt *s, const struct vmm_opts *o, struct ur_err *err)
+{
+    int persona = personality(0xffffffff);
+    if (persona < 0 || (persona & READ_IMPLIES_EXEC))
+        return ur_errf(err, -EPERM, "the process personality has READ_IMPLIES_EXEC: "
+                       "guest data would be executable");
+    s->mem_size = o->mem_bytes;
+    int rc = load_image(s, o->kernel, err);
+    if (rc < 0)
+        return rc;
+    for (unsigned i = 0; i < NMODULES; i++)
+        if ((rc = modules[i]->attach(&s->v, o, err)) < 0)
+            return rc;
+    if ((rc = mft_check_all_attached(s->v.mft, err)) < 0 || (rc = setup_epoll(s, err)) < 0 ||
+        (rc = write_boot_info(s, o->guest_argv, err)) < 0)
+        return rc;
+    s->fds.mem_size = s->mem_size;
+    struct spt_rule rules[SPT_MAX_RULES];
+    unsigned n = spt_filter_rules(&s->fds, s->v.mft, rules);
+    if ((rc = spt_bpf_build(rules, n, s->filter, MAX_FILTER, err)) < 0)
+        return rc;
+    s->filter_len = (unsigned)rc;
+    return 0;
+}
+
+/* --ready-fd / --start-fifo: tell the runtime we are set up, wait for start. */
+static int wait_for_start(const struct vmm_opts *o, struct ur_err *err)
+{
+    if (o->ready_fd >= 0) {
+        ssize_t n = write(o->ready_fd, "ready\n", 6);
+        close(o->ready_fd);
+        if (n != 6)
+            return ur_errf_sys(err, n < 0 ? -errno : -EIO, "cannot report ready on fd %d", o->ready_fd);
+    }
+    if (!o->start_fifo)
+        return 0;
+    int fd = open(o->start_fifo, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return ur_errf_sys(err, -errno, "waiting for start on %s", o->start_fifo);
+    char c;
+    ssize_t n;
+    do
+        n = read(fd, &c, 1);
+    while (n < 0 && errno == EINTR && !vmm_stop_signal());
+    close(fd);
+    if (n != 1)
+        return ur_errf(err, -ECANCELED, "start cancelled");
+    return 0;
+}
+
+/* Handlers while the guest runs: they may only make calls the filter allows. */
+static void on_stop(int sig)
+{
+    syscall(SYS_exit_group, VMM_EXIT_SIGNAL_BASE + sig);
+}
+
+static void on_fault(int sig)
+{
+    (void)sig;
+    syscall(SYS_exit_group, VMM_EXIT_GUEST_FAULT);
+}
+
+static uint8_t altstack[64 * 1024] __attribute__((aligned(16)));
+
+static int install_run_signals(struct ur_err *err)
+{
+    stack_t ss = {.ss_sp = altstack, .ss_size = sizeof(altstack)};
+    if (sigaltstack(&ss, NULL) < 0)
+        return ur_errf_sys(err, -errno, "sigaltstack");
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sigfillset(&sa.sa_mask);
+    sa.sa_flags = SA_ONSTACK;
+    sa.sa_handler = on_stop;
+    const int stops[] = {SIGTERM, SIGINT, SIGHUP};
+    for (unsigned i = 0; i < sizeof(stops) / sizeof(stops[0]); i++)
+        if (sigaction(stops[i], &sa, NULL) < 0)
+            return ur_errf_sys(err, -errno, "sigaction");
+    sa.sa_handler = on_fault;
+    sa.sa_flags = SA_ONSTACK | SA_NODEFER;
+    const int faults[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP};
+    for (unsigned i = 0; i < sizeof(faults) / sizeof(faults[0]); i++)
+        if (sigaction(faults[i], &sa, NULL) < 0)
+            return ur_errf_sys(err, -errno, "sigaction");
+    return 0;
+}
+
+/* Enter the guest: its stack at the top of its memory, boot info in %rdi. */
+__attribute__((noreturn)) static void launch(uint64_t entry, uint64_t sp, uint64_t bi)
+{
+    __asm__ __volatile__("movq %0, %%rsp\n\t"
+                         "xorl %%ebp, %%ebp\n\t"
+                         "jmpq *%1"
+                         :
+                         : "r"(sp), "r"(entry), "D"(bi)
+                         : "memory");
+    __builtin_unreachable();
+}
+
+static struct spt spt;
+
+int main(int argc, char *argv[])
+{
+    struct ur_err err = {0};
+    struct vmm_opts o;
+    if (vmm_parse_args(argc, argv, &o, &err) < 0) {
+        fprintf(stderr, "uniroot-spt: %s\n", err.msg);
+        return VMM_EXIT_SETUP;
+    }
+    if (o.help) {
+        usage(stdout);
+        return 0;
+    }
+    if (o.version) {
+        printf("uniroot-spt %s (Solo5 spt ABI %d, x86_64)\n", SPT_VERSION, SPT_ABI_VERSION);
+        return 0;
+    }
+    spt.v.kvm_fd = spt.v.vm_fd = spt.v.vcpu_fd = -1;
+    spt.fds.epollfd = spt.fds.timerfd = -1;
+    if (prepare(&spt, &o, &err) < 0) {
+        fprintf(stderr, "uniroot-spt: %s\n", err.msg);
+        if (o.ready_fd >= 0) { /* the runtime quotes it in "OCI runtime create failed" */
+            dprintf(o.ready_fd, "error: %s\n", err.msg);
+            close(o.ready_fd);
+        }
+        return VMM_EXIT_SETUP;
+    }
+    vmm_install_signals(&spt.v);
+    if (wait_for_start(&o, &err) < 0) {
+        if (vmm_stop_signal())
+            return VMM_EXIT_SIGNAL_BASE + vmm_stop_signal();
+        fprintf(stderr, "uniroot-spt: %s\n", err.msg);
+        return VMM_EXIT_SETUP;
+    }
+    if (install_run_signals(&err) < 0 || fflush(NULL) != 0 ||
+        spt_bpf_install(spt.filter, spt.filter_len, &err) < 0) {
+        fprintf(stderr, "uniroot-spt: %s\n", err.msg);
+        return VMM_EXIT_SETUP;
+    }
+    if (vmm_stop_signal()) /* arrived between the start and the filter */
+        return VMM_EXIT_SIGNAL_BASE + vmm_stop_signal();
+    launch(spt.entry, spt.mem_size - 8, SPT_BOOT_INFO_BASE);
+}
