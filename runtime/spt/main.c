@@ -81,28 +81,6 @@ static void usage(FILE *out)
             SIGSYS, 128 + SIGSYS);
 }
 
-/* Map the kernel file read-only (private, so libelf may not write through). */
-static int map_kernel(const char *path, void **buf, size_t *len, struct ur_err *err)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return ur_errf_sys(err, -errno, "cannot open unikernel %s", path);
-    struct stat st;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
-        close(fd);
-        return ur_errf(err, -ENOEXEC, "unikernel %s: %s", path,
-                       S_ISREG(st.st_mode) ? "empty file" : "not a regular file");
-    }
-    void *p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
-    int e = errno;
-    close(fd);
-    if (p == MAP_FAILED)
-        return ur_errf_sys(err, -e, "cannot map unikernel %s", path);
-    *buf = p;
-    *len = (size_t)st.st_size;
-    return 0;
-}
-
 /* Guest memory at its fixed place: reserve [SPT_HOST_MEM_BASE, 2 * mem_size)
  * (the upper half stays PROT_NONE, a guard the filter relies on), load the
  * image into a scratch mapping, move that over the lower half and give each
@@ -147,7 +125,7 @@ static int load_image(struct spt *s, const char *path, struct ur_err *err)
 {
     void *kbuf = NULL;
     size_t klen = 0;
-    int rc = map_kernel(path, &kbuf, &klen, err);
+    int rc = tender_map_kernel(path, &kbuf, &klen, err);
     if (rc < 0)
         return rc;
     struct elf_image *img = NULL;
@@ -235,31 +213,6 @@ static int prepare(struct spt *s, const struct vmm_opts *o, struct ur_err *err)
     return 0;
 }
 
-/* --ready-fd / --start-fifo: tell the runtime we are set up, wait for start. */
-static int wait_for_start(const struct vmm_opts *o, struct ur_err *err)
-{
-    if (o->ready_fd >= 0) {
-        ssize_t n = write(o->ready_fd, "ready\n", 6);
-        close(o->ready_fd);
-        if (n != 6)
-            return ur_errf_sys(err, n < 0 ? -errno : -EIO, "cannot report ready on fd %d", o->ready_fd);
-    }
-    if (!o->start_fifo)
-        return 0;
-    int fd = open(o->start_fifo, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return ur_errf_sys(err, -errno, "waiting for start on %s", o->start_fifo);
-    char c;
-    ssize_t n;
-    do
-        n = read(fd, &c, 1);
-    while (n < 0 && errno == EINTR && !vmm_stop_signal());
-    close(fd);
-    if (n != 1)
-        return ur_errf(err, -ECANCELED, "start cancelled");
-    return 0;
-}
-
 /* Handlers while the guest runs: they may only make calls the filter allows. */
 static void on_stop(int sig)
 {
@@ -338,7 +291,7 @@ int main(int argc, char *argv[])
         return VMM_EXIT_SETUP;
     }
     vmm_install_signals(&spt.v);
-    if (wait_for_start(&o, &err) < 0) {
+    if (tender_wait_for_start(&o, &err) < 0) {
         if (vmm_stop_signal())
             return VMM_EXIT_SIGNAL_BASE + vmm_stop_signal();
         fprintf(stderr, "uniroot-spt: %s\n", err.msg);

@@ -210,4 +210,10 @@ int vmm_seccomp_build(const struct vmm *vmm, struct sock_filter *out, unsigned m
                       struct ur_err *err);
 int vmm_seccomp_install(const struct vmm *vmm, struct ur_err *err);
 
+/* tender.c: shared by uniroot-vmm and uniroot-spt. */
+/* Map the unikernel at path read-only and private (a regular, non-empty file). */
+int tender_map_kernel(const char *path, void **buf, size_t *len, struct ur_err *err);
+/* --ready-fd / --start-fifo: report ready, then wait for the start byte. */
+int tender_wait_for_start(const struct vmm_opts *o, struct ur_err *err);
+
 #endif
