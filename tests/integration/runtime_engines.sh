@@ -62,7 +62,7 @@ TOML
         for n in hello exit sleep fail qemu; do
             $C images import --base-name localhost/$n "$I/$n.tar" >/dev/null || not_ok "ctr images import $n" "failed"
         done
-        expect "ctr run: the container's output" 0 'standin-vmm: running .*/rootfs/unikernel/hello.hvt from-image' -- \
+        expect "ctr run: the container's output" 0 'standin-vmm: running /proc/self/fd/[0-9]+ from-image' -- \
             $C run --rm --runc-binary "$W" localhost/hello:latest h1
         grep "start-fifo=/run/containerd/runc/$NS/h1/start.fifo" "$VLOG" | grep -q -- "--ready-fd=3 " &&
             ok "ctr run: the shim's --root holds the state; the monitor got the ready fd" || not_ok "ctr run: monitor argv" "$(tail -2 "$VLOG")"
@@ -112,7 +112,7 @@ if command -v podman >/dev/null; then
     at_exit "$P rm -a -f; $P rmi -a -f"
     ls -d /sys/fs/cgroup/*/libpod_parent >/dev/null 2>&1 ||
         at_exit "rmdir /sys/fs/cgroup/*/libpod_parent/conmon /sys/fs/cgroup/*/libpod_parent"
-    expect "podman run: the container's output" 0 'standin-vmm: running .*/unikernel/hello.hvt from-image' -- $P run $RUNOPTS "oci-archive:$I/hello.tar"
+    expect "podman run: the container's output" 0 'standin-vmm: running /proc/self/fd/[0-9]+ from-image' -- $P run $RUNOPTS "oci-archive:$I/hello.tar"
     expect "podman run: the exit status" 42 '' -- $P run $RUNOPTS "oci-archive:$I/exit.tar"
     # (not expect: podman's "OCI runtime error:" looks like a sanitizer report to it)
     out=$($P run $RUNOPTS "oci-archive:$I/fail.tar" 2>&1); rc=$?
