@@ -30,11 +30,18 @@
 #include "mountcheck.h"
 #include "rootfs_record.h"
 
+/* The usage line: on stdout with status 0 when asked for (--help), else on
+ * stderr with status 2 (bad usage). */
+static int usage_to(FILE *f, int status)
+{
+    fprintf(f, "usage: unirootctl [--socket PATH] [--timeout MS] get BUNDLE | get NS ID | list | "
+               "status | watch [--count N] | raw JSON | explain BUNDLE\n");
+    return status;
+}
+
 static int usage(void)
 {
-    fprintf(stderr, "usage: unirootctl [--socket PATH] [--timeout MS] get BUNDLE | get NS ID | list | "
-                    "status | watch [--count N] | raw JSON | explain BUNDLE\n");
-    return 2;
+    return usage_to(stderr, 2);
 }
 
 /* From BUNDLE/config.json: the dev.uniroot.rootfs annotation (malloc'ed, or
@@ -200,6 +207,8 @@ int main(int argc, char **argv)
     long timeout = 2000, count = -1;
     int i = 1;
     for (; i < argc && !strncmp(argv[i], "--", 2); i++) {
+        if (!strcmp(argv[i], "--help"))
+            return usage_to(stdout, 0);
         if (!strcmp(argv[i], "--socket") && i + 1 < argc)
             sock = argv[++i];
         else if (!strcmp(argv[i], "--timeout") && i + 1 < argc) {

@@ -39,7 +39,7 @@ expect() {
     local rc=$?
     if [ "$rc" -ne "$want" ]; then
         not_ok "$name" "exit status $rc, want $want; output: $(echo "$T_OUT" | tail -5 | tr '\n' '|')"
-    elif echo "$T_OUT" | grep -qE 'ERROR: AddressSanitizer|runtime error:|LeakSanitizer'; then
+    elif echo "$T_OUT" | grep -qE 'ERROR: AddressSanitizer|[0-9]+: runtime error:|LeakSanitizer'; then
         not_ok "$name" "sanitizer report: $(echo "$T_OUT" | grep -E 'ERROR|runtime error' | head -3 | tr '\n' '|')"
     elif [ -n "$re" ] && ! echo "$T_OUT" | grep -qE -- "$re"; then
         not_ok "$name" "output does not match /$re/: $(echo "$T_OUT" | tail -5 | tr '\n' '|')"
