@@ -14,6 +14,9 @@
 #   # uniroot-test: needs kvm    run it inside a qemu guest with nested KVM
 #                                (tests/nested/run-in-vm.sh) when /dev/kvm is missing
 #   # uniroot-test: needs dm     the same when /dev/mapper/control is missing
+#   # uniroot-test: not-nested   with needs kvm: skip it (saying why, from its
+#                                "# not-nested because: ..." line) instead of
+#                                nesting, unless UR_NESTED_ALL=1
 #   # uniroot-test: timeout S    its time limit in seconds (default
 #                                $UR_TEST_TIMEOUT, 900); a script past it fails
 # Where the host has what a script needs, it runs directly.
@@ -79,7 +82,8 @@ markers() {
         for (i = 3; i <= NF; i++) {
             if ($i == "needs" && i < NF) needs = $(++i)
             else if ($i == "timeout" && i < NF) t = $(++i)
-        } } END {print (needs == "" ? "none" : needs), t}' "$1"
+            else if ($i == "not-nested") nn = 1
+        } } END {print (needs == "" ? "none" : needs), t, (nn ? "no" : "yes")}' "$1"
 }
 
 # A build with clang must be clean too (-Werror); it counts as one case.
@@ -114,7 +118,16 @@ if [ "$what" = all ] || [ "$what" = integration ]; then
     if [ $# -gt 0 ]; then scripts=("$@"); else scripts=(tests/integration/*.sh); fi
     for t in "${scripts[@]}"; do
         case "$(basename "$t")" in lib.sh | *_lib.sh) continue ;; esac
-        read -r needs limit < <(markers "$t")
+        read -r needs limit nestable < <(markers "$t")
+        if [ "$needs" = kvm ] && [ ! -c /dev/kvm ] && [ "$nestable" = no ] && [ "${UR_NESTED_ALL:-0}" != 1 ]; then
+            # "# uniroot-test: not-nested": the script's own "# not-nested because:" line says why
+            why=$(sed -n 's/^# not-nested because: //p' "$t" | head -1)
+            printf '%-40s %3d passed, %d failed, 1 skipped\n' "$t" 0 0
+            echo "    | SKIP - no /dev/kvm here and not run in the nested guest: $why (UR_NESTED_ALL=1 runs it there)"
+            skipped=$((skipped + 1))
+            skips+=("$t: no /dev/kvm; not run nested: $why")
+            continue
+        fi
         if { [ "$needs" = kvm ] && [ ! -c /dev/kvm ]; } ||
             { [ "$needs" = dm ] && [ ! -c /dev/mapper/control ]; }; then
             # a guest boot and slower (emulated) code: the limit covers the whole guest

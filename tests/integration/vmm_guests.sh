@@ -9,7 +9,8 @@
 # signals, seccomp, an endless poll, the --ready-fd/--start-fifo start
 # protocol, a closed console, and the monitor's command-line errors.
 # Needs root and /dev/kvm. Cleans up its namespace, tap and loop device.
-# uniroot-test: needs kvm timeout 2400
+# uniroot-test: needs kvm timeout 2400 not-nested
+# not-nested because: under emulated SVM the nested guest wedged in 2 of 4 full runs of these ~290 guest boots, and the tap passed as @FD gets no frames there (3 of 3 runs); it runs wherever /dev/kvm exists
 source "$(dirname "$0")/lib.sh"
 
 HELPER=$UR_TOP/build/bin/tap-echo-check
