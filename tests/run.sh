@@ -13,6 +13,8 @@
 # Marker lines near the top of a script (within its first 30 lines):
 #   # uniroot-test: needs kvm    run it inside a qemu guest with nested KVM
 #                                (tests/nested/run-in-vm.sh) when /dev/kvm is missing
+#                                and UR_NESTED_ALL=1; without it such a script is
+#                                skipped and says why (nested guests wedged: see below)
 #   # uniroot-test: needs dm     the same when /dev/mapper/control is missing
 #   # uniroot-test: not-nested   with needs kvm: skip it (saying why, from its
 #                                "# not-nested because: ..." line) instead of
@@ -119,9 +121,11 @@ if [ "$what" = all ] || [ "$what" = integration ]; then
     for t in "${scripts[@]}"; do
         case "$(basename "$t")" in lib.sh | *_lib.sh) continue ;; esac
         read -r needs limit nestable < <(markers "$t")
-        if [ "$needs" = kvm ] && [ ! -c /dev/kvm ] && [ "$nestable" = no ] && [ "${UR_NESTED_ALL:-0}" != 1 ]; then
-            # "# uniroot-test: not-nested": the script's own "# not-nested because:" line says why
+        if [ "$needs" = kvm ] && [ ! -c /dev/kvm ] && [ "${UR_NESTED_ALL:-0}" != 1 ]; then
+            # Nested KVM is opt-in for now: guests under emulated SVM wedged the whole
+            # nested machine in 3 of 5 full runs here. A "# not-nested because:" line adds why.
             why=$(sed -n 's/^# not-nested because: //p' "$t" | head -1)
+            [ -n "$why" ] || why="nested KVM guests (emulated SVM) wedged the whole nested machine in 3 of 5 full check runs on 2026-12-02"
             printf '%-40s %3d passed, %d failed, 1 skipped\n' "$t" 0 0
             echo "    | SKIP - no /dev/kvm here and not run in the nested guest: $why (UR_NESTED_ALL=1 runs it there)"
             skipped=$((skipped + 1))
