@@ -29,6 +29,7 @@ busybox-static
 podman
 python3
 python3-grpcio
+jq
 qemu-system-x86
 dmsetup
 "
