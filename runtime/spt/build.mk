@@ -1,6 +1,6 @@
-# runtime/spt/build.mk: uniroot-spt, the Solo5 spt monitor. It links
-# uniroot-vmm's objects (image reader, manifest, command line, block and tap
-# attach: $(VMM_OBJ) from runtime/build.mk) with its own. It must be a
+# runtime/spt/build.mk: uniroot-spt, the Solo5 spt monitor. It links the
+# shared monitor code (runtime/tender/) and uniroot-vmm's block and tap attach
+# ($(VMM_OBJ) from runtime/build.mk holds both) with its own. It must be a
 # position-independent executable: the guest lives at the low addresses a
 # classic static executable would be loaded at (0x400000).
 SPT_SRC := $(filter-out runtime/spt/main.c,$(wildcard runtime/spt/*.c))
@@ -9,8 +9,8 @@ SPT_ASAN_OBJ := $(SPT_SRC:%.c=$(ASAN)/obj/%.o)
 
 PROGRAMS += $(BIN)/uniroot-spt
 
-$(OBJ)/runtime/spt/%.o $(ASAN)/obj/runtime/spt/%.o: CFLAGS += -Iruntime/vmm -fPIE
-$(OBJ)/tests/unit/test_spt_%.o $(ASAN)/obj/tests/unit/test_spt_%.o: CFLAGS += -Iruntime/spt -Iruntime/vmm
+$(OBJ)/runtime/spt/%.o $(ASAN)/obj/runtime/spt/%.o: CFLAGS += -Iruntime/vmm $(TENDER_INC) -fPIE
+$(OBJ)/tests/unit/test_spt_%.o $(ASAN)/obj/tests/unit/test_spt_%.o: CFLAGS += -Iruntime/spt -Iruntime/vmm $(TENDER_INC)
 
 $(BIN)/uniroot-spt: $(OBJ)/runtime/spt/main.o $(SPT_OBJ) $(VMM_OBJ) $(COMMON_LIB)
 	@mkdir -p $(@D)

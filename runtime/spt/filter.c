@@ -17,27 +17,27 @@
 
 #define MAX_EPOLL_EVENTS (MFT_MAX_ENTRIES + 1)
 
-static struct spt_arg_cond eq(unsigned arg, uint64_t v) { return (struct spt_arg_cond){arg, SPT_EQ, v}; }
-static struct spt_arg_cond le(unsigned arg, uint64_t v) { return (struct spt_arg_cond){arg, SPT_LE, v}; }
-static struct spt_arg_cond ge(unsigned arg, uint64_t v) { return (struct spt_arg_cond){arg, SPT_GE, v}; }
+static struct tender_arg_cond eq(unsigned arg, uint64_t v) { return (struct tender_arg_cond){arg, TENDER_EQ, v}; }
+static struct tender_arg_cond le(unsigned arg, uint64_t v) { return (struct tender_arg_cond){arg, TENDER_LE, v}; }
+static struct tender_arg_cond ge(unsigned arg, uint64_t v) { return (struct tender_arg_cond){arg, TENDER_GE, v}; }
 
 #define RULE(NR, ...)                                                                  \
     do {                                                                               \
-        const struct spt_arg_cond c_[] = {__VA_ARGS__};                                \
-        out[n] = (struct spt_rule){.nr = (NR), .nargs = sizeof(c_) / sizeof(c_[0])};   \
+        const struct tender_arg_cond c_[] = {__VA_ARGS__};                                \
+        out[n] = (struct tender_rule){.nr = (NR), .nargs = sizeof(c_) / sizeof(c_[0])};   \
         for (unsigned k_ = 0; k_ < out[n].nargs; k_++)                                 \
             out[n].a[k_] = c_[k_];                                                     \
         n++;                                                                           \
     } while (0)
 
-unsigned spt_filter_rules(const struct spt_fds *f, const struct mft *m, struct spt_rule *out)
+unsigned spt_filter_rules(const struct spt_fds *f, const struct mft *m, struct tender_rule *out)
 {
     unsigned n = 0;
     const uint64_t lo = SPT_HOST_MEM_BASE, hi = f->mem_size - 1, max = f->mem_size;
     const uint64_t epfd = (uint64_t)f->epollfd, tfd = (uint64_t)f->timerfd;
 
     RULE(SYS_write, eq(0, 1), ge(1, lo), le(1, hi), le(2, max));
-    out[n++] = (struct spt_rule){.nr = SYS_exit_group};
+    out[n++] = (struct tender_rule){.nr = SYS_exit_group};
     /* epoll_pwait(epfd, events, maxevents, timeout, sigmask = NULL, ...) */
     RULE(SYS_epoll_pwait, eq(0, epfd), ge(1, lo), le(1, hi), le(2, MAX_EPOLL_EVENTS), eq(4, 0));
     /* timerfd_settime(fd, flags, new value in guest memory, old = NULL) */

@@ -77,7 +77,7 @@ static void usage(FILE *out)
             "Exit status: the guest's; %d on a setup error; %d if the guest faulted; 128+N when\n"
             "stopped by signal N. A guest making a system call its bindings do not need is\n"
             "killed by SIGSYS (the parent sees signal %d, a shell status %d).\n",
-            HVT_X86_MAX_MEM >> 20, VMM_DEFAULT_MEM_MB, VMM_EXIT_SETUP, VMM_EXIT_GUEST_FAULT,
+            HVT_X86_MAX_MEM >> 20, TENDER_DEFAULT_MEM_MB, TENDER_EXIT_SETUP, TENDER_EXIT_GUEST_FAULT,
             SIGSYS, 128 + SIGSYS);
 }
 
@@ -103,7 +103,7 @@ static int map_guest(struct spt *s, const struct elf_image *img, struct ur_err *
     if (tmp == MAP_FAILED)
         return ur_errf_sys(err, -errno, "cannot allocate %llu MiB of guest memory",
                            (unsigned long long)(m >> 20));
-    struct vmm_ro ro;
+    struct tender_ro ro;
     int rc = elf_image_load(img, tmp, m, &s->entry, &s->kernel_end, &ro, err);
     if (rc < 0) {
         munmap(tmp, m);
@@ -188,7 +188,7 @@ static int write_boot_info(struct spt *s, char *const *argv, struct ur_err *err)
     return 0;
 }
 
-static int prepare(struct spt *s, const struct vmm_opts *o, struct ur_err *err)
+static int prepare(struct spt *s, const struct tender_opts *o, struct ur_err *err)
 {
     int persona = personality(0xffffffff);
     if (persona < 0 || (persona & READ_IMPLIES_EXEC))
@@ -205,9 +205,9 @@ static int prepare(struct spt *s, const struct vmm_opts *o, struct ur_err *err)
         (rc = write_boot_info(s, o->guest_argv, err)) < 0)
         return rc;
     s->fds.mem_size = s->mem_size;
-    struct spt_rule rules[SPT_MAX_RULES];
+    struct tender_rule rules[SPT_MAX_RULES];
     unsigned n = spt_filter_rules(&s->fds, s->v.mft, rules);
-    if ((rc = spt_bpf_build(rules, n, s->filter, MAX_FILTER, err)) < 0)
+    if ((rc = tender_bpf_build(rules, n, s->filter, MAX_FILTER, err)) < 0)
         return rc;
     s->filter_len = (unsigned)rc;
     return 0;
@@ -216,13 +216,13 @@ static int prepare(struct spt *s, const struct vmm_opts *o, struct ur_err *err)
 /* Handlers while the guest runs: they may only make calls the filter allows. */
 static void on_stop(int sig)
 {
-    syscall(SYS_exit_group, VMM_EXIT_SIGNAL_BASE + sig);
+    syscall(SYS_exit_group, TENDER_EXIT_SIGNAL_BASE + sig);
 }
 
 static void on_fault(int sig)
 {
     (void)sig;
-    syscall(SYS_exit_group, VMM_EXIT_GUEST_FAULT);
+    syscall(SYS_exit_group, TENDER_EXIT_GUEST_FAULT);
 }
 
 static uint8_t altstack[64 * 1024] __attribute__((aligned(16)));
@@ -267,10 +267,10 @@ static struct spt spt;
 int main(int argc, char *argv[])
 {
     struct ur_err err = {0};
-    struct vmm_opts o;
-    if (vmm_parse_args(argc, argv, &o, &err) < 0) {
+    struct tender_opts o;
+    if (tender_parse_args(argc, argv, &o, &err) < 0) {
         fprintf(stderr, "uniroot-spt: %s\n", err.msg);
-        return VMM_EXIT_SETUP;
+        return TENDER_EXIT_SETUP;
     }
     if (o.help) {
         usage(stdout);
@@ -288,21 +288,21 @@ int main(int argc, char *argv[])
             dprintf(o.ready_fd, "error: %s\n", err.msg);
             close(o.ready_fd);
         }
-        return VMM_EXIT_SETUP;
+        return TENDER_EXIT_SETUP;
     }
     vmm_install_signals(&spt.v);
-    if (tender_wait_for_start(&o, &err) < 0) {
+    if (tender_wait_for_start(&o, vmm_stop_signal, &err) < 0) {
         if (vmm_stop_signal())
-            return VMM_EXIT_SIGNAL_BASE + vmm_stop_signal();
+            return TENDER_EXIT_SIGNAL_BASE + vmm_stop_signal();
         fprintf(stderr, "uniroot-spt: %s\n", err.msg);
-        return VMM_EXIT_SETUP;
+        return TENDER_EXIT_SETUP;
     }
     if (install_run_signals(&err) < 0 || fflush(NULL) != 0 ||
-        spt_bpf_install(spt.filter, spt.filter_len, &err) < 0) {
+        tender_bpf_install(spt.filter, spt.filter_len, &err) < 0) {
         fprintf(stderr, "uniroot-spt: %s\n", err.msg);
-        return VMM_EXIT_SETUP;
+        return TENDER_EXIT_SETUP;
     }
     if (vmm_stop_signal()) /* arrived between the start and the filter */
-        return VMM_EXIT_SIGNAL_BASE + vmm_stop_signal();
+        return TENDER_EXIT_SIGNAL_BASE + vmm_stop_signal();
     launch(spt.entry, spt.mem_size - 8, SPT_BOOT_INFO_BASE);
 }

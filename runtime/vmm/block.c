@@ -35,7 +35,7 @@ static int device_capacity(int fd, const char *path, uint64_t *out, struct ur_er
     return ur_errf(err, -EINVAL, "%s: not a regular file or block device", path);
 }
 
-static int attach_one(struct vmm *vmm, const struct vmm_opts *o, const struct vmm_dev_opt *d,
+static int attach_one(struct vmm *vmm, const struct tender_opts *o, const struct tender_dev_opt *d,
                       struct ur_err *err)
 {
     struct mft_entry *e = mft_find(vmm->mft, d->name, MFT_DEV_BLOCK_BASIC);
@@ -44,7 +44,7 @@ static int attach_one(struct vmm *vmm, const struct vmm_opts *o, const struct vm
                        d->name, d->name);
     uint64_t sector = DEFAULT_SECTOR;
     for (unsigned i = 0; i < o->ndev; i++)
-        if (o->dev[i].kind == VMM_OPT_BLOCK_SECTOR && strcmp(o->dev[i].name, d->name) == 0)
+        if (o->dev[i].kind == TENDER_OPT_BLOCK_SECTOR && strcmp(o->dev[i].name, d->name) == 0)
             sector = strtoull(o->dev[i].value, NULL, 10); /* validated by the parser */
 
     int fd = open(d->value, O_RDWR | O_CLOEXEC);
@@ -129,18 +129,18 @@ static int hc_block_read(struct vmm *vmm, uint64_t gpa, struct ur_err *err)
     return block_io(vmm, gpa, false, err);
 }
 
-static int block_attach(struct vmm *vmm, const struct vmm_opts *o, struct ur_err *err)
+static int block_attach(struct vmm *vmm, const struct tender_opts *o, struct ur_err *err)
 {
     for (unsigned i = 0; i < o->ndev; i++) {
-        const struct vmm_dev_opt *d = &o->dev[i];
-        if (d->kind == VMM_OPT_BLOCK_SECTOR) {
+        const struct tender_dev_opt *d = &o->dev[i];
+        if (d->kind == TENDER_OPT_BLOCK_SECTOR) {
             bool given = false;
             for (unsigned j = 0; j < o->ndev; j++)
-                given |= o->dev[j].kind == VMM_OPT_BLOCK && strcmp(o->dev[j].name, d->name) == 0;
+                given |= o->dev[j].kind == TENDER_OPT_BLOCK && strcmp(o->dev[j].name, d->name) == 0;
             if (!given)
                 return ur_errf(err, -EINVAL, "--block-sector-size:%s given without --block:%s",
                                d->name, d->name);
-        } else if (d->kind == VMM_OPT_BLOCK) {
+        } else if (d->kind == TENDER_OPT_BLOCK) {
             int rc = attach_one(vmm, o, d, err);
             if (rc < 0)
                 return rc;

@@ -57,7 +57,7 @@ out:
 }
 
 /* Everything up to a guest that is ready to enter. */
-static int prepare(struct vmm *vmm, const struct vmm_opts *o, struct ur_err *err)
+static int prepare(struct vmm *vmm, const struct tender_opts *o, struct ur_err *err)
 {
     int rc = x86_mem_size(o->mem_bytes, &vmm->mem_size, err);
     if (rc < 0 || (rc = load_image(vmm, o->kernel, err)) < 0)
@@ -90,13 +90,13 @@ static void cleanup(struct vmm *vmm)
 int main(int argc, char *argv[])
 {
     struct ur_err err = {0};
-    struct vmm_opts o;
-    if (vmm_parse_args(argc, argv, &o, &err) < 0) {
+    struct tender_opts o;
+    if (tender_parse_args(argc, argv, &o, &err) < 0) {
         fprintf(stderr, "uniroot-vmm: %s\n", err.msg);
-        return VMM_EXIT_SETUP;
+        return TENDER_EXIT_SETUP;
     }
     if (o.help) {
-        vmm_usage(stdout, "uniroot-vmm");
+        tender_usage(stdout, "uniroot-vmm");
         return 0;
     }
     if (o.version) {
@@ -112,22 +112,22 @@ int main(int argc, char *argv[])
             dprintf(o.ready_fd, "error: %s\n", err.msg);
             close(o.ready_fd);
         }
-        status = VMM_EXIT_SETUP;
+        status = TENDER_EXIT_SETUP;
         goto out;
     }
     vmm_install_signals(&vmm);
-    if (tender_wait_for_start(&o, &err) < 0) {
+    if (tender_wait_for_start(&o, vmm_stop_signal, &err) < 0) {
         if (vmm_stop_signal()) {
-            status = VMM_EXIT_SIGNAL_BASE + vmm_stop_signal();
+            status = TENDER_EXIT_SIGNAL_BASE + vmm_stop_signal();
         } else {
             fprintf(stderr, "uniroot-vmm: %s\n", err.msg);
-            status = VMM_EXIT_SETUP;
+            status = TENDER_EXIT_SETUP;
         }
         goto out;
     }
     if (vmm_seccomp_install(&vmm, &err) < 0) {
         fprintf(stderr, "uniroot-vmm: %s\n", err.msg);
-        status = VMM_EXIT_SETUP;
+        status = TENDER_EXIT_SETUP;
         goto out;
     }
     status = vmm_run(&vmm, &err);

@@ -20,20 +20,6 @@
 
 #define ETHER_HDR 14
 
-int net_parse_mac(const char *s, uint8_t mac[6])
-{
-    unsigned v[6];
-    char tail;
-    if (strlen(s) != 17 ||
-        sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &tail) != 6)
-        return -EINVAL;
-    for (int i = 0; i < 6; i++)
-        mac[i] = (uint8_t)v[i];
-    if (mac[0] & 1) /* multicast */
-        return -EINVAL;
-    return 0;
-}
-
 /* MTU of interface ifr->ifr_name, into *mtu. */
 static int read_mtu(struct ifreq *ifr, int *mtu, struct ur_err *err)
 {
@@ -105,7 +91,7 @@ static int tap_open(const char *ifname, int *mtu, struct ur_err *err)
     return fd;
 }
 
-static int attach_one(struct vmm *vmm, const struct vmm_opts *o, const struct vmm_dev_opt *d,
+static int attach_one(struct vmm *vmm, const struct tender_opts *o, const struct tender_dev_opt *d,
                       struct ur_err *err)
 {
     unsigned idx = 0;
@@ -117,7 +103,7 @@ static int attach_one(struct vmm *vmm, const struct vmm_opts *o, const struct vm
     uint8_t mac[6];
     bool have_mac = false;
     for (unsigned i = 0; i < o->ndev; i++)
-        if (o->dev[i].kind == VMM_OPT_NET_MAC && strcmp(o->dev[i].name, d->name) == 0)
+        if (o->dev[i].kind == TENDER_OPT_NET_MAC && strcmp(o->dev[i].name, d->name) == 0)
             have_mac = net_parse_mac(o->dev[i].value, mac) == 0;
     if (!have_mac) {
         if (getrandom(mac, sizeof(mac), 0) != sizeof(mac))
@@ -190,17 +176,17 @@ static int hc_net_read(struct vmm *vmm, uint64_t gpa, struct ur_err *err)
     return 0;
 }
 
-static int net_attach(struct vmm *vmm, const struct vmm_opts *o, struct ur_err *err)
+static int net_attach(struct vmm *vmm, const struct tender_opts *o, struct ur_err *err)
 {
     for (unsigned i = 0; i < o->ndev; i++) {
-        const struct vmm_dev_opt *d = &o->dev[i];
-        if (d->kind == VMM_OPT_NET_MAC) {
+        const struct tender_dev_opt *d = &o->dev[i];
+        if (d->kind == TENDER_OPT_NET_MAC) {
             bool given = false;
             for (unsigned j = 0; j < o->ndev; j++)
-                given |= o->dev[j].kind == VMM_OPT_NET && strcmp(o->dev[j].name, d->name) == 0;
+                given |= o->dev[j].kind == TENDER_OPT_NET && strcmp(o->dev[j].name, d->name) == 0;
             if (!given)
                 return ur_errf(err, -EINVAL, "--net-mac:%s given without --net:%s", d->name, d->name);
-        } else if (d->kind == VMM_OPT_NET) {
+        } else if (d->kind == TENDER_OPT_NET) {
             int rc = attach_one(vmm, o, d, err);
             if (rc < 0)
                 return rc;

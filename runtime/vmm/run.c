@@ -83,7 +83,7 @@ static int guest_fault(const struct vmm *vmm, struct ur_err *err, const char *fm
     err->code = -EFAULT;
     fprintf(stderr, "uniroot-vmm: %s\n", err->msg);
     dump_registers(vmm, NULL);
-    return VMM_EXIT_GUEST_FAULT;
+    return TENDER_EXIT_GUEST_FAULT;
 }
 
 /* The stub of exception vec reported it: read the frame the CPU pushed on the
@@ -108,7 +108,7 @@ static int guest_trap(const struct vmm *vmm, unsigned vec, struct ur_err *err)
     err->code = -EFAULT;
     fprintf(stderr, "uniroot-vmm: %s\n", err->msg);
     dump_registers(vmm, &tf);
-    return VMM_EXIT_GUEST_FAULT;
+    return TENDER_EXIT_GUEST_FAULT;
 }
 
 int vmm_run(struct vmm *vmm, struct ur_err *err)
@@ -118,7 +118,7 @@ int vmm_run(struct vmm *vmm, struct ur_err *err)
         if (stop_signo) {
             fprintf(stderr, "uniroot-vmm: stopped by signal %d (%s)\n", stop_signo,
                     strsignal(stop_signo));
-            return VMM_EXIT_SIGNAL_BASE + stop_signo;
+            return TENDER_EXIT_SIGNAL_BASE + stop_signo;
         }
         if (ioctl(vmm->vcpu_fd, KVM_RUN, 0) < 0) {
             if (errno == EINTR || errno == EAGAIN) {
@@ -148,7 +148,7 @@ int vmm_run(struct vmm *vmm, struct ur_err *err)
                 return vmm->exit_status;
             if (rc < 0) {
                 fprintf(stderr, "uniroot-vmm: %s\n", err->msg);
-                return VMM_EXIT_GUEST_FAULT;
+                return TENDER_EXIT_GUEST_FAULT;
             }
             break;
         }

@@ -1,5 +1,5 @@
 /* test_spt_cli.c: uniroot-spt's command line, which is uniroot-vmm's parser
- * (runtime/vmm/cli.c) taking solo5-spt's options: what a runtime passes for
+ * (runtime/tender/cli.c) taking solo5-spt's options: what a runtime passes for
  * an spt guest must parse into the same options, and mistakes must be one
  * clear error. */
 #include <setjmp.h>
@@ -21,15 +21,15 @@ static void test_full_line(void **s)
                     "--block-sector-size:rootfs=4096", "--net:service=@5",
                     "--net-mac:service=02:00:00:00:00:07", "--ready-fd=3",
                     "--start-fifo=/run/x/start", "--", "app.spt", "-l", "x", NULL};
-    struct vmm_opts o;
+    struct tender_opts o;
     struct ur_err e = {0};
-    assert_int_equal(vmm_parse_args(ARGC(argv), argv, &o, &e), 0);
+    assert_int_equal(tender_parse_args(ARGC(argv), argv, &o, &e), 0);
     assert_int_equal(o.mem_bytes, 64ull << 20);
     assert_int_equal(o.ndev, 4);
-    assert_int_equal(o.dev[0].kind, VMM_OPT_BLOCK);
+    assert_int_equal(o.dev[0].kind, TENDER_OPT_BLOCK);
     assert_string_equal(o.dev[0].name, "rootfs");
     assert_string_equal(o.dev[0].value, "/tmp/x.img");
-    assert_int_equal(o.dev[2].kind, VMM_OPT_NET);
+    assert_int_equal(o.dev[2].kind, TENDER_OPT_NET);
     assert_string_equal(o.dev[2].value, "@5");
     assert_int_equal(o.ready_fd, 3);
     assert_string_equal(o.start_fifo, "/run/x/start");
@@ -55,15 +55,15 @@ static void test_errors(void **s)
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         char *argv[] = {"uniroot-spt", bad[i].arg, "k.spt", NULL};
-        struct vmm_opts o;
+        struct tender_opts o;
         struct ur_err e = {0};
-        assert_int_equal(vmm_parse_args(ARGC(argv), argv, &o, &e), -EINVAL);
+        assert_int_equal(tender_parse_args(ARGC(argv), argv, &o, &e), -EINVAL);
         assert_non_null(strstr(e.msg, bad[i].msg));
     }
     char *none[] = {"uniroot-spt", "--mem=8", NULL};
-    struct vmm_opts o;
+    struct tender_opts o;
     struct ur_err e = {0};
-    assert_true(vmm_parse_args(ARGC(none), none, &o, &e) < 0);
+    assert_true(tender_parse_args(ARGC(none), none, &o, &e) < 0);
     assert_non_null(strstr(e.msg, "no unikernel"));
 }
 

@@ -35,7 +35,7 @@ static int setup_block(void **state)
     e->u.block_basic.block_size = 512;
     e->b.hostfd = f->fd;
     e->attached = 1;
-    struct vmm_opts o = {.ndev = 0};
+    struct tender_opts o = {.ndev = 0};
     struct ur_err err = {0};
     assert_int_equal(vmm_block_module.attach(f->vmm, &o, &err), 0); /* registers hypercalls */
     *state = f;
@@ -212,7 +212,7 @@ static void read_only_memory_is_never_written(void **state)
     struct fx *f = *state;
     struct vmm *v = f->vmm;
     const uint64_t ro = 0x100000;
-    v->ro = (struct vmm_ro){.start = {ro}, .end = {ro + 0x2000}, .n = 1};
+    v->ro = (struct tender_ro){.start = {ro}, .end = {ro + 0x2000}, .n = 1};
     struct ur_err err = {0};
     int32_t ret;
     /* a block read into read-only memory */

@@ -40,7 +40,7 @@ static uint64_t walk(const uint8_t *mem, uint64_t va, bool *large)
 
 /* A synthetic image layout over 16 MiB, and what every page of it must be. */
 #define BIG_MEM (16 * MIB)
-static const struct vmm_ro big_ro = {
+static const struct tender_ro big_ro = {
     .start = {0x100000, 0x301000, 0x600000, 0x800000},
     .end = {0x301000, 0x400000, 0x800000, 0xa00000},
     .exec = {true, false, false, true},
@@ -109,7 +109,7 @@ static void page_tables_every_page(void **state)
 static void page_tables_identity_map(void **state)
 {
     (void)state;
-    const struct vmm_ro none = {.n = 0};
+    const struct tender_ro none = {.n = 0};
     uint64_t mem_size = HVT_X86_MAX_MEM;
     /* Only the low 2 MiB are written: a sparse allocation is enough. */
     uint8_t *mem = calloc(1, HVT_X86_PAGE_2M);
@@ -135,7 +135,7 @@ static void page_table_pool_is_bounded(void **state)
 {
     (void)state;
     uint8_t *mem = calloc(1, HVT_X86_PAGE_2M);
-    struct vmm_ro ro = {.n = 0};
+    struct tender_ro ro = {.n = 0};
     struct ur_err err = {0};
     unsigned pool = (VMM_X86_PT_POOL_END - VMM_X86_PT_POOL) / 0x1000;
     for (unsigned i = 1; i <= pool; i++) { /* one page of text inside regions 1..pool */
@@ -191,7 +191,7 @@ static void exception_messages(void **state)
 {
     (void)state;
     struct vmm *v = fake_vmm(0, NULL);
-    v->ro = (struct vmm_ro){.start = {0x100000, 0x101000}, .end = {0x101000, 0x102000},
+    v->ro = (struct tender_ro){.start = {0x100000, 0x101000}, .end = {0x101000, 0x102000},
                             .exec = {true, false}, .n = 2};
     v->kernel_end = 0x110000;
     char msg[256];

@@ -56,7 +56,7 @@ static int setup(void **state)
     f->vmm->mft->e[2].b.hostfd = -1;
     f->vmm->mft->e[2].attached = 1;
     f->peer = sv[1];
-    struct vmm_opts o = {.ndev = 0};
+    struct tender_opts o = {.ndev = 0};
     struct ur_err err = {0};
     assert_int_equal(vmm_net_module.attach(f->vmm, &o, &err), 0); /* registers the hypercalls */
     assert_int_equal(vmm_add_pollfd(f->vmm, sv[0], 1, &err), 0);
@@ -288,7 +288,7 @@ static void read_only_memory_is_never_written(void **state)
     struct fx *f = *state;
     struct vmm *v = f->vmm;
     const uint64_t ro = 0x100000;
-    v->ro = (struct vmm_ro){.start = {ro}, .end = {ro + 0x2000}, .n = 1};
+    v->ro = (struct tender_ro){.start = {ro}, .end = {ro + 0x2000}, .n = 1};
     memset(at(v, ro), 0x11, 0x2000);
     struct ur_err err = {0};
     int32_t ret;
@@ -378,9 +378,9 @@ static void real_tap_in_private_netns(void **state)
     }
     static const uint32_t types[] = {MFT_DEV_NET_BASIC};
     struct vmm *v = fake_vmm(1, types);
-    struct vmm_opts o = {.ndev = 2};
-    o.dev[0] = (struct vmm_dev_opt){.kind = VMM_OPT_NET, .name = "dev1", .value = TAP_NAME};
-    o.dev[1] = (struct vmm_dev_opt){.kind = VMM_OPT_NET_MAC, .name = "dev1", .value = "02:75:72:00:00:01"};
+    struct tender_opts o = {.ndev = 2};
+    o.dev[0] = (struct tender_dev_opt){.kind = TENDER_OPT_NET, .name = "dev1", .value = TAP_NAME};
+    o.dev[1] = (struct tender_dev_opt){.kind = TENDER_OPT_NET_MAC, .name = "dev1", .value = "02:75:72:00:00:01"};
     struct ur_err err = {0};
     assert_int_equal(vmm_net_module.attach(v, &o, &err), 0);
     struct mft_entry *e = &v->mft->e[1];

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../runtime/vmm/vmm.h"
+#include "vmm.h"
 
 #define FAKE_MEM (4ull << 20)
 

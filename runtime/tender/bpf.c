@@ -1,4 +1,4 @@
-/* bpf.c: assemble a seccomp BPF program from allow rules (see spt.h).
+/* bpf.c: assemble a seccomp BPF program from allow rules (see tender.h).
  *
  * Layout: check the architecture, refuse x32 numbers, then one block per
  * rule: "nr matches and each condition holds -> allow", falling through to
@@ -16,7 +16,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "spt.h"
+#include "tender.h"
 
 #define X32_SYSCALL_BIT 0x40000000u
 #define ARG_LO(i) ((unsigned)(offsetof(struct seccomp_data, args) + 8 * (i)))
@@ -55,21 +55,21 @@ static int patch(struct asm_ctx *c, unsigned at, bool which, unsigned target)
 
 /* Emit one condition. Jumps to "next rule" are recorded in fails[] (as
  * instruction index * 2 + which) for the caller to patch. */
-static int emit_cond(struct asm_ctx *c, const struct spt_arg_cond *a, unsigned *fails,
+static int emit_cond(struct asm_ctx *c, const struct tender_arg_cond *a, unsigned *fails,
                      unsigned *nfails)
 {
     uint32_t hi = (uint32_t)(a->val >> 32), lo = (uint32_t)a->val;
     unsigned j, pass;
     emit(c, BPF_LD | BPF_W | BPF_ABS, 0, 0, ARG_HI(a->arg));
     switch (a->cmp) {
-    case SPT_EQ:
+    case TENDER_EQ:
         j = emit(c, BPF_JMP | BPF_JEQ | BPF_K, 0, 0, hi);  /* jf: fail */
         fails[(*nfails)++] = j * 2;
         emit(c, BPF_LD | BPF_W | BPF_ABS, 0, 0, ARG_LO(a->arg));
         j = emit(c, BPF_JMP | BPF_JEQ | BPF_K, 0, 0, lo);
         fails[(*nfails)++] = j * 2;
         return 0;
-    case SPT_LE: /* arg <= val: hi < vhi, or hi == vhi and lo <= vlo */
+    case TENDER_LE: /* arg <= val: hi < vhi, or hi == vhi and lo <= vlo */
         j = emit(c, BPF_JMP | BPF_JGT | BPF_K, 0, 0, hi);  /* jt: fail */
         fails[(*nfails)++] = j * 2 + 1;
         pass = emit(c, BPF_JMP | BPF_JEQ | BPF_K, 0, 0, hi); /* jf: passes */
@@ -77,7 +77,7 @@ static int emit_cond(struct asm_ctx *c, const struct spt_arg_cond *a, unsigned *
         j = emit(c, BPF_JMP | BPF_JGT | BPF_K, 0, 0, lo);
         fails[(*nfails)++] = j * 2 + 1;
         return patch(c, pass, 0, c->n);
-    case SPT_GE: /* arg >= val: hi > vhi, or hi == vhi and lo >= vlo */
+    case TENDER_GE: /* arg >= val: hi > vhi, or hi == vhi and lo >= vlo */
         j = emit(c, BPF_JMP | BPF_JGE | BPF_K, 0, 0, hi);  /* jf: fail (hi < vhi) */
         fails[(*nfails)++] = j * 2;
         pass = emit(c, BPF_JMP | BPF_JEQ | BPF_K, 0, 0, hi); /* jf: hi > vhi passes */
@@ -89,7 +89,7 @@ static int emit_cond(struct asm_ctx *c, const struct spt_arg_cond *a, unsigned *
     return -EINVAL;
 }
 
-int spt_bpf_build(const struct spt_rule *rules, unsigned n, struct sock_filter *out,
+int tender_bpf_build(const struct tender_rule *rules, unsigned n, struct sock_filter *out,
                   unsigned max, struct ur_err *err)
 {
     struct asm_ctx c = {.out = out, .max = max};
@@ -100,9 +100,9 @@ int spt_bpf_build(const struct spt_rule *rules, unsigned n, struct sock_filter *
     emit(&c, BPF_JMP | BPF_JGE | BPF_K, 0, 1, X32_SYSCALL_BIT);
     emit(&c, BPF_RET | BPF_K, 0, 0, SECCOMP_RET_KILL_PROCESS);
     for (unsigned r = 0; r < n; r++) {
-        const struct spt_rule *rl = &rules[r];
-        unsigned fails[2 * SPT_RULE_MAX_ARGS + 1], nfails = 0;
-        if (rl->nargs > SPT_RULE_MAX_ARGS || rl->nr < 0)
+        const struct tender_rule *rl = &rules[r];
+        unsigned fails[2 * TENDER_RULE_MAX_ARGS + 1], nfails = 0;
+        if (rl->nargs > TENDER_RULE_MAX_ARGS || rl->nr < 0)
             return ur_errf(err, -EINVAL, "seccomp rule %u: bad rule", r);
         emit(&c, BPF_LD | BPF_W | BPF_ABS, 0, 0, offsetof(struct seccomp_data, nr));
         unsigned j = emit(&c, BPF_JMP | BPF_JEQ | BPF_K, 0, 0, (uint32_t)rl->nr);
@@ -124,7 +124,7 @@ int spt_bpf_build(const struct spt_rule *rules, unsigned n, struct sock_filter *
     return (int)c.n;
 }
 
-int spt_bpf_install(const struct sock_filter *prog, unsigned len, struct ur_err *err)
+int tender_bpf_install(const struct sock_filter *prog, unsigned len, struct ur_err *err)
 {
     struct sock_fprog fp = {.len = (unsigned short)len, .filter = (struct sock_filter *)prog};
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)

@@ -9,10 +9,11 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "vmm.h"
+#include "tender.h"
 
 /* Parse a decimal unsigned number that must fill all of s. */
 static int parse_u64(const char *s, uint64_t *out)
@@ -41,17 +42,32 @@ static bool valid_dev_name(const char *s, size_t len)
     return true;
 }
 
+/* A unicast MAC address written as six hex pairs: 02:00:00:00:00:01. */
+int net_parse_mac(const char *s, uint8_t mac[6])
+{
+    unsigned v[6];
+    char tail;
+    if (strlen(s) != 17 ||
+        sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &tail) != 6)
+        return -EINVAL;
+    for (int i = 0; i < 6; i++)
+        mac[i] = (uint8_t)v[i];
+    if (mac[0] & 1) /* multicast */
+        return -EINVAL;
+    return 0;
+}
+
 static const struct {
     const char *prefix;
-    enum vmm_opt_kind kind;
+    enum tender_opt_kind kind;
 } dev_opts[] = {
-    {"--block:", VMM_OPT_BLOCK},
-    {"--block-sector-size:", VMM_OPT_BLOCK_SECTOR},
-    {"--net:", VMM_OPT_NET},
-    {"--net-mac:", VMM_OPT_NET_MAC},
+    {"--block:", TENDER_OPT_BLOCK},
+    {"--block-sector-size:", TENDER_OPT_BLOCK_SECTOR},
+    {"--net:", TENDER_OPT_NET},
+    {"--net-mac:", TENDER_OPT_NET_MAC},
 };
 
-static const char *kind_flag(enum vmm_opt_kind k)
+static const char *kind_flag(enum tender_opt_kind k)
 {
     for (size_t i = 0; i < sizeof(dev_opts) / sizeof(dev_opts[0]); i++)
         if (dev_opts[i].kind == k)
@@ -60,8 +76,8 @@ static const char *kind_flag(enum vmm_opt_kind k)
 }
 
 /* Parse one --KIND:NAME=VALUE option into o->dev. */
-static int parse_dev_opt(const char *arg, enum vmm_opt_kind kind, size_t plen,
-                         struct vmm_opts *o, struct ur_err *err)
+static int parse_dev_opt(const char *arg, enum tender_opt_kind kind, size_t plen,
+                         struct tender_opts *o, struct ur_err *err)
 {
     const char *name = arg + plen;
     const char *eq = strchr(name, '=');
@@ -70,9 +86,9 @@ static int parse_dev_opt(const char *arg, enum vmm_opt_kind kind, size_t plen,
                        "1-%d letters and digits", arg, kind_flag(kind), MFT_NAME_MAX);
     if (eq[1] == '\0')
         return ur_errf(err, -EINVAL, "invalid option '%s': empty value", arg);
-    if (o->ndev == VMM_MAX_DEVICE_OPTS)
-        return ur_errf(err, -E2BIG, "too many device options (at most %d)", VMM_MAX_DEVICE_OPTS);
-    struct vmm_dev_opt *d = &o->dev[o->ndev];
+    if (o->ndev == TENDER_MAX_DEVICE_OPTS)
+        return ur_errf(err, -E2BIG, "too many device options (at most %d)", TENDER_MAX_DEVICE_OPTS);
+    struct tender_dev_opt *d = &o->dev[o->ndev];
     d->kind = kind;
     memcpy(d->name, name, (size_t)(eq - name));
     d->name[eq - name] = '\0';
@@ -80,12 +96,12 @@ static int parse_dev_opt(const char *arg, enum vmm_opt_kind kind, size_t plen,
     for (unsigned i = 0; i < o->ndev; i++)
         if (o->dev[i].kind == kind && strcmp(o->dev[i].name, d->name) == 0)
             return ur_errf(err, -EINVAL, "option %s%s given twice", kind_flag(kind), d->name);
-    if (kind == VMM_OPT_BLOCK_SECTOR) {
+    if (kind == TENDER_OPT_BLOCK_SECTOR) {
         uint64_t v;
         if (parse_u64(d->value, &v) < 0 || v < 512 || v > 32768 || (v & (v - 1)))
             return ur_errf(err, -EINVAL, "invalid option '%s': sector size must be a power of two "
                            "from 512 to 32768", arg);
-    } else if (kind == VMM_OPT_NET_MAC) {
+    } else if (kind == TENDER_OPT_NET_MAC) {
         uint8_t mac[6];
         if (net_parse_mac(d->value, mac) < 0)
             return ur_errf(err, -EINVAL, "invalid option '%s': MAC must look like "
@@ -95,10 +111,10 @@ static int parse_dev_opt(const char *arg, enum vmm_opt_kind kind, size_t plen,
     return 0;
 }
 
-int vmm_parse_args(int argc, char *const argv[], struct vmm_opts *o, struct ur_err *err)
+int tender_parse_args(int argc, char *const argv[], struct tender_opts *o, struct ur_err *err)
 {
     memset(o, 0, sizeof(*o));
-    o->mem_bytes = (uint64_t)VMM_DEFAULT_MEM_MB << 20;
+    o->mem_bytes = (uint64_t)TENDER_DEFAULT_MEM_MB << 20;
     o->ready_fd = -1;
     int i = 1;
     for (; i < argc; i++) {
@@ -168,7 +184,7 @@ int vmm_parse_args(int argc, char *const argv[], struct vmm_opts *o, struct ur_e
     return 0;
 }
 
-void vmm_usage(FILE *out, const char *prog)
+void tender_usage(FILE *out, const char *prog)
 {
     fprintf(out,
             "usage: %s [OPTIONS] [--] KERNEL [ARGS...]\n"
@@ -189,5 +205,5 @@ void vmm_usage(FILE *out, const char *prog)
             "Every device the unikernel's manifest declares must be given, and no other.\n"
             "Exit status: the guest's; %d on a setup error; %d if the guest faulted or broke the ABI;\n"
             "128+N when stopped by signal N.\n",
-            prog, HVT_X86_MAX_MEM >> 20, VMM_DEFAULT_MEM_MB, VMM_EXIT_SETUP, VMM_EXIT_GUEST_FAULT);
+            prog, HVT_X86_MAX_MEM >> 20, TENDER_DEFAULT_MEM_MB, TENDER_EXIT_SETUP, TENDER_EXIT_GUEST_FAULT);
 }

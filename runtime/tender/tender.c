@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "vmm.h"
+#include "tender.h"
 
 /* Map the kernel file read-only (private, so libelf may not write through). */
 int tender_map_kernel(const char *path, void **buf, size_t *len, struct ur_err *err)
@@ -35,7 +35,7 @@ int tender_map_kernel(const char *path, void **buf, size_t *len, struct ur_err *
 }
 
 /* --ready-fd / --start-fifo: tell the runtime we are set up, wait for start. */
-int tender_wait_for_start(const struct vmm_opts *o, struct ur_err *err)
+int tender_wait_for_start(const struct tender_opts *o, int (*stopped)(void), struct ur_err *err)
 {
     if (o->ready_fd >= 0) {
         ssize_t n = write(o->ready_fd, "ready\n", 6);
@@ -52,7 +52,7 @@ int tender_wait_for_start(const struct vmm_opts *o, struct ur_err *err)
     ssize_t n;
     do
         n = read(fd, &c, 1);
-    while (n < 0 && errno == EINTR && !vmm_stop_signal());
+    while (n < 0 && errno == EINTR && !stopped());
     close(fd);
     if (n != 1)
         return ur_errf(err, -ECANCELED, "start cancelled");
