@@ -1,15 +1,15 @@
-/* cli.c: uniroot-vmm's command line, the same as solo5-hvt's:
+/* cli.c: the monitors' command line, solo5-hvt's and solo5-spt's:
  *
- *   uniroot-vmm [--mem=MB] [--block:NAME=PATH]... [--block-sector-size:NAME=N]...
- *               [--net:NAME=TAP]... [--net-mac:NAME=MAC]... [--] KERNEL [ARGS...]
+ *   PROG [--mem=MB] [DEVICE OPTIONS]... [--] KERNEL [ARGS...]
  *
  * plus --help, --version and two extensions the OCI runtime uses to split
- * create from start: --ready-fd=N and --start-fifo=PATH. Parsing is pure (no
- * I/O), so it is unit-tested directly.
+ * create from start: --ready-fd=N and --start-fifo=PATH. The device options
+ * (--block:NAME=PATH, --net:NAME=TAP, ...) are the registered modules'; their
+ * usage text is theirs too. Parsing is pure (no I/O), so it is unit-tested
+ * directly.
  */
 #include <errno.h>
 #include <limits.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,77 +42,58 @@ static bool valid_dev_name(const char *s, size_t len)
     return true;
 }
 
-/* A unicast MAC address written as six hex pairs: 02:00:00:00:00:01. */
-int net_parse_mac(const char *s, uint8_t mac[6])
+const char *tender_opt_value(const struct tender_opts *o, const struct tender_option *opt,
+                             const char *name)
 {
-    unsigned v[6];
-    char tail;
-    if (strlen(s) != 17 ||
-        sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &tail) != 6)
-        return -EINVAL;
-    for (int i = 0; i < 6; i++)
-        mac[i] = (uint8_t)v[i];
-    if (mac[0] & 1) /* multicast */
-        return -EINVAL;
-    return 0;
+    for (unsigned i = 0; i < o->ndev; i++)
+        if (o->dev[i].opt == opt && strcmp(o->dev[i].name, name) == 0)
+            return o->dev[i].value;
+    return NULL;
 }
 
-static const struct {
-    const char *prefix;
-    enum tender_opt_kind kind;
-} dev_opts[] = {
-    {"--block:", TENDER_OPT_BLOCK},
-    {"--block-sector-size:", TENDER_OPT_BLOCK_SECTOR},
-    {"--net:", TENDER_OPT_NET},
-    {"--net-mac:", TENDER_OPT_NET_MAC},
-};
-
-static const char *kind_flag(enum tender_opt_kind k)
+/* Parse one --FLAGNAME=VALUE device option into o->dev. */
+static int parse_dev_opt(const char *arg, const struct tender_option *opt, struct tender_opts *o,
+                         struct ur_err *err)
 {
-    for (size_t i = 0; i < sizeof(dev_opts) / sizeof(dev_opts[0]); i++)
-        if (dev_opts[i].kind == k)
-            return dev_opts[i].prefix;
-    return "?";
-}
-
-/* Parse one --KIND:NAME=VALUE option into o->dev. */
-static int parse_dev_opt(const char *arg, enum tender_opt_kind kind, size_t plen,
-                         struct tender_opts *o, struct ur_err *err)
-{
-    const char *name = arg + plen;
+    const char *name = arg + strlen(opt->flag);
     const char *eq = strchr(name, '=');
     if (!eq || !valid_dev_name(name, (size_t)(eq - name)))
         return ur_errf(err, -EINVAL, "invalid option '%s': expected %sNAME=VALUE with NAME of "
-                       "1-%d letters and digits", arg, kind_flag(kind), MFT_NAME_MAX);
+                       "1-%d letters and digits", arg, opt->flag, MFT_NAME_MAX);
     if (eq[1] == '\0')
         return ur_errf(err, -EINVAL, "invalid option '%s': empty value", arg);
     if (o->ndev == TENDER_MAX_DEVICE_OPTS)
         return ur_errf(err, -E2BIG, "too many device options (at most %d)", TENDER_MAX_DEVICE_OPTS);
     struct tender_dev_opt *d = &o->dev[o->ndev];
-    d->kind = kind;
+    d->opt = opt;
     memcpy(d->name, name, (size_t)(eq - name));
     d->name[eq - name] = '\0';
     d->value = eq + 1;
-    for (unsigned i = 0; i < o->ndev; i++)
-        if (o->dev[i].kind == kind && strcmp(o->dev[i].name, d->name) == 0)
-            return ur_errf(err, -EINVAL, "option %s%s given twice", kind_flag(kind), d->name);
-    if (kind == TENDER_OPT_BLOCK_SECTOR) {
-        uint64_t v;
-        if (parse_u64(d->value, &v) < 0 || v < 512 || v > 32768 || (v & (v - 1)))
-            return ur_errf(err, -EINVAL, "invalid option '%s': sector size must be a power of two "
-                           "from 512 to 32768", arg);
-    } else if (kind == TENDER_OPT_NET_MAC) {
-        uint8_t mac[6];
-        if (net_parse_mac(d->value, mac) < 0)
-            return ur_errf(err, -EINVAL, "invalid option '%s': MAC must look like "
-                           "02:00:00:00:00:01 (unicast)", arg);
-    }
+    if (tender_opt_value(o, opt, d->name))
+        return ur_errf(err, -EINVAL, "option %s%s given twice", opt->flag, d->name);
+    const char *bad = opt->check ? opt->check(d->value) : NULL;
+    if (bad)
+        return ur_errf(err, -EINVAL, "invalid option '%s': %s", arg, bad);
     o->ndev++;
     return 0;
 }
 
-int tender_parse_args(int argc, char *const argv[], struct tender_opts *o, struct ur_err *err)
+/* The registered option arg starts with, or NULL. */
+static const struct tender_option *find_option(const struct tender_registry *r, const char *arg)
 {
+    for (unsigned i = 0; i < r->nmod; i++)
+        for (unsigned k = 0; k < r->mod[i]->nopts; k++) {
+            const struct tender_option *opt = &r->mod[i]->opts[k];
+            if (strncmp(arg, opt->flag, strlen(opt->flag)) == 0)
+                return opt;
+        }
+    return NULL;
+}
+
+int tender_parse_args(const struct tender_registry *r, int argc, char *const argv[],
+                      struct tender_opts *o, struct ur_err *err)
+{
+    const struct tender_monitor *mon = r->mon;
     memset(o, 0, sizeof(*o));
     o->mem_bytes = (uint64_t)TENDER_DEFAULT_MEM_MB << 20;
     o->ready_fd = -1;
@@ -137,15 +118,9 @@ int tender_parse_args(int argc, char *const argv[], struct tender_opts *o, struc
             uint64_t mb;
             if (parse_u64(a + 6, &mb) < 0 || mb < 2)
                 return ur_errf(err, -EINVAL, "invalid option '%s': memory must be a number of "
-                               "MB from 2 to %llu", a, HVT_X86_MAX_MEM >> 20);
-            /* Not a page-table limit: the hvt ABI passes hypercall arguments
-             * as 32-bit guest addresses and a guest's stack starts at the top
-             * of its memory, so no hvt guest can use more (Solo5's limit too). */
-            if (mb > (HVT_X86_MAX_MEM >> 20))
-                return ur_errf(err, -EINVAL, "invalid option '%s': an hvt guest can have at most "
-                               "%llu MB (the hvt ABI passes hypercall arguments as 32-bit "
-                               "addresses and the guest's stack is at the top of its memory)",
-                               a, HVT_X86_MAX_MEM >> 20);
+                               "MB from 2 to %llu", a, (unsigned long long)mon->max_mem_mb);
+            if (mb > mon->max_mem_mb)
+                return ur_errf(err, -EINVAL, "invalid option '%s': %s", a, mon->mem_why);
             o->mem_bytes = mb << 20;
             continue;
         }
@@ -162,48 +137,59 @@ int tender_parse_args(int argc, char *const argv[], struct tender_opts *o, struc
             o->ready_fd = (int)fd;
             continue;
         }
-        bool matched = false;
-        for (size_t k = 0; k < sizeof(dev_opts) / sizeof(dev_opts[0]); k++) {
-            size_t plen = strlen(dev_opts[k].prefix);
-            if (strncmp(a, dev_opts[k].prefix, plen) == 0) {
-                int rc = parse_dev_opt(a, dev_opts[k].kind, plen, o, err);
-                if (rc < 0)
-                    return rc;
-                matched = true;
-                break;
-            }
-        }
-        if (!matched)
+        const struct tender_option *opt = find_option(r, a);
+        if (!opt)
             return ur_errf(err, -EINVAL, "unknown option '%s' (see --help)", a);
+        int rc = parse_dev_opt(a, opt, o, err);
+        if (rc < 0)
+            return rc;
     }
     if (i >= argc)
-        return ur_errf(err, -EINVAL, "no unikernel given (usage: uniroot-vmm [OPTIONS] [--] KERNEL [ARGS...])");
+        return ur_errf(err, -EINVAL, "no unikernel given (usage: %s [OPTIONS] [--] KERNEL [ARGS...])",
+                       mon->prog);
     o->kernel = argv[i];
     o->guest_argv = &argv[i + 1];
     o->guest_argc = argc - i - 1;
     return 0;
 }
 
-void tender_usage(FILE *out, const char *prog)
+#define HELP_COL 32
+
+/* One usage entry: the option left, its help from column HELP_COL, each
+ * '\n' in help starting a continuation line at that column. */
+static void usage_line(FILE *out, const char *left, const char *help)
 {
-    fprintf(out,
-            "usage: %s [OPTIONS] [--] KERNEL [ARGS...]\n"
-            "Boot a Solo5 hvt unikernel (x86_64) on KVM; ARGS become its command line.\n"
-            "\n"
-            "  --mem=MB                      guest memory in MiB, 2 to %llu (default %d, rounded\n"
-            "                                down to 2 MiB; the hvt ABI addresses no more)\n"
-            "  --block:NAME=PATH             attach file or block device PATH as block device NAME\n"
-            "  --block-sector-size:NAME=N    sector size of NAME (power of two, 512..32768; default 512)\n"
-            "  --net:NAME=TAP|@FD            attach tap interface TAP (or open tap descriptor FD)\n"
-            "                                as network device NAME\n"
-            "  --net-mac:NAME=MAC            MAC address of NAME (default: random, locally administered)\n"
-            "  --ready-fd=N                  write \"ready\\n\" to descriptor N once set up, or\n"
-            "                                \"error: MESSAGE\\n\" if setup failed (uniroot)\n"
-            "  --start-fifo=PATH             once set up, wait for one byte on FIFO PATH (uniroot)\n"
-            "  --help, --version\n"
-            "\n"
-            "Every device the unikernel's manifest declares must be given, and no other.\n"
-            "Exit status: the guest's; %d on a setup error; %d if the guest faulted or broke the ABI;\n"
-            "128+N when stopped by signal N.\n",
-            prog, HVT_X86_MAX_MEM >> 20, TENDER_DEFAULT_MEM_MB, TENDER_EXIT_SETUP, TENDER_EXIT_GUEST_FAULT);
+    int n = fprintf(out, "  %s", left);
+    fprintf(out, "%*s", n < HELP_COL ? HELP_COL - n : 1, "");
+    for (const char *p = help; *p; p++) {
+        fputc(*p, out);
+        if (*p == '\n')
+            fprintf(out, "%*s", HELP_COL, "");
+    }
+    fputc('\n', out);
+}
+
+void tender_usage(const struct tender_registry *r, FILE *out)
+{
+    const struct tender_monitor *mon = r->mon;
+    char buf[256];
+    fprintf(out, "usage: %s [OPTIONS] [--] KERNEL [ARGS...]\n%s\n\n", mon->prog, mon->summary);
+    snprintf(buf, sizeof(buf), "guest memory in MiB, 2 to %llu (default %d%s)",
+             (unsigned long long)mon->max_mem_mb, TENDER_DEFAULT_MEM_MB, mon->mem_note);
+    usage_line(out, "--mem=MB", buf);
+    for (unsigned i = 0; i < r->nmod; i++)
+        for (unsigned k = 0; k < r->mod[i]->nopts; k++) {
+            const struct tender_option *opt = &r->mod[i]->opts[k];
+            snprintf(buf, sizeof(buf), "%sNAME=%s", opt->flag, opt->value);
+            usage_line(out, buf, opt->help);
+        }
+    usage_line(out, "--ready-fd=N", "write \"ready\\n\" to descriptor N once set up, or\n"
+                                    "\"error: MESSAGE\\n\" if setup failed (uniroot)");
+    usage_line(out, "--start-fifo=PATH", "once set up, wait for one byte on FIFO PATH (uniroot)");
+    fprintf(out, "  --help, --version\n\n"
+                 "Every device the unikernel's manifest declares must be given, and no other.\n"
+                 "Exit status: the guest's; %d on a setup error; %d if the guest faulted%s;\n"
+                 "128+N when stopped by signal N.%s\n",
+            TENDER_EXIT_SETUP, TENDER_EXIT_GUEST_FAULT, mon->fault_note,
+            mon->exit_note);
 }

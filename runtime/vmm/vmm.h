@@ -1,14 +1,14 @@
-/* vmm.h: uniroot-vmm's core types, shared by its modules.
+/* vmm.h: uniroot-vmm's core types: the KVM side of the monitor.
  *
- * The monitor is a small core (guest memory, vCPU loop, hypercall table) plus
- * device modules (block, net) that attach host resources named on the command
- * line to manifest entries and register their hypercalls through one table.
+ * The monitor is a small core (guest memory on KVM, vCPU loop, the core
+ * hypercalls) on the shared monitor code of runtime/tender: the guest's
+ * monitor-neutral context (struct tender_ctx) is embedded in struct vmm,
+ * and the device modules and the hypercall table come from the registry.
  * Nothing here is global: everything hangs off struct vmm.
  */
 #ifndef UNIROOT_VMM_H
 #define UNIROOT_VMM_H
 
-#include <poll.h>
 #include <stdio.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -19,23 +19,6 @@
 #include "tender.h"
 
 #define VMM_VERSION TENDER_VERSION
-
-struct vmm;
-
-/* A hypercall handler. Returns 0 to resume the guest, VMM_HC_HALT once the
- * guest has halted (vmm->exit_status set), or a negative errno with *err
- * filled when the guest broke the ABI and must be stopped. */
-#define VMM_HC_HALT 1
-typedef int (*vmm_hypercall_fn)(struct vmm *vmm, uint64_t gpa, struct ur_err *err);
-
-/* A device module: attaches what the options name to manifest entries. */
-struct vmm_module {
-    const char *name;
-    int (*attach)(struct vmm *vmm, const struct tender_opts *opts, struct ur_err *err);
-    void (*cleanup)(struct vmm *vmm);
-};
-
-#define VMM_MAX_POLLFDS MFT_MAX_ENTRIES
 
 /* The monitor's own low pages (Solo5 leaves 0x9000..0x10000 unused): what a
  * guest without an IDT of its own finds when it takes an exception. The GDT
@@ -54,9 +37,8 @@ struct vmm_module {
 #define VMM_TRAP_PIO_BASE    0x700u
 
 struct vmm {
-    /* guest memory */
-    uint8_t *mem;
-    uint64_t mem_size;
+    struct tender_ctx t;  /* guest memory, image, manifest, devices */
+    struct tender_registry reg;
 
     /* KVM */
     int kvm_fd, vm_fd, vcpu_fd;
@@ -64,31 +46,11 @@ struct vmm {
     size_t run_size;
     uint64_t tsc_hz;
 
-    /* the image */
-    uint64_t entry, kernel_end;
-    struct tender_ro ro;
-
-    /* host copy of the manifest; entries carry host fds while attached */
-    struct mft *mft;
-    size_t mft_size;
-
-    /* hypercall table, filled by the core and the modules */
-    vmm_hypercall_fn hc[HVT_HYPERCALL_MAX];
-
-    /* descriptors poll() waits on, each with its manifest index */
-    struct pollfd pollfds[VMM_MAX_POLLFDS];
-    unsigned pollidx[VMM_MAX_POLLFDS];
-    unsigned npollfds;
-
-    int exit_status;
     volatile int *stop_signal;  /* set by the signal handler, may be NULL */
 };
 
-/* ---- gmem.c: checked access to guest memory */
-/* Host pointer for [gpa, gpa+len) or NULL if any of it is outside guest memory. */
-void *vmm_gpa(const struct vmm *vmm, uint64_t gpa, uint64_t len);
-/* The same for memory the monitor will write: NULL also if any of it is read-only. */
-void *vmm_gpa_w(const struct vmm *vmm, uint64_t gpa, uint64_t len);
+/* What uniroot-vmm is, for the shared command line (main.c). */
+extern const struct tender_monitor vmm_monitor;
 
 /* ---- x86_setup.c */
 int x86_mem_size(uint64_t requested, uint64_t *out, struct ur_err *err);
@@ -123,21 +85,13 @@ bool kvm_cpuid_has_nx(const struct kvm_cpuid2 *c);
 void kvm_destroy(struct vmm *vmm);
 
 /* ---- hypercall.c */
-void hypercall_register_core(struct vmm *vmm);
-/* Fill err for a guest address outside memory (or read-only); returns -EFAULT. */
-int vmm_violation(struct ur_err *err, const char *call, const char *what, uint64_t gpa,
-                  uint64_t len);
+/* The core hypercalls (walltime, puts, poll, halt), as a module without devices. */
+extern const struct tender_module vmm_core_module;
 int hypercall_dispatch(struct vmm *vmm, unsigned nr, uint64_t gpa, struct ur_err *err);
-int vmm_add_pollfd(struct vmm *vmm, int fd, unsigned mft_index, struct ur_err *err);
-
-/* ---- block.c, net.c */
-extern const struct vmm_module vmm_block_module;
-extern const struct vmm_module vmm_net_module;
 
 /* ---- run.c */
 int vmm_run(struct vmm *vmm, struct ur_err *err);
 void vmm_install_signals(struct vmm *vmm);
-int vmm_stop_signal(void); /* the stop signal received, or 0 */
 
 /* ---- seccomp.c */
 struct sock_filter;

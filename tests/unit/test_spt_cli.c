@@ -10,9 +10,21 @@
 #include <string.h>
 
 #include "spt.h"
-#include "vmm.h"
 
 #define ARGC(a) ((int)(sizeof(a) / sizeof((a)[0])) - 1)
+
+/* The monitor's registry, made once. */
+static const struct tender_registry *reg(void)
+{
+    static struct tender_registry r;
+    static bool done;
+    if (!done) {
+        struct ur_err e = {0};
+        assert_int_equal(tender_registry_init(&r, &spt_monitor, &e), 0);
+        done = true;
+    }
+    return &r;
+}
 
 static void test_full_line(void **s)
 {
@@ -23,13 +35,13 @@ static void test_full_line(void **s)
                     "--start-fifo=/run/x/start", "--", "app.spt", "-l", "x", NULL};
     struct tender_opts o;
     struct ur_err e = {0};
-    assert_int_equal(tender_parse_args(ARGC(argv), argv, &o, &e), 0);
+    assert_int_equal(tender_parse_args(reg(), ARGC(argv), argv, &o, &e), 0);
     assert_int_equal(o.mem_bytes, 64ull << 20);
     assert_int_equal(o.ndev, 4);
-    assert_int_equal(o.dev[0].kind, TENDER_OPT_BLOCK);
+    assert_int_equal((void *)o.dev[0].opt, (void *)&tender_block_module.opts[0]);
     assert_string_equal(o.dev[0].name, "rootfs");
     assert_string_equal(o.dev[0].value, "/tmp/x.img");
-    assert_int_equal(o.dev[2].kind, TENDER_OPT_NET);
+    assert_int_equal((void *)o.dev[2].opt, (void *)&tender_net_module.opts[0]);
     assert_string_equal(o.dev[2].value, "@5");
     assert_int_equal(o.ready_fd, 3);
     assert_string_equal(o.start_fifo, "/run/x/start");
@@ -57,13 +69,13 @@ static void test_errors(void **s)
         char *argv[] = {"uniroot-spt", bad[i].arg, "k.spt", NULL};
         struct tender_opts o;
         struct ur_err e = {0};
-        assert_int_equal(tender_parse_args(ARGC(argv), argv, &o, &e), -EINVAL);
+        assert_int_equal(tender_parse_args(reg(), ARGC(argv), argv, &o, &e), -EINVAL);
         assert_non_null(strstr(e.msg, bad[i].msg));
     }
     char *none[] = {"uniroot-spt", "--mem=8", NULL};
     struct tender_opts o;
     struct ur_err e = {0};
-    assert_true(tender_parse_args(ARGC(none), none, &o, &e) < 0);
+    assert_true(tender_parse_args(reg(), ARGC(none), none, &o, &e) < 0);
     assert_non_null(strstr(e.msg, "no unikernel"));
 }
 

@@ -143,9 +143,13 @@ static void test_guest_rules(void **s)
     /* guest memory is the child's own: a static buffer stands in for it */
     static char buf[4096] __attribute__((aligned(4096)));
     uintptr_t lo = (uintptr_t)buf;
-    struct spt_fds fds = {.epollfd = 1000, .timerfd = 1001, .mem_size = lo + sizeof(buf)};
-    struct tender_rule r[SPT_MAX_RULES];
-    unsigned nr = spt_filter_rules(&fds, mp, r);
+    struct spt_fds fds = {.epollfd = 1000, .timerfd = 1001};
+    struct tender_ctx ctx = {.mem_size = lo + sizeof(buf), .mft = mp};
+    struct tender_registry reg;
+    struct ur_err re = {0};
+    assert_int_equal(tender_registry_init(&reg, &spt_monitor, &re), 0);
+    static struct tender_rule r[SPT_MAX_RULES];
+    unsigned nr = spt_filter_rules(&fds, &reg, &ctx, r);
     /* the rules assume memory from SPT_HOST_MEM_BASE: move the floor to buf */
     for (unsigned i = 0; i < nr; i++)
         for (unsigned k = 0; k < r[i].nargs; k++)
@@ -163,7 +167,7 @@ static void test_guest_rules(void **s)
     assert_int_equal(run(f, n, SYS_pread64, 0, b, 512, 0), KILLED);             /* other fd */
     assert_int_equal(run(f, n, SYS_write, 1, b, 0, 0), PASS);
     assert_int_equal(run(f, n, SYS_write, 2, b, 0, 0), KILLED);
-    assert_int_equal(run(f, n, SYS_write, 1, b, (long)fds.mem_size + 1, 0), KILLED);
+    assert_int_equal(run(f, n, SYS_write, 1, b, (long)ctx.mem_size + 1, 0), KILLED);
     assert_int_equal(run(f, n, SYS_read, bfd, b, 1, 0), KILLED);                /* not a tap */
     assert_int_equal(run(f, n, SYS_clock_gettime, CLOCK_MONOTONIC, b, 0, 0), PASS);
     assert_int_equal(run(f, n, SYS_clock_gettime, CLOCK_BOOTTIME, b, 0, 0), KILLED);

@@ -10,7 +10,20 @@
 
 #define ARGV(...) ((char *const[]){"uniroot-vmm", __VA_ARGS__, NULL})
 #define ARGC(...) ((int)(sizeof((char *const[]){"uniroot-vmm", __VA_ARGS__}) / sizeof(char *)))
-#define PARSE(o, err, ...) tender_parse_args(ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), o, err)
+#define PARSE(o, err, ...) tender_parse_args(reg(), ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), o, err)
+
+/* The monitor's registry, made once. */
+static const struct tender_registry *reg(void)
+{
+    static struct tender_registry r;
+    static bool done;
+    if (!done) {
+        struct ur_err e = {0};
+        assert_int_equal(tender_registry_init(&r, &vmm_monitor, &e), 0);
+        done = true;
+    }
+    return &r;
+}
 
 static void full_command_line(void **state)
 {
@@ -22,10 +35,10 @@ static void full_command_line(void **state)
                            "--net-mac:service=02:00:00:00:00:01", "--", "kernel.hvt", "-x", "y"), 0);
     assert_int_equal(o.mem_bytes, 64ull << 20);
     assert_int_equal(o.ndev, 4);
-    assert_int_equal(o.dev[0].kind, TENDER_OPT_BLOCK);
+    assert_int_equal((void *)o.dev[0].opt, (void *)&tender_block_module.opts[0]);
     assert_string_equal(o.dev[0].name, "rootfs");
     assert_string_equal(o.dev[0].value, "/dev/loop3");
-    assert_int_equal(o.dev[1].kind, TENDER_OPT_BLOCK_SECTOR);
+    assert_int_equal((void *)o.dev[1].opt, (void *)&tender_block_module.opts[1]);
     assert_string_equal(o.dev[2].name, "service");
     assert_string_equal(o.kernel, "kernel.hvt");
     assert_int_equal(o.guest_argc, 2);
@@ -84,7 +97,7 @@ static void rejects(void **state)
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct ur_err err = {0};
-        int rc = tender_parse_args(cases[i].argc, cases[i].argv, &o, &err);
+        int rc = tender_parse_args(reg(), cases[i].argc, cases[i].argv, &o, &err);
         if (rc >= 0 || !strstr(err.msg, cases[i].needle))
             fail_msg("case %zu (%s): rc=%d msg='%s', want '%s'", i, cases[i].argv[1], rc, err.msg,
                      cases[i].needle);
@@ -120,7 +133,7 @@ static void too_many_devices(void **state)
     argv[argc] = NULL;
     struct tender_opts o;
     struct ur_err err = {0};
-    assert_true(tender_parse_args(argc, argv, &o, &err) < 0);
+    assert_true(tender_parse_args(reg(), argc, argv, &o, &err) < 0);
     assert_non_null(strstr(err.msg, "too many"));
 }
 
