@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tender.h"
 
@@ -133,4 +134,15 @@ unsigned tender_device_rules(const struct tender_registry *r, const struct tende
             n = fn(ctx, e, out, n);
     }
     return n;
+}
+
+void tender_detach_all(struct tender_ctx *ctx, uint32_t type)
+{
+    for (unsigned i = 1; ctx->mft && i < ctx->mft->entries; i++) {
+        struct mft_entry *e = &ctx->mft->e[i];
+        if (e->type == type && e->attached) {
+            close(e->b.hostfd);
+            e->attached = 0;
+        }
+    }
 }

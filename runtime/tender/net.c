@@ -223,13 +223,7 @@ static int net_attach(struct tender_ctx *ctx, const struct tender_opts *o, struc
 
 static void net_cleanup(struct tender_ctx *ctx)
 {
-    for (unsigned i = 1; ctx->mft && i < ctx->mft->entries; i++) {
-        struct mft_entry *e = &ctx->mft->e[i];
-        if (e->type == MFT_DEV_NET_BASIC && e->attached) {
-            close(e->b.hostfd);
-            e->attached = 0;
-        }
-    }
+    tender_detach_all(ctx, MFT_DEV_NET_BASIC);
     ctx->npollfds = 0;
 }
 

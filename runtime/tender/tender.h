@@ -222,6 +222,8 @@ const struct tender_module *tender_module_for(const struct tender_registry *r, u
 int tender_attach_all(const struct tender_registry *r, struct tender_ctx *ctx,
                       const struct tender_opts *o, struct ur_err *err);
 void tender_cleanup_all(const struct tender_registry *r, struct tender_ctx *ctx);
+/* For a module's cleanup: close the host fd of every attached entry of type. */
+void tender_detach_all(struct tender_ctx *ctx, uint32_t type);
 /* Append the rules (hvt_rules or spt_rules, chosen by spt) of every attached
  * device; returns the new n. */
 unsigned tender_device_rules(const struct tender_registry *r, const struct tender_ctx *ctx,

@@ -10,20 +10,13 @@
 #include <string.h>
 
 #include "spt.h"
+#include "tender_fixture.h"
 
 #define ARGC(a) ((int)(sizeof(a) / sizeof((a)[0])) - 1)
 
-/* The monitor's registry, made once. */
 static const struct tender_registry *reg(void)
 {
-    static struct tender_registry r;
-    static bool done;
-    if (!done) {
-        struct ur_err e = {0};
-        assert_int_equal(tender_registry_init(&r, &spt_monitor, &e), 0);
-        done = true;
-    }
-    return &r;
+    return test_registry(&spt_monitor);
 }
 
 static void test_full_line(void **s)

@@ -7,22 +7,15 @@
 #include <stdio.h>
 
 #include "vmm_fixture.h"
+#include "tender_fixture.h"
 
 #define ARGV(...) ((char *const[]){"uniroot-vmm", __VA_ARGS__, NULL})
 #define ARGC(...) ((int)(sizeof((char *const[]){"uniroot-vmm", __VA_ARGS__}) / sizeof(char *)))
 #define PARSE(o, err, ...) tender_parse_args(reg(), ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), o, err)
 
-/* The monitor's registry, made once. */
 static const struct tender_registry *reg(void)
 {
-    static struct tender_registry r;
-    static bool done;
-    if (!done) {
-        struct ur_err e = {0};
-        assert_int_equal(tender_registry_init(&r, &vmm_monitor, &e), 0);
-        done = true;
-    }
-    return &r;
+    return test_registry(&vmm_monitor);
 }
 
 static void full_command_line(void **state)
