@@ -16,7 +16,7 @@ $(NET_ALIB): $(NET_AOBJ)
 	@mkdir -p $(@D)
 	$(AR) rcs $@ $^
 
-$(OBJ)/tests/helpers/net_plumb.o $(OBJ)/tests/unit/test_net_%.o $(ASAN)/obj/tests/unit/test_net_%.o: CFLAGS += -Iruntime/net
+$(OBJ)/tests/helpers/net_plumb.o $(OBJ)/tests/unit/test_net_%.o $(ASAN)/obj/tests/unit/test_net_%.o: CFLAGS += -Iruntime/net -Itests/guests/lib
 
 TEST_DEPS += $(BIN)/net-plumb
 $(BIN)/net-plumb: $(OBJ)/tests/helpers/net_plumb.o $(NET_LIB) $(COMMON_LIB)
@@ -34,3 +34,9 @@ $(ASAN)/bin/test_net_%: $(ASAN)/obj/tests/unit/test_net_%.o $(NET_ALIB) $(COMMON
 	@mkdir -p $(@D)
 	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $^ $(NET_LDLIBS) -lcmocka
 .SECONDARY: $(NET_UNIT:$(BIN)/%=$(OBJ)/tests/unit/%.o) $(NET_UNIT:$(BIN)/%=$(ASAN)/obj/tests/unit/%.o)
+
+# The sanitized test tool: NET_PLUMB=build/asan/bin/net-plumb tests/integration/net_plumb.sh
+$(ASAN)/bin/net-plumb: $(ASAN)/obj/tests/helpers/net_plumb.o $(NET_ALIB) $(COMMON_ASAN_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $^ $(NET_LDLIBS)
+$(ASAN)/obj/tests/helpers/net_plumb.o: CFLAGS += -Iruntime/net

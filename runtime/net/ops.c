@@ -99,10 +99,11 @@ int net_filter_redirect(struct ur_nl *nl, int ifindex, int to_ifindex)
     struct tcmsg tc = { .tcm_family = AF_UNSPEC, .tcm_ifindex = ifindex,
                         .tcm_parent = TC_H_MAKE(TC_H_INGRESS, 0),
                         .tcm_info = TC_H_MAKE((uint32_t)UR_NET_FILTER_PRIO << 16, htons(ETH_P_ALL)) };
-    struct {
+    /* struct tc_u32_sel ends in a flexible array of keys: room for one. */
+    union {
         struct tc_u32_sel sel;
-        struct tc_u32_key key;
-    } __attribute__((packed)) sel;
+        char room[sizeof(struct tc_u32_sel) + sizeof(struct tc_u32_key)];
+    } sel;
     struct tc_mirred mirred = { .action = TC_ACT_STOLEN, .eaction = TCA_EGRESS_REDIR,
                                 .ifindex = (uint32_t)to_ifindex };
     struct rtattr *opt, *acts, *act, *aopt;
@@ -117,7 +118,7 @@ int net_filter_redirect(struct ur_nl *nl, int ifindex, int to_ifindex)
     rc |= ur_nlmsg_put_str(&m, TCA_KIND, "u32");
     if (!(opt = ur_nlmsg_nest(&m, TCA_OPTIONS)))
         return -ENOSPC;
-    rc |= ur_nlmsg_put(&m, TCA_U32_SEL, &sel, sizeof(sel));
+    rc |= ur_nlmsg_put(&m, TCA_U32_SEL, &sel, sizeof(sel.room));
     if (!(acts = ur_nlmsg_nest(&m, TCA_U32_ACT)) || !(act = ur_nlmsg_nest(&m, 1)))
         return -ENOSPC;
     rc |= ur_nlmsg_put_str(&m, TCA_ACT_KIND, "mirred");

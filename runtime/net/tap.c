@@ -36,7 +36,7 @@ static int tap_open_named(const char *name, struct ur_err *err)
     if (fd < 0)
         return ur_errf_sys(err, -errno, "cannot open /dev/net/tun");
     memset(&ifr, 0, sizeof(ifr));
-    ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_TUN_EXCL;
+    ifr.ifr_flags = (short)(IFF_TAP | IFF_NO_PI | IFF_TUN_EXCL);  /* 0x8000 is the sign bit */
     snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
     if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
         int e = -errno;

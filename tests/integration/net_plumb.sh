@@ -15,7 +15,7 @@
 # Needs root, ip, tc, ping, python3. Cleans up its namespaces (trap).
 source "$(dirname "$0")/lib.sh"
 
-PLUMB=$UR_TOP/build/bin/net-plumb
+PLUMB=${NET_PLUMB:-$UR_TOP/build/bin/net-plumb}
 RESP=$UR_TOP/build/bin/tap-responder
 SPT=${SPT:-$UR_TOP/build/bin/uniroot-spt}
 C=urnc$$ P=urnp$$ E=urne$$  # container, peer, empty namespaces
