@@ -11,8 +11,9 @@ const struct tender_monitor spt_monitor = {
                "ARGS become its command line.",
     .max_mem_mb = SPT_MAX_MEM >> 20,
     .mem_note = "",
-    .mem_why = "an spt guest can have at most " SPT_MAX_MEM_TEXT " MB here (its memory and a guard "
-               "as large are reserved in this process, below the monitor's own code)",
+    .mem_who = "an spt guest of this monitor",
+    .mem_why = "(its memory and a guard as large are reserved in this process, below the "
+               "monitor's own code)",
     .fault_note = "",
     .exit_note = "\nA guest making a system call its bindings do not need is killed by SIGSYS\n"
                  "(the parent sees signal 31, a shell status 159).",

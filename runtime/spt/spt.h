@@ -24,7 +24,6 @@
  * guest's memory and a guard as large, [SPT_HOST_MEM_BASE, 2 * mem), all
  * below its own code (a static PIE, loaded far above 4 GiB). */
 #define SPT_MAX_MEM (64ull << 30)
-#define SPT_MAX_MEM_TEXT "65536"
 
 /* ---- monitor.c */
 extern const struct tender_monitor spt_monitor;

@@ -120,7 +120,8 @@ int tender_parse_args(const struct tender_registry *r, int argc, char *const arg
                 return ur_errf(err, -EINVAL, "invalid option '%s': memory must be a number of "
                                "MB from 2 to %llu", a, (unsigned long long)mon->max_mem_mb);
             if (mb > mon->max_mem_mb)
-                return ur_errf(err, -EINVAL, "invalid option '%s': %s", a, mon->mem_why);
+                return ur_errf(err, -EINVAL, "invalid option '%s': %s can have at most %llu MB %s",
+                               a, mon->mem_who, (unsigned long long)mon->max_mem_mb, mon->mem_why);
             o->mem_bytes = mb << 20;
             continue;
         }

@@ -196,7 +196,8 @@ struct tender_monitor {
     const char *summary;      /* second usage line(s) */
     uint64_t max_mem_mb;
     const char *mem_note;     /* appended to the --mem help, may hold '\n' */
-    const char *mem_why;      /* why no more memory, for the error */
+    const char *mem_who;      /* "an hvt guest": who can have at most max_mem_mb */
+    const char *mem_why;      /* "(why)", for the error */
     const char *fault_note;   /* after "255 if the guest faulted" */
     const char *exit_note;    /* appended to the exit-status paragraph */
     const struct tender_module *core; /* the monitor's own hypercalls, or NULL */

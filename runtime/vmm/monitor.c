@@ -11,8 +11,9 @@ const struct tender_monitor vmm_monitor = {
     /* Not a page-table limit: the hvt ABI passes hypercall arguments as
      * 32-bit guest addresses and a guest's stack starts at the top of its
      * memory, so no hvt guest can use more (Solo5's limit too). */
-    .mem_why = "an hvt guest can have at most 4096 MB (the hvt ABI passes hypercall "
-               "arguments as 32-bit addresses and the guest's stack is at the top of its memory)",
+    .mem_who = "an hvt guest",
+    .mem_why = "(the hvt ABI passes hypercall arguments as 32-bit addresses and the guest's "
+               "stack is at the top of its memory)",
     .fault_note = " or broke the ABI",
     .exit_note = "",
     .core = &vmm_core_module,

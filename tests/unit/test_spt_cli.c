@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "spt.h"
@@ -72,11 +74,40 @@ static void test_errors(void **s)
     assert_non_null(strstr(e.msg, "no unikernel"));
 }
 
+/* spt's own memory bound: more than hvt's 4096 MB (an hvt limit, not an spt
+ * one), up to SPT_MAX_MEM; the usage names uniroot-spt and that bound. */
+static void test_memory_bound(void **s)
+{
+    (void)s;
+    struct tender_opts o;
+    struct ur_err e = {0};
+    char *ok[] = {"uniroot-spt", "--mem=8192", "k.spt", NULL};
+    assert_int_equal(tender_parse_args(reg(), ARGC(ok), ok, &o, &e), 0);
+    assert_int_equal(o.mem_bytes, 8192ull << 20);
+    char *max[] = {"uniroot-spt", "--mem=65536", "k.spt", NULL};
+    assert_int_equal(tender_parse_args(reg(), ARGC(max), max, &o, &e), 0);
+    assert_int_equal(o.mem_bytes, SPT_MAX_MEM);
+    char *big[] = {"uniroot-spt", "--mem=65537", "k.spt", NULL};
+    assert_int_equal(tender_parse_args(reg(), ARGC(big), big, &o, &e), -EINVAL);
+    assert_non_null(strstr(e.msg, "can have at most 65536 MB"));
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    tender_usage(reg(), f);
+    fclose(f);
+    assert_non_null(strstr(text, "usage: uniroot-spt "));
+    assert_non_null(strstr(text, "2 to 65536"));
+    assert_null(strstr(text, "uniroot-vmm"));
+    assert_null(strstr(text, "hvt"));
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_full_line),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_memory_bound),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

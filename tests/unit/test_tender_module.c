@@ -24,7 +24,7 @@ static const struct tender_hypercall core_calls[] = {{HVT_HYPERCALL_PUTS, hc_dum
 static const struct tender_module core = {.name = "core", .hvt_calls = core_calls, .nhvt_calls = 1};
 static const struct tender_monitor mon = {
     .prog = "test-monitor", .summary = "A monitor for tests.", .max_mem_mb = 64,
-    .mem_note = "", .mem_why = "at most 64 MB", .fault_note = "", .exit_note = "", .core = &core,
+    .mem_note = "", .mem_who = "a test guest", .mem_why = "(tests)", .fault_note = "", .exit_note = "", .core = &core,
 };
 
 static void init(struct tender_registry *r)
@@ -121,7 +121,7 @@ static void options_follow_registry(void **s)
     assert_int_equal(tender_parse_args(&r, 3, argv, &o, &e), 0);
     char *big[] = {"p", "--mem=65", "k", NULL};
     assert_int_equal(tender_parse_args(&r, 3, big, &o, &e), -EINVAL);
-    assert_non_null(strstr(e.msg, "at most 64 MB"));
+    assert_non_null(strstr(e.msg, "a test guest can have at most 64 MB (tests)"));
 }
 
 static void usage_from_modules(void **s)
