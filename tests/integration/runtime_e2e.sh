@@ -95,13 +95,7 @@ fi
 
 # --- podman
 if command -v podman >/dev/null; then
-    PD=$T_TMP/podman; mkdir -p "$PD/tmp"
-    P="podman --root $PD/root --runroot $PD/run --storage-driver vfs --tmpdir $PD/tmp --runtime $UNIROOT --runtime-flag root=$PD/rt --cgroup-manager cgroupfs --events-backend file"
-    RUNOPTS="--rm --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024"
-    at_exit "$P rm -a -f; $P rmi -a -f"
-    # podman's cgroupfs parent (its conmon cgroup, runc's containers) if this test made it
-    ls -d /sys/fs/cgroup/*/libpod_parent >/dev/null 2>&1 ||
-        at_exit "rmdir /sys/fs/cgroup/*/libpod_parent/conmon /sys/fs/cgroup/*/libpod_parent"
+    pd_start "$UNIROOT"
     expect "podman run: the guest's output" 0 'Hello, uniroot!' -- $P run $RUNOPTS "oci-archive:$I/hello.tar"
     expect "podman run: the guest's exit status" 42 'exit: status 42' -- $P run $RUNOPTS "oci-archive:$I/exit.tar"
     if [ $HAVE_BB = 1 ]; then

@@ -87,12 +87,7 @@ fi
 
 # --- podman
 if command -v podman >/dev/null; then
-    PD=$T_TMP/podman; mkdir -p "$PD/tmp"
-    P="podman --root $PD/root --runroot $PD/run --storage-driver vfs --tmpdir $PD/tmp --runtime $W --runtime-flag root=$PD/rt --cgroup-manager cgroupfs --events-backend file"
-    RUNOPTS="--rm --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024"
-    at_exit "$P rm -a -f; $P rmi -a -f"
-    ls -d /sys/fs/cgroup/*/libpod_parent >/dev/null 2>&1 ||
-        at_exit "rmdir /sys/fs/cgroup/*/libpod_parent/conmon /sys/fs/cgroup/*/libpod_parent"
+    pd_start "$W"
     expect "podman run: the container's output" 0 'standin-vmm: running /proc/self/fd/[0-9]+ from-image' -- $P run $RUNOPTS "oci-archive:$I/hello.tar"
     expect "podman run: the exit status" 42 '' -- $P run $RUNOPTS "oci-archive:$I/exit.tar"
     # (not expect: podman's "OCI runtime error:" looks like a sanitizer report to it)
