@@ -12,7 +12,8 @@ FUZZ_CC := clang
 FUZZ_FLAGS := $(WARN) -std=gnu11 -D_GNU_SOURCE -DUR_SANITIZED -Icommon -g -O1 \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_VMM_SRC := runtime/vmm/elf_image.c runtime/vmm/mft.c common/err.c
-FUZZ_COMMON_SRC := common/err.c common/fileio.c common/jsonstr.c common/rootfs_record.c
+FUZZ_COMMON_SRC := common/err.c common/fileio.c common/jsonstr.c common/rootfs_record.c \
+	common/ukbundle.c common/inroot.c
 FUZZ_DIR := $(BUILD)/fuzz
 FUZZ_TARGETS := fuzz_elf_image fuzz_spec fuzz_urunc_json fuzz_rootfs_record \
 	fuzz_agent_request fuzz_config_annotate
