@@ -12,7 +12,8 @@ FUZZ_CC := clang
 FUZZ_FLAGS := $(WARN) -std=gnu11 -D_GNU_SOURCE -DUR_SANITIZED -Icommon -g -O1 \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_VMM_SRC := runtime/tender/elf_image.c runtime/tender/mft.c common/err.c
-FUZZ_COMMON_SRC := common/err.c common/fileio.c common/jsonstr.c common/rootfs_record.c
+FUZZ_COMMON_SRC := common/err.c common/fileio.c common/jsonstr.c common/rootfs_record.c \
+	common/ukbundle.c common/inroot.c
 FUZZ_DIR := $(BUILD)/fuzz
 FUZZ_TARGETS := fuzz_elf_image fuzz_spec fuzz_urunc_json fuzz_rootfs_record \
 	fuzz_agent_request fuzz_config_annotate
@@ -25,8 +26,10 @@ $(FUZZ_DIR)/fuzz_elf_image: tests/fuzz/fuzz_elf_image.c $(FUZZ_VMM_SRC) runtime/
 	$(FUZZ_CC) $(FUZZ_FLAGS) -Iruntime/tender -o $@ tests/fuzz/fuzz_elf_image.c $(FUZZ_VMM_SRC) -lelf -lz
 
 # Each other target: its .c, then the product sources it runs.
-FUZZ_SRC_fuzz_spec := runtime/oci/spec.c runtime/oci/unikernel.c
-FUZZ_SRC_fuzz_urunc_json := runtime/oci/unikernel.c
+# the unikernel checks ask the backend table which types and filesystems each monitor takes
+FUZZ_BACKEND_SRC := $(wildcard runtime/oci/backend*.c) runtime/oci/opts.c
+FUZZ_SRC_fuzz_spec := runtime/oci/spec.c runtime/oci/unikernel.c $(FUZZ_BACKEND_SRC)
+FUZZ_SRC_fuzz_urunc_json := runtime/oci/unikernel.c $(FUZZ_BACKEND_SRC)
 FUZZ_SRC_fuzz_rootfs_record :=
 FUZZ_SRC_fuzz_agent_request := userspace/request.c
 FUZZ_SRC_fuzz_config_annotate := userspace/bundle.c userspace/jsonpatch.c
