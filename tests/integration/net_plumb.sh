@@ -71,6 +71,34 @@ for i in range(int(sys.argv[2])):
         pass
 print(ok)' "$1" "$2"
 }
+# icmp_verify HOST N: N echo requests from the peer on a raw socket; prints how many replies
+# carry a correct ICMP checksum and our payload (the peer's veth marks frames from the tap
+# "checksum unnecessary", so neither the kernel nor ping would notice a wrong one).
+icmp_verify() {
+    ip netns exec $P python3 -c '
+import os, socket, struct, sys
+def csum(b):
+    if len(b) % 2: b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16: s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP); s.settimeout(1.0)
+ok = 0
+for seq in range(int(sys.argv[2])):
+    data = os.urandom(48)
+    c = csum(struct.pack("!BBHHH", 8, 0, 0, 0x4242, seq) + data)
+    s.sendto(struct.pack("!BBHHH", 8, 0, c, 0x4242, seq) + data, (sys.argv[1], 0))
+    try:
+        while True:
+            r = s.recv(2048)
+            icmp = r[(r[0] & 15) * 4:]
+            if icmp[0] == 0 and struct.unpack("!HH", icmp[4:8]) == (0x4242, seq):
+                ok += csum(icmp) == 0 and icmp[8:] == data
+                break
+    except socket.timeout:
+        pass
+print(ok)' "$1" "$2"
+}
 # rtt N: avg ping RTT in ms to the container's address over N pings (peer neighbour flushed).
 rtt() {
     ip -n $P neigh flush all
@@ -84,6 +112,16 @@ start_bg() {
     BG+=($!)
     for _ in $(seq 50); do grep -q ready "$log" && return 0; sleep 0.1; done
     return 1
+}
+# ping_ok NAME: 3 pings from the peer, all answered, none with a bad checksum or data, no duplicates.
+ping_ok() {
+    ip -n $P neigh flush all
+    expect "$1" 0 " 3 received, 0% packet loss" -- ip netns exec $P ping -c 3 -i 0.2 -W 2 $IP
+    if echo "$T_OUT" | grep -Eq "BAD CHECKSUM|DUP!|wrong data"; then
+        not_ok "$1: replies well-formed" "$(echo "$T_OUT" | grep -E "BAD|DUP|wrong" | head -2 | tr '\n' '|')"
+    else
+        ok "$1: replies well-formed"
+    fi
 }
 stop_bg() { kill "${BG[-1]}" 2>/dev/null; wait "${BG[-1]}" 2>/dev/null; unset 'BG[-1]'; }
 # quit_bg: send "netecho-quit" (the responder echoes it and ends), wait 5 s for the last one; else kill it.
@@ -125,8 +163,9 @@ grep -q '"removed_addresses":\[{"local":"'$IP'"' $ST && grep -q '"gateway":"'$GW
     ok "state: records the removed address and route" || not_ok "state" "$(cat $ST)"
 
 # ---- traffic through the tap to the plain process
-ip -n $P neigh flush all
-expect "ping: 3 of 3 answered by the responder on the tap" 0 " 3 received, 0% packet loss" -- ip netns exec $P ping -c 3 -i 0.2 -W 2 $IP
+ping_ok "ping: 3 of 3 answered by the responder on the tap"
+n=$(icmp_verify $IP 5)
+[ "$n" = 5 ] && ok "icmp: 5 of 5 replies with a correct checksum and payload" || not_ok "icmp checksums" "$n of 5"
 n=$(udp_echo $IP 5)
 [ "$n" = 5 ] && ok "udp: 5 of 5 echoed by the responder" || not_ok "udp echo" "$n of 5"
 RTT_RESP=$(rtt 50)
@@ -153,8 +192,9 @@ else
     fi
     grep -q "netecho: ready ip=$IP/24 gateway=$GW mac=$MAC" $T_TMP/spt.log &&
         ok "spt: guest took the interface's address, gateway and MAC" || not_ok "spt: identity" "$(cat $T_TMP/spt.log)"
-    ip -n $P neigh flush all
-    expect "spt: ping 3 of 3 answered by the guest" 0 " 3 received, 0% packet loss" -- ip netns exec $P ping -c 3 -i 0.2 -W 2 $IP
+    ping_ok "spt: ping 3 of 3 answered by the guest"
+    n=$(icmp_verify $IP 5)
+    [ "$n" = 5 ] && ok "spt: icmp 5 of 5 replies with a correct checksum and payload" || not_ok "spt: icmp checksums" "$n of 5"
     n=$(udp_echo $IP 5)
     [ "$n" = 5 ] && ok "spt: udp 5 of 5 echoed by the guest" || not_ok "spt: udp echo" "$n of 5"
     RTT_SPT=$(rtt 50)
