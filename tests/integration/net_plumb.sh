@@ -99,10 +99,16 @@ for seq in range(int(sys.argv[2])):
         pass
 print(ok)' "$1" "$2"
 }
-# rtt N: avg ping RTT in ms to the container's address over N pings (peer neighbour flushed).
+# rtt N: "median/min ms (loss)" of N pings to the container's address (the median, since
+# on a shared machine a few slow wake-ups make the mean jump).
 rtt() {
+    local out loss
     ip -n $P neigh flush all
-    ip netns exec $P ping -q -c "$1" -i 0.02 -W 1 $IP 2>&1 | awk -F/ '/^rtt/ {print $5} / 0 received/ {print "lost"}'
+    out=$(ip netns exec $P ping -c "$1" -i 0.01 -W 1 $IP 2>&1)
+    loss=$(echo "$out" | grep -o '[0-9.]*% packet loss' | cut -d' ' -f1)
+    echo "$out" | grep -o 'time=[0-9.]*' | cut -d= -f2 | sort -n |
+        awk -v loss="${loss:-?}" '{ t[NR] = $1 } END { if (!NR) print "none answered"; else
+            printf "%.3f/%.3f (%s loss)", t[int((NR + 1) / 2)], t[1], loss }'
 }
 # start_bg LOG CMD...: run CMD in the background, wait (5 s) for LOG to say "ready".
 start_bg() {
@@ -123,6 +129,21 @@ ping_ok() {
         ok "$1: replies well-formed"
     fi
 }
+# traffic WHO LOG NAME: ping, ICMP checksums, UDP echo and the RTT (in LAST_RTT) to the
+# responder running in the background as BG's last, then make it quit and check
+# its own counts ("NAME: arp=.. icmp=.. udp=6 ...": 5 datagrams and the quit).
+traffic() {
+    local who=$1 log=$2 name=$3 n
+    ping_ok "$who: ping 3 of 3 answered"
+    n=$(icmp_verify $IP 5)
+    [ "$n" = 5 ] && ok "$who: icmp 5 of 5 replies with a correct checksum and payload" || not_ok "$who: icmp checksums" "$n of 5"
+    n=$(udp_echo $IP 5)
+    [ "$n" = 5 ] && ok "$who: udp 5 of 5 echoed" || not_ok "$who: udp echo" "$n of 5"
+    LAST_RTT=$(rtt 200)
+    quit_bg
+    grep -Eq "$name: arp=[1-9][0-9]* icmp=[1-9][0-9]* udp=6 " "$log" &&
+        ok "$who: counted ARP, ICMP and UDP" || not_ok "$who: counts" "$(tail -2 "$log" | tr '\n' '|')"
+}
 stop_bg() { kill "${BG[-1]}" 2>/dev/null; wait "${BG[-1]}" 2>/dev/null; unset 'BG[-1]'; }
 # quit_bg: send "netecho-quit" (the responder echoes it and ends), wait 5 s for the last one; else kill it.
 quit_bg() {
@@ -135,7 +156,7 @@ quit_bg() {
 # ---- list
 expect "list: the veth is usable, lo is not" 0 "^$VC ifindex=[0-9]+ mac=.* ipv4=$IP/24 gateway=$GW usable" -- "$PLUMB" list $NSC
 echo "$T_OUT" | grep -q '^lo .*unusable: loopback' && ok "list: lo unusable (loopback)" || not_ok "list: lo" "$T_OUT"
-RTT_KERNEL=$(rtt 50)
+RTT_KERNEL=$(rtt 200)
 
 # ---- setup, with the plain responder holding the tap
 if start_bg $T_TMP/resp.log "$PLUMB" setup $NSC $ST -- "$RESP" {fd} {mac} {ipv4}; then
@@ -163,15 +184,8 @@ grep -q '"removed_addresses":\[{"local":"'$IP'"' $ST && grep -q '"gateway":"'$GW
     ok "state: records the removed address and route" || not_ok "state" "$(cat $ST)"
 
 # ---- traffic through the tap to the plain process
-ping_ok "ping: 3 of 3 answered by the responder on the tap"
-n=$(icmp_verify $IP 5)
-[ "$n" = 5 ] && ok "icmp: 5 of 5 replies with a correct checksum and payload" || not_ok "icmp checksums" "$n of 5"
-n=$(udp_echo $IP 5)
-[ "$n" = 5 ] && ok "udp: 5 of 5 echoed by the responder" || not_ok "udp echo" "$n of 5"
-RTT_RESP=$(rtt 50)
-quit_bg
-grep -Eq "tap-responder: arp=[1-9][0-9]* icmp=[1-9][0-9]* udp=6 " $T_TMP/resp.log &&
-    ok "responder: answered ARP, ICMP and UDP" || not_ok "responder counts" "$(tail -1 $T_TMP/resp.log)"
+traffic "responder" $T_TMP/resp.log "tap-responder"
+RTT_RESP=$LAST_RTT
 [ "$(taps)" = 0 ] && ok "tap gone with its last fd (not persistent)" || not_ok "tap gone" "$(ip -n $C link)"
 expect "undo: succeeds" 0 "^undone: tap $TAP, addresses restored" -- "$PLUMB" undo $ST
 w=$(clean); [ -z "$w" ] && ok "undo: address, default route back; no tap, no qdisc" || not_ok "undo" "$w"
@@ -192,19 +206,12 @@ else
     fi
     grep -q "netecho: ready ip=$IP/24 gateway=$GW mac=$MAC" $T_TMP/spt.log &&
         ok "spt: guest took the interface's address, gateway and MAC" || not_ok "spt: identity" "$(cat $T_TMP/spt.log)"
-    ping_ok "spt: ping 3 of 3 answered by the guest"
-    n=$(icmp_verify $IP 5)
-    [ "$n" = 5 ] && ok "spt: icmp 5 of 5 replies with a correct checksum and payload" || not_ok "spt: icmp checksums" "$n of 5"
-    n=$(udp_echo $IP 5)
-    [ "$n" = 5 ] && ok "spt: udp 5 of 5 echoed by the guest" || not_ok "spt: udp echo" "$n of 5"
-    RTT_SPT=$(rtt 50)
-    quit_bg
-    grep -Eq "netecho: arp=[1-9][0-9]* icmp=[1-9][0-9]* udp=6 " $T_TMP/spt.log &&
-        ok "spt: guest counted ARP, ICMP and UDP" || not_ok "spt: guest counts" "$(tail -2 $T_TMP/spt.log)"
+    traffic "spt guest" $T_TMP/spt.log "netecho"
+    RTT_SPT=$LAST_RTT
     "$PLUMB" undo $ST >/dev/null
     w=$(clean); [ -z "$w" ] && ok "spt: undo leaves the namespace as it was" || not_ok "spt: undo" "$w"
 fi
-echo "# ping RTT avg (50 pings, ms): kernel stack $RTT_KERNEL, plain process on the tap $RTT_RESP, spt guest ${RTT_SPT:-n/a}"
+echo "# ping RTT median/min ms over 200 pings: kernel stack $RTT_KERNEL; plain process on the tap $RTT_RESP; spt guest ${RTT_SPT:-n/a}"
 
 # ---- a crash after each step (each save), then undo
 for n in 1 2 3 4 5 6; do
