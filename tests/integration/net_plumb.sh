@@ -224,6 +224,23 @@ for n in 1 2 3 4 5 6; do
         not_ok "crash after step $n" "setup status $rc; $w"
 done
 
+# ---- a step failing (the save before it): the attach undoes what it made by itself
+for n in 1 2 3 4 5 6; do
+    expect "save $n fails: setup reports it" 1 "cannot save the network state: save $n fails, as asked" -- \
+        "$PLUMB" setup $NSC $T_TMP/fail.json --fail-at=$n
+    w=$(clean); [ -z "$w" ] && ok "save $n fails: attach rolled itself back" || not_ok "save $n fails: rollback" "$w"
+done
+
+# ---- an interface that already has an ingress qdisc (not ours) is not taken, and not touched
+tc -n $C qdisc add dev $VC ingress
+expect "interface with a foreign ingress qdisc: clear error" 1 "$VC \(already has an ingress qdisc\)" -- "$PLUMB" setup $NSC $T_TMP/q.json
+expect "asking for it by name: clear error" 1 "interface $VC of network namespace $NSC cannot be given to a guest: already has an ingress qdisc" -- \
+    "$PLUMB" setup $NSC $T_TMP/q.json --iface=$VC
+[ "$(ingress_count)" = 1 ] && has_addr $VC $IP && ok "foreign qdisc and address left alone" || not_ok "foreign qdisc" "$(tc -n $C qdisc show)"
+tc -n $C qdisc del dev $VC ingress
+expect "asking for a missing interface by name: clear error" 1 "network namespace $NSC has no interface nosuch0" -- \
+    "$PLUMB" setup $NSC $T_TMP/q.json --iface=nosuch0
+
 # ---- undo while a monitor still holds the tap
 start_bg $T_TMP/hold.log "$PLUMB" setup $NSC $ST -- "$RESP" {fd} {mac} {ipv4}
 expect "undo with the tap still held" 0 "^undone" -- "$PLUMB" undo $ST
