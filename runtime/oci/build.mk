@@ -39,12 +39,11 @@ $(ASAN)/bin/test_runtime_%: $(ASAN)/obj/tests/unit/runtime_%_test.o $(UNIROOT_AL
 # tools/mkimage*: uniroot-mkimage, OCI image-layout tars for unikernels (zlib).
 MKIMAGE_SRC := $(wildcard tools/mkimage*.c)
 PROGRAMS += $(BIN)/uniroot-mkimage
-# The kernel is checked with the monitor's own image reader (elf_image, mft).
-MKIMAGE_VMM_OBJ := $(OBJ)/runtime/vmm/elf_image.o $(OBJ)/runtime/vmm/mft.o
-$(OBJ)/tools/mkimage.o: CFLAGS += -Iruntime/vmm
-$(BIN)/uniroot-mkimage: $(MKIMAGE_SRC:%.c=$(OBJ)/%.o) $(MKIMAGE_VMM_OBJ) $(COMMON_LIB)
+# The kernel is checked with the monitors' own image reader (runtime/tender/image.h).
+$(OBJ)/tools/mkimage.o: CFLAGS += $(TENDER_INC)
+$(BIN)/uniroot-mkimage: $(MKIMAGE_SRC:%.c=$(OBJ)/%.o) $(TENDER_IMAGE_OBJ) $(COMMON_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $^ -lcjson -lelf -lz
+	$(CC) $(CFLAGS) -o $@ $^ -lcjson $(TENDER_IMAGE_LIBS)
 
 # uniroot built with ASan+UBSan, for the integration tests to run it too
 TEST_DEPS += $(ASAN)/bin/uniroot

@@ -90,4 +90,7 @@ $(GUEST_OUT)/%.spt: $(SPT_GUEST_OBJ)/%.o $(SPT_GUEST_LIB_OBJ) $(GUEST_LD)
 	@mkdir -p $(@D)
 	$(CC) $(GUEST_LDFLAGS) -o $@ $< $(SPT_GUEST_LIB_OBJ)
 
-.SECONDARY: $(SPT_GUEST_LIB_OBJ) $(addprefix $(SPT_GUEST_OBJ)/,$(addsuffix .o,$(SPT_GUEST_NAMES)))
+.SECONDARY: $(SPT_GUEST_LIB_OBJ) $(addprefix $(SPT_GUEST_OBJ)/,$(addsuffix .o,$(SPT_GUEST_NAMES) $(BENCH_GUEST_NAMES)))
+
+# The benchmark guests for spt as well (tests/bench/spt.sh).
+BENCH_DEPS += $(addprefix $(GUEST_OUT)/,$(addsuffix .spt,$(BENCH_GUEST_NAMES)))
