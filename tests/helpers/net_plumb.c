@@ -4,10 +4,11 @@
  *   net-plumb list NETNS
  *       one line per interface: name, ifindex, mac, mtu, ipv4, gateway,
  *       and "usable" or "unusable: WHY"
- *   net-plumb setup NETNS STATE [--iface=NAME] [--crash-at=N] [-- CMD ARGS...]
+ *   net-plumb setup NETNS STATE [--iface=NAME] [--crash-at=N] [--fail-at=N] [-- CMD ARGS...]
  *       ur_net_attach, writing STATE (write-temp + rename) at every save;
  *       --crash-at=N ends the process with status 7 right after the Nth
- *       save (a crash between two steps). Prints "tap=.. ifindex=.. iface=..
+ *       save (a crash between two steps); --fail-at=N makes the Nth save
+ *       fail instead (so the attach must undo what it made itself). Prints "tap=.. ifindex=.. iface=..
  *       mac=.. ipv4=.. gateway=..". With CMD, the tap fd is passed down
  *       (close-on-exec cleared) and CMD is executed in this process with
  *       "{fd}", "{mac}", "{ipv4}", "{gw}", "{tap}" in its arguments replaced
@@ -30,7 +31,7 @@
 
 struct saver {
     const char *path;
-    int crash_at, calls;
+    int crash_at, fail_at, calls;
 };
 
 static int save_state(const struct ur_net_state *st, void *ctx, struct ur_err *err)
@@ -41,6 +42,10 @@ static int save_state(const struct ur_net_state *st, void *ctx, struct ur_err *e
 
     if (rc < 0)
         return rc;
+    if (s->calls + 1 == s->fail_at) {
+        free(json);
+        return ur_errf(err, -EIO, "save %d fails, as asked", ++s->calls);
+    }
     rc = ur_write_atomic(AT_FDCWD, s->path, json, strlen(json), 0600, err);
     free(json);
     if (rc == 0 && ++s->calls == s->crash_at) {
@@ -111,6 +116,8 @@ static int cmd_setup(int argc, char **argv, struct ur_err *err)
             o.iface = argv[i] + 8;
         else if (strncmp(argv[i], "--crash-at=", 11) == 0)
             sv.crash_at = atoi(argv[i] + 11);
+        else if (strncmp(argv[i], "--fail-at=", 10) == 0)
+            sv.fail_at = atoi(argv[i] + 10);
         else
             return ur_errf(err, -EINVAL, "unknown option %s", argv[i]);
     }
@@ -169,7 +176,7 @@ int main(int argc, char **argv)
         rc = cmd_undo(argv[2], &err);
     else {
         fprintf(stderr, "usage: net-plumb list NETNS | setup NETNS STATE [--iface=NAME] "
-                        "[--crash-at=N] [-- CMD ARGS...] | undo STATE\n");
+                        "[--crash-at=N] [--fail-at=N] [-- CMD ARGS...] | undo STATE\n");
         return 2;
     }
     if (rc < 0) {

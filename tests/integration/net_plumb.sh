@@ -71,10 +71,44 @@ for i in range(int(sys.argv[2])):
         pass
 print(ok)' "$1" "$2"
 }
-# rtt N: avg ping RTT in ms to the container's address over N pings (peer neighbour flushed).
+# icmp_verify HOST N: N echo requests from the peer on a raw socket; prints how many replies
+# carry a correct ICMP checksum and our payload (the peer's veth marks frames from the tap
+# "checksum unnecessary", so neither the kernel nor ping would notice a wrong one).
+icmp_verify() {
+    ip netns exec $P python3 -c '
+import os, socket, struct, sys
+def csum(b):
+    if len(b) % 2: b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16: s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP); s.settimeout(1.0)
+ok = 0
+for seq in range(int(sys.argv[2])):
+    data = os.urandom(48)
+    c = csum(struct.pack("!BBHHH", 8, 0, 0, 0x4242, seq) + data)
+    s.sendto(struct.pack("!BBHHH", 8, 0, c, 0x4242, seq) + data, (sys.argv[1], 0))
+    try:
+        while True:
+            r = s.recv(2048)
+            icmp = r[(r[0] & 15) * 4:]
+            if icmp[0] == 0 and struct.unpack("!HH", icmp[4:8]) == (0x4242, seq):
+                ok += csum(icmp) == 0 and icmp[8:] == data
+                break
+    except socket.timeout:
+        pass
+print(ok)' "$1" "$2"
+}
+# rtt N: "median/min ms (loss)" of N pings to the container's address (the median, since
+# on a shared machine a few slow wake-ups make the mean jump).
 rtt() {
+    local out loss
     ip -n $P neigh flush all
-    ip netns exec $P ping -q -c "$1" -i 0.02 -W 1 $IP 2>&1 | awk -F/ '/^rtt/ {print $5} / 0 received/ {print "lost"}'
+    out=$(ip netns exec $P ping -c "$1" -i 0.01 -W 1 $IP 2>&1)
+    loss=$(echo "$out" | grep -o '[0-9.]*% packet loss' | cut -d' ' -f1)
+    echo "$out" | grep -o 'time=[0-9.]*' | cut -d= -f2 | sort -n |
+        awk -v loss="${loss:-?}" '{ t[NR] = $1 } END { if (!NR) print "none answered"; else
+            printf "%.3f/%.3f (%s loss)", t[int((NR + 1) / 2)], t[1], loss }'
 }
 # start_bg LOG CMD...: run CMD in the background, wait (5 s) for LOG to say "ready".
 start_bg() {
@@ -84,6 +118,31 @@ start_bg() {
     BG+=($!)
     for _ in $(seq 50); do grep -q ready "$log" && return 0; sleep 0.1; done
     return 1
+}
+# ping_ok NAME: 3 pings from the peer, all answered, none with a bad checksum or data, no duplicates.
+ping_ok() {
+    ip -n $P neigh flush all
+    expect "$1" 0 " 3 received, 0% packet loss" -- ip netns exec $P ping -c 3 -i 0.2 -W 2 $IP
+    if echo "$T_OUT" | grep -Eq "BAD CHECKSUM|DUP!|wrong data"; then
+        not_ok "$1: replies well-formed" "$(echo "$T_OUT" | grep -E "BAD|DUP|wrong" | head -2 | tr '\n' '|')"
+    else
+        ok "$1: replies well-formed"
+    fi
+}
+# traffic WHO LOG NAME: ping, ICMP checksums, UDP echo and the RTT (in LAST_RTT) to the
+# responder running in the background as BG's last, then make it quit and check
+# its own counts ("NAME: arp=.. icmp=.. udp=6 ...": 5 datagrams and the quit).
+traffic() {
+    local who=$1 log=$2 name=$3 n
+    ping_ok "$who: ping 3 of 3 answered"
+    n=$(icmp_verify $IP 5)
+    [ "$n" = 5 ] && ok "$who: icmp 5 of 5 replies with a correct checksum and payload" || not_ok "$who: icmp checksums" "$n of 5"
+    n=$(udp_echo $IP 5)
+    [ "$n" = 5 ] && ok "$who: udp 5 of 5 echoed" || not_ok "$who: udp echo" "$n of 5"
+    LAST_RTT=$(rtt 200)
+    quit_bg
+    grep -Eq "$name: arp=[1-9][0-9]* icmp=[1-9][0-9]* udp=6 " "$log" &&
+        ok "$who: counted ARP, ICMP and UDP" || not_ok "$who: counts" "$(tail -2 "$log" | tr '\n' '|')"
 }
 stop_bg() { kill "${BG[-1]}" 2>/dev/null; wait "${BG[-1]}" 2>/dev/null; unset 'BG[-1]'; }
 # quit_bg: send "netecho-quit" (the responder echoes it and ends), wait 5 s for the last one; else kill it.
@@ -97,7 +156,7 @@ quit_bg() {
 # ---- list
 expect "list: the veth is usable, lo is not" 0 "^$VC ifindex=[0-9]+ mac=.* ipv4=$IP/24 gateway=$GW usable" -- "$PLUMB" list $NSC
 echo "$T_OUT" | grep -q '^lo .*unusable: loopback' && ok "list: lo unusable (loopback)" || not_ok "list: lo" "$T_OUT"
-RTT_KERNEL=$(rtt 50)
+RTT_KERNEL=$(rtt 200)
 
 # ---- setup, with the plain responder holding the tap
 if start_bg $T_TMP/resp.log "$PLUMB" setup $NSC $ST -- "$RESP" {fd} {mac} {ipv4}; then
@@ -125,14 +184,8 @@ grep -q '"removed_addresses":\[{"local":"'$IP'"' $ST && grep -q '"gateway":"'$GW
     ok "state: records the removed address and route" || not_ok "state" "$(cat $ST)"
 
 # ---- traffic through the tap to the plain process
-ip -n $P neigh flush all
-expect "ping: 3 of 3 answered by the responder on the tap" 0 " 3 received, 0% packet loss" -- ip netns exec $P ping -c 3 -i 0.2 -W 2 $IP
-n=$(udp_echo $IP 5)
-[ "$n" = 5 ] && ok "udp: 5 of 5 echoed by the responder" || not_ok "udp echo" "$n of 5"
-RTT_RESP=$(rtt 50)
-quit_bg
-grep -Eq "tap-responder: arp=[1-9][0-9]* icmp=[1-9][0-9]* udp=6 " $T_TMP/resp.log &&
-    ok "responder: answered ARP, ICMP and UDP" || not_ok "responder counts" "$(tail -1 $T_TMP/resp.log)"
+traffic "responder" $T_TMP/resp.log "tap-responder"
+RTT_RESP=$LAST_RTT
 [ "$(taps)" = 0 ] && ok "tap gone with its last fd (not persistent)" || not_ok "tap gone" "$(ip -n $C link)"
 expect "undo: succeeds" 0 "^undone: tap $TAP, addresses restored" -- "$PLUMB" undo $ST
 w=$(clean); [ -z "$w" ] && ok "undo: address, default route back; no tap, no qdisc" || not_ok "undo" "$w"
@@ -153,18 +206,12 @@ else
     fi
     grep -q "netecho: ready ip=$IP/24 gateway=$GW mac=$MAC" $T_TMP/spt.log &&
         ok "spt: guest took the interface's address, gateway and MAC" || not_ok "spt: identity" "$(cat $T_TMP/spt.log)"
-    ip -n $P neigh flush all
-    expect "spt: ping 3 of 3 answered by the guest" 0 " 3 received, 0% packet loss" -- ip netns exec $P ping -c 3 -i 0.2 -W 2 $IP
-    n=$(udp_echo $IP 5)
-    [ "$n" = 5 ] && ok "spt: udp 5 of 5 echoed by the guest" || not_ok "spt: udp echo" "$n of 5"
-    RTT_SPT=$(rtt 50)
-    quit_bg
-    grep -Eq "netecho: arp=[1-9][0-9]* icmp=[1-9][0-9]* udp=6 " $T_TMP/spt.log &&
-        ok "spt: guest counted ARP, ICMP and UDP" || not_ok "spt: guest counts" "$(tail -2 $T_TMP/spt.log)"
+    traffic "spt guest" $T_TMP/spt.log "netecho"
+    RTT_SPT=$LAST_RTT
     "$PLUMB" undo $ST >/dev/null
     w=$(clean); [ -z "$w" ] && ok "spt: undo leaves the namespace as it was" || not_ok "spt: undo" "$w"
 fi
-echo "# ping RTT avg (50 pings, ms): kernel stack $RTT_KERNEL, plain process on the tap $RTT_RESP, spt guest ${RTT_SPT:-n/a}"
+echo "# ping RTT median/min ms over 200 pings: kernel stack $RTT_KERNEL; plain process on the tap $RTT_RESP; spt guest ${RTT_SPT:-n/a}"
 
 # ---- a crash after each step (each save), then undo
 for n in 1 2 3 4 5 6; do
@@ -176,6 +223,23 @@ for n in 1 2 3 4 5 6; do
     [ $rc = 7 ] && [ -z "$w" ] && ok "crash after step $n ($before left), undo: nothing left" ||
         not_ok "crash after step $n" "setup status $rc; $w"
 done
+
+# ---- a step failing (the save before it): the attach undoes what it made by itself
+for n in 1 2 3 4 5 6; do
+    expect "save $n fails: setup reports it" 1 "cannot save the network state: save $n fails, as asked" -- \
+        "$PLUMB" setup $NSC $T_TMP/fail.json --fail-at=$n
+    w=$(clean); [ -z "$w" ] && ok "save $n fails: attach rolled itself back" || not_ok "save $n fails: rollback" "$w"
+done
+
+# ---- an interface that already has an ingress qdisc (not ours) is not taken, and not touched
+tc -n $C qdisc add dev $VC ingress
+expect "interface with a foreign ingress qdisc: clear error" 1 "$VC \(already has an ingress qdisc\)" -- "$PLUMB" setup $NSC $T_TMP/q.json
+expect "asking for it by name: clear error" 1 "interface $VC of network namespace $NSC cannot be given to a guest: already has an ingress qdisc" -- \
+    "$PLUMB" setup $NSC $T_TMP/q.json --iface=$VC
+[ "$(ingress_count)" = 1 ] && has_addr $VC $IP && ok "foreign qdisc and address left alone" || not_ok "foreign qdisc" "$(tc -n $C qdisc show)"
+tc -n $C qdisc del dev $VC ingress
+expect "asking for a missing interface by name: clear error" 1 "network namespace $NSC has no interface nosuch0" -- \
+    "$PLUMB" setup $NSC $T_TMP/q.json --iface=nosuch0
 
 # ---- undo while a monitor still holds the tap
 start_bg $T_TMP/hold.log "$PLUMB" setup $NSC $ST -- "$RESP" {fd} {mac} {ipv4}
