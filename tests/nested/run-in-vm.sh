@@ -27,7 +27,7 @@
 # sysfs, devtmpfs, devpts, /dev/shm, the host's cgroup layout, bpffs, tracefs
 # and debugfs are mounted; lo is up; vm.overcommit_memory=1; modules loaded:
 # virtio, virtiofs, overlay, kvm, kvm-amd, loop, tun, veth, bridge, dm-mod,
-# dm-thin-pool. CMD runs as root in the caller's cwd (it must be visible in
+# dm-thin-pool, sch_ingress, cls_u32, act_mirred. CMD runs as root in the caller's cwd (it must be visible in
 # the guest: anywhere on / outside the tmpfs paths, or under $UR_TOP), stdin
 # /dev/null, with the caller's exported environment minus session variables
 # (TERM, SSH_*, MAKEFLAGS, ...) plus UR_IN_VM=1.
@@ -104,7 +104,7 @@ KVER=${VMLINUZ##*/vmlinuz-}
 # Modules in load order (dependencies first), each once; crc32c-intel (a soft
 # dependency) needs SSE4.2, which qemu64 lacks, and libcrc32c does without it.
 MODS="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci fuse virtiofs overlay
-      irqbypass kvm kvm-amd loop tun veth bridge dm-mod dm-thin-pool"
+      irqbypass kvm kvm-amd loop tun veth bridge dm-mod dm-thin-pool sch_ingress cls_u32 act_mirred"
 modlist=$(for m in $MODS; do
     modprobe -d "$VM/kernel" -S "$KVER" --show-depends "$m" || echo "missing $m"
 done | awk '$1 == "insmod" && $2 !~ /crc32c-intel/ && !seen[$2]++ {print $2} $1 == "missing" {print "MISSING " $2}')
