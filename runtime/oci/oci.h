@@ -20,6 +20,7 @@
 #include <cjson/cJSON.h>
 
 #include "err.h"
+#include "ukbundle.h"
 
 #define UNIROOT_VERSION "0.1.0"
 #define UNIROOT_OCI_VERSION "1.0.2"
@@ -97,7 +98,7 @@ const char *spec_annotation(const struct oci_spec *s, const char *key);
 int guest_mem_mb(uint64_t limit, uint64_t *mb, struct ur_err *err);
 
 /* ---- unikernel.c: the urunc-compatible unikernel description */
-#define UK_PREFIX "com.urunc.unikernel."
+#define UK_PREFIX UR_UK_PREFIX  /* common/ukbundle.h: what a unikernel bundle is */
 struct uk_desc {
     char source[16];            /* "annotations" or "urunc.json" */
     char type[64];
