@@ -181,6 +181,14 @@ int backend_solo5_command(const struct backend *b, const struct backend_launch *
         return rc;
     if (bfd >= 0 && (rc = add_arg(cmd, err, "--block:rootfs=/proc/self/fd/%d", bfd)) < 0)
         return rc;
+    for (unsigned i = 0; i < l->nnet; i++) {
+        int nfd = inherit(cmd, l, l->net[i].fd);
+        if (nfd < 0)
+            return ur_errf(err, nfd, "too many inherited fds");
+        if ((rc = add_arg(cmd, err, "--net:%s=@%d", l->net[i].name, nfd)) < 0 ||
+            (rc = add_arg(cmd, err, "--net-mac:%s=%s", l->net[i].name, l->net[i].mac)) < 0)
+            return rc;
+    }
     if ((rc = add_arg(cmd, err, "--")) < 0)
         return rc;
     if (kfd >= 0)

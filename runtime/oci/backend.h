@@ -34,11 +34,13 @@ struct backend_launch {
     const char *kernel_path; /* used when kernel_fd is -1 (a copy in the state directory) */
     int block_fd;          /* block device "rootfs" (device or image), -1: none */
     const char *cmdline;   /* the guest's command line, "" for none */
+    unsigned nnet;         /* net devices: each a tap fd, inherited (--net:NAME=@FD) */
+    struct { const char *name, *mac; int fd; } net[4];
 };
 
 /* The monitor's argv and the fds it inherits (spawn.c puts keep[i] at
  * ready_fd + 1 + i). argv points into buf. */
-#define BACKEND_MAX_ARGS 16
+#define BACKEND_MAX_ARGS 24
 struct backend_cmd {
     char *argv[BACKEND_MAX_ARGS + 1];
     int argc;
@@ -92,7 +94,8 @@ void backend_type_names(char *buf, size_t n);
 /* ---- shared by the Solo5 monitors (backend.c) */
 /* uniroot-vmm's and uniroot-spt's command line (solo5-hvt's and solo5-spt's):
  * MONITOR --ready-fd=N --start-fifo=F [--mem=MB] [--block:rootfs=/proc/self/fd/K]
- * -- KERNEL [CMDLINE]; the kernel and the block device are inherited fds. */
+ * [--net:NAME=@T --net-mac:NAME=MAC]... -- KERNEL [CMDLINE]; the kernel, the
+ * block device and the taps are inherited fds. */
 int backend_solo5_command(const struct backend *b, const struct backend_launch *l,
                           struct backend_cmd *cmd, struct ur_err *err);
 /* start: one byte into <dir>/start.fifo once the monitor has it open (it opens

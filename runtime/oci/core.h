@@ -11,6 +11,7 @@
 #ifndef UNIROOT_OCI_CORE_H
 #define UNIROOT_OCI_CORE_H
 
+#include "net.h"
 #include "oci.h"
 #include "rootfs.h"
 
@@ -68,5 +69,33 @@ int rootfs_take(const struct oci_spec *s, const struct uk_desc *uk, const struct
 void rootfs_give_back(struct rootfs_takeover *t);
 /* A created container: close our fds on the device (the monitor has its own). */
 void rootfs_taken(struct rootfs_takeover *t);
+
+/* ---- core_net.c: the guest's network (taps in the container's netns) */
+#define CORE_NET_MAX 4
+struct core_net {
+    int dirfd;                        /* the state directory: net.json goes there */
+    unsigned n;                       /* net devices of the manifest (attached or tried) */
+    struct {
+        char name[68];                /* the manifest's device name */
+        char mac[18];                 /* the interface's MAC, for --net-mac */
+        int fd;                       /* the tap, -1 when none */
+        struct ur_net_state st;
+    } dev[CORE_NET_MAX];
+};
+/* One tap per net device of ki in the spec's network namespace, recorded in
+ * net.json in dirfd before each step; the first device's address goes into
+ * cmdline (guest_net_args). No net device: nothing, 0. */
+int core_net_attach(const struct oci_spec *s, const struct uk_desc *uk, const struct kernel_info *ki,
+                    int dirfd, struct core_net *n, char *cmdline, size_t len, struct ur_err *err);
+/* The guest's address the way its type takes it: solo5 and mirage
+ * "--ipv4=A/P --ipv4-gateway=G" before cmdline, rumprun its JSON "net". */
+int guest_net_args(const char *type, const struct ur_net_iface *ifc, char *cmdline, size_t len,
+                   struct ur_err *err);
+/* Close our tap fds (the monitor has its own). */
+void core_net_close(struct core_net *n);
+/* A failed create: close the taps and undo what n made. */
+void core_net_abort(struct core_net *n);
+/* delete: undo what <dirfd>/net.json records (nothing recorded: 0). */
+int core_net_undo(int dirfd, struct ur_err *err);
 
 #endif

@@ -3,7 +3,8 @@
  * it, decide the guest's rootfs and take it (an explicit block image, or the
  * container rootfs device from the host), check the binary against what it
  * will be given, then start the backend's monitor held at its start FIFO and
- * record the container. Anything failing undoes what was done. */
+ * record the container. The guest's network (core_net.c) is attached between
+ * the files and the monitor. Anything failing undoes what was done. */
 #include "backend.h"
 #include "cgroup.h"
 #include "core.h"
@@ -37,6 +38,8 @@ struct creation {
     int root_fd;                /* the rootfs directory (O_PATH), until it is unmounted */
     int kernel_fd, image_fd;    /* the binary and the block image, inside the rootfs */
     struct rootfs_takeover take;
+    struct kernel_info ki;      /* the binary's manifest */
+    struct core_net net;
     cJSON *cgroups;
     struct cg_plan cg;
     pid_t vmm;
@@ -76,6 +79,7 @@ static void undo(struct creation *cr)
         kill(cr->vmm, SIGKILL);
         waitpid(cr->vmm, NULL, 0);
     }
+    core_net_abort(&cr->net);
     close_image_fds(cr);
     rootfs_give_back(&cr->take);
     if (cr->cgroups)
@@ -113,18 +117,18 @@ static int describe(const struct core_create_opts *o, struct creation *cr, struc
 
 /* The guest's manifest must ask for exactly what the VMM will be given:
  * block device "rootfs" when one is handed over, nothing else. */
-static int check_devices(const struct creation *cr, bool giving_rootfs, struct ur_err *err)
+static int check_devices(struct creation *cr, bool giving_rootfs, struct ur_err *err)
 {
     const struct uk_desc *uk = &cr->uk;
     struct kernel_info ki;
     int rc = kernel_inspect_fd(cr->kernel_fd, uk->binary, cr->be->solo5_target, &ki, err);
     if (rc < 0)
         return rc;
+    cr->ki = ki;
     for (unsigned i = 0; i < ki.ndev; i++) {
         const struct kernel_dev *k = &ki.dev[i];
         if (k->net)
-            return ur_errf(err, -ENOTSUP, "%s needs network device \"%s\"; uniroot does not attach "
-                                          "network devices", uk->binary, k->name);
+            continue; /* core_net.c attaches a tap for each */
         if (strcmp(k->name, "rootfs") != 0)
             return ur_errf(err, -ENOTSUP, "%s needs block device \"%s\"; uniroot only provides "
                                           "\"rootfs\"", uk->binary, k->name);
@@ -209,8 +213,13 @@ static int launch(const struct core_create_opts *o, struct creation *cr, char *c
     struct backend_launch l = {
         .monitor = cr->monitor, .ready_fd = 3 + o->preserve_fds, .start_fifo = fifo,
         .kernel_fd = cr->kernel_inherited ? cr->kernel_fd : -1, .kernel_path = cr->kernel,
-        .block_fd = block_fd, .cmdline = cr->uk.cmdline,
+        .block_fd = block_fd, .cmdline = cr->uk.cmdline, .nnet = cr->net.n,
     };
+    for (unsigned i = 0; i < cr->net.n; i++) {
+        l.net[i].name = cr->net.dev[i].name;
+        l.net[i].mac = cr->net.dev[i].mac;
+        l.net[i].fd = cr->net.dev[i].fd;
+    }
     if (cr->spec.mem_limit) {
         if ((rc = guest_mem_mb(cr->spec.mem_limit, &l.mem_mb, err)) < 0)
             return rc;
@@ -323,6 +332,8 @@ int core_create(struct ctx *c, const char *id, const struct core_create_opts *o,
     }
     char cmdline[8192];
     if ((rc = state_create(c, id, &cr.cs, err)) < 0 || (rc = take_files(&cr, err)) < 0 ||
+        (rc = core_net_attach(&cr.spec, &cr.uk, &cr.ki, cr.cs.dirfd, &cr.net, cr.uk.cmdline,
+                              sizeof(cr.uk.cmdline), err)) < 0 ||
         (rc = launch(o, &cr, cmdline, sizeof(cmdline), err)) < 0 ||
         (rc = record(&cr, cmdline, err)) < 0) {
         if (cr.pid_file_written)
@@ -335,6 +346,7 @@ int core_create(struct ctx *c, const char *id, const struct core_create_opts *o,
     *vmm = cr.vmm;
     close_image_fds(&cr);
     rootfs_taken(&cr.take);
+    core_net_close(&cr.net);
     state_close(&cr.cs);
     spec_free(&cr.spec);
     return 0;

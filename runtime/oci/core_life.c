@@ -118,6 +118,10 @@ int core_delete(struct ctx *c, const char *id, bool force, struct ur_err *err)
             return rc;
         }
     }
+    if ((rc = core_net_undo(cs.dirfd, err)) < 0) {
+        state_close(&cs); /* kept: a delete again retries the undo */
+        return rc;
+    }
     const cJSON *cg = cJSON_GetObjectItemCaseSensitive(cs.j, "cgroups");
     if (cg)
         cgroup_remove(cg);

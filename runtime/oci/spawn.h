@@ -6,7 +6,7 @@
 #include "cgroup.h"
 #include "oci.h"
 
-#define SPAWN_MAX_KEEP 2
+#define SPAWN_MAX_KEEP 6 /* kernel, block device, 4 taps */
 
 struct spawn_req {
     const char *vmm;             /* path of the monitor */
@@ -14,7 +14,7 @@ struct spawn_req {
     char **argv;                 /* full argv; must contain "--ready-fd=<ready_fd>" */
     int ready_fd;                /* = 3 + preserve_fds: where the VMM finds the ready pipe */
     int keep[SPAWN_MAX_KEEP];    /* fds the VMM inherits at ready_fd + 1 + i ... */
-    unsigned nkeep;              /* ... for i < nkeep (the kernel, a block device or image) */
+    unsigned nkeep;              /* ... for i < nkeep (the kernel, a block device or image, taps) */
     const char *console_socket;  /* NULL: inherit stdio */
     const struct oci_spec *spec; /* namespaces to join */
     const struct cg_plan *cg;
