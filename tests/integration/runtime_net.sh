@@ -19,7 +19,8 @@ fi
 STANDIN=$UR_TOP/build/bin/standin-vmm
 SPT=$UR_TOP/build/bin/uniroot-spt
 . "$(dirname "$0")/runtime_lib.inc"
-unset UNIROOT_VMM UNIROOT_SPT
+unset UNIROOT_VMM
+export UNIROOT_SPT=$SPT # also for UNIROOT=build/asan/bin/uniroot, which has no uniroot-spt beside it
 for f in "$UNIROOT" "$STANDIN" "$SPT" "$GUESTS/netecho.spt" "$GUESTS/hello.spt"; do
     [ -e "$f" ] || { skip runtime-net "$f is not built (make all)"; finish; exit; }
 done
