@@ -4,6 +4,7 @@
  *   core_create.c  create (bundle, description, backend, rootfs, monitor, state)
  *   core_rootfs.c  taking the container rootfs device from the host, and giving it back
  *   core_life.c    start, kill, delete, pause/resume, run
+ *   core_net.c     the guest's network: taps in the container's netns, net.json, undo
  *   core_info.c    the OCI state of one container, of all, their processes
  * A container that is not ours (runc's, or a bundle with no unikernel) is
  * handed to runc from here, with uniroot's own argv (handoff.c).

@@ -13,7 +13,7 @@
 # guest without one runs and the log says it has no network.
 # The script is init of its own pid namespace (it reaps the monitors).
 if [ -z "${UR_PIDNS:-}" ] && unshare --pid --fork --mount-proc true 2>/dev/null; then
-    UR_PIDNS=1 exec unshare --pid --fork --mount-proc bash "$0" "$@"
+    UR_PIDNS=1 UR_NET_TAG=$$ exec unshare --pid --fork --mount-proc bash "$0" "$@"
 fi
 . "$(dirname "$0")/lib.sh"
 STANDIN=$UR_TOP/build/bin/standin-vmm
@@ -105,7 +105,7 @@ gone_clean "fault: kill -9 then delete"
 expect "fault: delete again: nothing to do" 0 "" -- ur delete n4
 
 # ---- two containers, two interfaces; a third refused
-VC2=unc2$$ VP2=unp2$$ IP2=10.99.1.2 GW2=10.99.1.1
+VC2=unc2$NT VP2=unp2$NT IP2=10.99.1.2 GW2=10.99.1.1
 ip link add $VC2 netns $C type veth peer name $VP2 netns $P
 ip -n $C addr add $IP2/24 dev $VC2 && ip -n $C link set $VC2 up
 ip -n $P addr add $GW2/24 dev $VP2 && ip -n $P link set $VP2 up
