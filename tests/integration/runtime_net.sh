@@ -30,14 +30,14 @@ at_exit rt_cleanup
 export STANDIN_VMM_LOG=$T_TMP/vmm.log
 
 # net_bundle DIR GUEST [NETNS-PATH]: an spt bundle of GUEST.spt, in NETNS-PATH if given.
-net_bundle() {
-    local dir=$1 guest=$2 ns=${3:-}
+net_bundle() { # (HV=hvt: an hvt bundle of GUEST.hvt)
+    local dir=$1 guest=$2 ns=${3:-} hv=${HV:-spt}
     mkdir -p "$dir/rootfs/unikernel"
-    cp "$GUESTS/$guest.spt" "$dir/rootfs/unikernel/"
+    cp "$GUESTS/$guest.$hv" "$dir/rootfs/unikernel/$guest.spt"
     cat >"$dir/config.json" <<JSON
 {"ociVersion":"1.0.2","process":{"args":["/unikernel/$guest.spt"],"cwd":"/"},
  "root":{"path":"rootfs"},
- "annotations":{"com.urunc.unikernel.unikernelType":"solo5","com.urunc.unikernel.hypervisor":"spt",
+ "annotations":{"com.urunc.unikernel.unikernelType":"solo5","com.urunc.unikernel.hypervisor":"$hv",
    "com.urunc.unikernel.binary":"/unikernel/$guest.spt"},
  "linux":{"namespaces":[{"type":"pid"},{"type":"mount"}${ns:+,{\"type\":\"network\",\"path\":\"$ns\"\}}]}}
 JSON
@@ -103,6 +103,19 @@ wait_status n4 stopped && ok "fault: n4 stopped" || not_ok "fault: n4 stopped" "
 expect "fault: delete after kill -9" 0 "" -- ur delete n4
 gone_clean "fault: kill -9 then delete"
 expect "fault: delete again: nothing to do" 0 "" -- ur delete n4
+
+# hvt gets the same: its monitor (the stand-in here, no KVM needed) is given the tap
+if [ -f "$GUESTS/netecho.hvt" ]; then
+    HV=hvt net_bundle "$T_TMP/bh" netecho $NSC
+    if UNIROOT_VMM=$STANDIN ur create --bundle "$T_TMP/bh" h1 >"$T_TMP/h1.out" 2>&1; then
+        grep "^argv .*start-fifo=$RT_ROOT/h1/" "$STANDIN_VMM_LOG" | grep -q -- "--net:service=@5 --net-mac:service=$MAC -- /proc/self/fd/4 --ipv4=$IP/24%20--ipv4-gateway=$GW" &&
+            ok "hvt: the monitor gets the tap, the MAC and the guest its address" || not_ok "hvt: argv" "$(tail -1 "$STANDIN_VMM_LOG")"
+    else not_ok "hvt: create on the stand-in" "$(cat "$T_TMP/h1.out")"; fi
+    ur delete --force h1
+    gone_clean "hvt: delete"
+else
+    skip "hvt argv" "$GUESTS/netecho.hvt is not built (make guests)"
+fi
 
 # ---- two containers, two interfaces; a third refused
 VC2=unc2$NT VP2=unp2$NT IP2=10.99.1.2 GW2=10.99.1.1
