@@ -25,8 +25,10 @@ $(FUZZ_DIR)/fuzz_elf_image: tests/fuzz/fuzz_elf_image.c $(FUZZ_VMM_SRC) runtime/
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_elf_image.c $(FUZZ_VMM_SRC) -lelf -lz
 
 # Each other target: its .c, then the product sources it runs.
-FUZZ_SRC_fuzz_spec := runtime/oci/spec.c runtime/oci/unikernel.c
-FUZZ_SRC_fuzz_urunc_json := runtime/oci/unikernel.c
+# unikernel.c asks the backend table (runtime/oci/backend*.c) what each hypervisor runs.
+FUZZ_BACKEND_SRC := runtime/oci/backend.c runtime/oci/backend_hvt.c runtime/oci/backend_spt.c runtime/oci/opts.c
+FUZZ_SRC_fuzz_spec := runtime/oci/spec.c runtime/oci/unikernel.c $(FUZZ_BACKEND_SRC)
+FUZZ_SRC_fuzz_urunc_json := runtime/oci/unikernel.c $(FUZZ_BACKEND_SRC)
 FUZZ_SRC_fuzz_rootfs_record :=
 FUZZ_SRC_fuzz_agent_request := userspace/request.c
 FUZZ_SRC_fuzz_config_annotate := userspace/bundle.c userspace/jsonpatch.c
