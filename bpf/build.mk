@@ -22,22 +22,12 @@ $(BPF_OUT)/%.bpf.o: bpf/%.bpf.c bpf/uniroot_events.h bpf/uniroot_common.bpf.h $(
 
 .SECONDARY: $(BPF_OBJS)
 
-# The minimal kernel BTF for the tracepoint object's CO-RE relocations, and
-# the C file embedding it with the identity of the kernel BTF it came from
-# (userspace/btfmin.h explains why).
+# The minimal kernel BTF for the tracepoint object's CO-RE relocations
+# (userspace/build.mk embeds it in the agent; userspace/btfmin.h explains why).
 BPF_MIN_BTF   := $(BPF_OUT)/uniroot_tp.min.btf
-BPF_MIN_BTF_C := $(BPF_OUT)/uniroot_min_btf.c
-BTF_EMBED     := $(BUILD)/tools/btf-embed
 
 $(BPF_MIN_BTF): $(BPF_OUT)/uniroot_tp.bpf.o
 	$(BPFTOOL) gen min_core_btf $(VMLINUX_BTF) $@.tmp $< && mv $@.tmp $@
-
-$(BTF_EMBED): userspace/helpers/btf_embed.c userspace/btfhash.c $(COMMON_LIB)
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Iuserspace -o $@ $(filter %.c %.a,$^)
-
-$(BPF_MIN_BTF_C): $(BPF_MIN_BTF) $(BTF_EMBED)
-	$(BTF_EMBED) $(VMLINUX_BTF) $< $@.tmp && mv $@.tmp $@
 
 $(BPF_OUT)/%.skel.h: $(BPF_OUT)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $(subst .bpf.o,,$(notdir $<)) > $@.tmp && mv $@.tmp $@

@@ -12,6 +12,9 @@
 #ifndef STATX_ATTR_MOUNT_ROOT
 #define STATX_ATTR_MOUNT_ROOT 0x00002000
 #endif
+#ifndef STATX_MNT_ID_UNIQUE
+#define STATX_MNT_ID_UNIQUE 0x00004000U
+#endif
 
 #define EXT_MAGIC 0xEF53ul
 #define EXT_ROOT_INO 2
@@ -36,8 +39,8 @@ unsigned long ur_fs_magic(const char *fstype)
 /* statx of path itself: its device, inode and whether it is a mount root. */
 static int stat_path(const char *path, struct statx *sx, unsigned flags)
 {
-    return statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW | flags, STATX_TYPE | STATX_INO, sx) < 0
-               ? -errno : 0;
+    return statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW | flags,
+                 STATX_TYPE | STATX_INO | STATX_MNT_ID_UNIQUE, sx) < 0 ? -errno : 0;
 }
 
 /* The kernel says path is not a mount root (it may not know: then no). */
@@ -65,14 +68,8 @@ int ur_mount_verify(const char *rootfs, const struct rootfs_record *r, struct ur
                        sx.stx_dev_major, sx.stx_dev_minor, r->major, r->minor);
     if (not_mount_root(&sx))
         return ur_errf(err, -ESTALE, "root.path is not the root of a mount");
-    struct stat st;
-    if (stat(r->device, &st) < 0)
-        return ur_errf_sys(err, -errno, "device %s", r->device);
-    if (!S_ISBLK(st.st_mode))
-        return ur_errf(err, -ESTALE, "%s is not a block device", r->device);
-    if (major(st.st_rdev) != r->major || minor(st.st_rdev) != r->minor)
-        return ur_errf(err, -ESTALE, "device %s is %u:%u, record says %u:%u", r->device,
-                       major(st.st_rdev), minor(st.st_rdev), r->major, r->minor);
+    if ((rc = ur_blockdev_is(r->device, r->major, r->minor, err)) < 0)
+        return rc;
     unsigned long magic = ur_fs_magic(r->fstype);
     if (magic) {
         struct statfs sf;
@@ -89,10 +86,36 @@ int ur_mount_verify(const char *rootfs, const struct rootfs_record *r, struct ur
     return 0;
 }
 
-bool ur_mount_is_root_of(const char *path, uint32_t major_, uint32_t minor_)
+int ur_blockdev_is(const char *device, uint32_t major_, uint32_t minor_, struct ur_err *err)
+{
+    struct stat st;
+    if (stat(device, &st) < 0)
+        return ur_errf_sys(err, -errno, "device %s", device);
+    if (!S_ISBLK(st.st_mode))
+        return ur_errf(err, -ESTALE, "%s is not a block device", device);
+    if (major(st.st_rdev) != major_ || minor(st.st_rdev) != minor_)
+        return ur_errf(err, -ESTALE, "device %s is %u:%u, record says %u:%u", device,
+                       major(st.st_rdev), minor(st.st_rdev), major_, minor_);
+    return 0;
+}
+
+int ur_mount_root_dev(const char *path, uint32_t *major_, uint32_t *minor_, uint64_t *mnt_id)
 {
     struct statx sx;
-    if (stat_path(path, &sx, AT_NO_AUTOMOUNT) < 0 || not_mount_root(&sx))
-        return false;
-    return sx.stx_dev_major == major_ && sx.stx_dev_minor == minor_;
+    int rc = stat_path(path, &sx, AT_NO_AUTOMOUNT);
+    if (rc < 0)
+        return rc;
+    if (not_mount_root(&sx))
+        return -EINVAL;
+    *major_ = sx.stx_dev_major;
+    *minor_ = sx.stx_dev_minor;
+    if (mnt_id)
+        *mnt_id = sx.stx_mask & STATX_MNT_ID_UNIQUE ? sx.stx_mnt_id : 0;
+    return 0;
+}
+
+bool ur_mount_is_root_of(const char *path, uint32_t major_, uint32_t minor_)
+{
+    uint32_t ma, mi;
+    return ur_mount_root_dev(path, &ma, &mi, NULL) == 0 && ma == major_ && mi == minor_;
 }

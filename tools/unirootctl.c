@@ -9,6 +9,8 @@
  *                                        whether the rootfs mounted now matches them
  *                                        by the runtime's own verifier (common/
  *                                        mountcheck.c): what it will decide and why
+ * The socket: --socket, else $UNIROOT_AGENT_SOCKET, else the default
+ * (common/agentsock.h, as for the agent and the runtime).
  * Prints the response line. Exit status: 0 ok, 1 the agent said no
  * ("ok":false), 2 could not ask (no agent, timeout, bad usage). */
 #include <cjson/cJSON.h>
@@ -26,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agentsock.h"
 #include "err.h"
 #include "mountcheck.h"
 #include "rootfs_record.h"
@@ -71,27 +74,29 @@ static char *read_bundle(const char *bundle, char *rootfs, size_t n)
     return out;
 }
 
-/* Run the runtime's own verifier on one record (JSON text); print the verdict. */
-static bool verify_one(const char *what, const char *json, const char *rootfs)
+/* Run the runtime's own reader and verifier on one record (JSON text) into
+ * *r; print the verdict. */
+static bool verify_one(const char *what, const char *json, const char *rootfs,
+                       struct rootfs_record *r)
 {
-    struct rootfs_record r;
     struct ur_err e;
     ur_err_clear(&e);
-    if (rootfs_record_from_json(json, &r, &e) < 0) {
+    if (rootfs_record_from_json(json, r, &e) < 0) {
         printf("verifier:   %s record ignored: %s\n", what, e.msg);
         return false;
     }
-    if (ur_mount_verify(rootfs, &r, &e) < 0) {
+    if (ur_mount_verify(rootfs, r, &e) < 0) {
         printf("verifier:   %s record not trusted: %s\n", what, e.msg);
         return false;
     }
     printf("verifier:   %s record verified\n", what);
-    return r.type == ROOTFS_BLOCK;
+    return r->type == ROOTFS_BLOCK;
 }
 
 /* Print what the agent and the bundle say and whether the runtime would
- * trust it now: the runtime's order (annotation, then the agent's answer)
- * and its verifier (common/mountcheck.c). */
+ * trust it now: the runtime's order (annotation, then the agent's answer),
+ * its record reader (common/rootfs_record.c) and its verifier
+ * (common/mountcheck.c). */
 static int explain(const char *bundle, const char *agent_line)
 {
     cJSON *resp = cJSON_Parse(agent_line);
@@ -100,41 +105,42 @@ static int explain(const char *bundle, const char *agent_line)
     char rootfs[8200];
     char *ann = read_bundle(bundle, rootfs, sizeof(rootfs));
     cJSON *arec = ann ? cJSON_Parse(ann) : NULL;
-    const cJSON *use = cJSON_IsObject(rec) ? rec : arec;
-    struct stat st;
-    int mounted = stat(rootfs, &st) == 0;
+    const char *use = recs ? recs : cJSON_IsObject(arec) ? ann : NULL;
     printf("bundle:     %s\n", bundle);
     printf("agent:      %s\n", recs ? "has a record" : "no record");
     printf("annotation: %s\n", !ann ? "absent" : arec ? "present" : "present but not JSON");
     int rc = 1;
-    if (use) {
-        const char *t = cJSON_GetStringValue(cJSON_GetObjectItem(use, "type"));
-        const char *dev = cJSON_GetStringValue(cJSON_GetObjectItem(use, "device"));
-        double ma = cJSON_GetNumberValue(cJSON_GetObjectItem(use, "major"));
-        double mi = cJSON_GetNumberValue(cJSON_GetObjectItem(use, "minor"));
-        printf("record:     %s %s (%.0f:%.0f) %s, backing %s, observed by %s\n", t ? t : "?", dev ? dev : "?",
-               ma, mi, cJSON_GetStringValue(cJSON_GetObjectItem(use, "fstype")) ?: "?",
-               cJSON_GetStringValue(cJSON_GetObjectItem(use, "backing")) ?: "?",
-               cJSON_GetStringValue(cJSON_GetObjectItem(use, "observed_by")) ?: "?");
-        struct stat dst;
-        int dev_ok = dev && stat(dev, &dst) == 0 && S_ISBLK(dst.st_mode) && major(dst.st_rdev) == (unsigned)ma &&
-                     minor(dst.st_rdev) == (unsigned)mi;
-        int mnt_ok = mounted && major(st.st_dev) == (unsigned)ma && minor(st.st_dev) == (unsigned)mi;
-        printf("device:     %s\n", dev_ok ? "exists with that major:minor" : "missing or a different device");
-        if (mounted)
+    static struct rootfs_record r;
+    struct ur_err e;
+    ur_err_clear(&e);
+    if (use && rootfs_record_from_json(use, &r, &e) < 0) {
+        printf("record:     unreadable: %s\n", e.msg);
+    } else if (use) {
+        printf("record:     %s %s (%u:%u) %s, backing %s, observed by %s\n", rootfs_type_name(r.type),
+               r.device, r.major, r.minor, r.fstype, r.backing, r.observed_by);
+        ur_err_clear(&e);
+        if (ur_blockdev_is(r.device, r.major, r.minor, &e) == 0)
+            printf("device:     exists with that major:minor\n");
+        else
+            printf("device:     %s\n", e.msg);
+        struct stat st; /* where root.path is now (the verifier below says whether that is enough) */
+        if (stat(rootfs, &st) == 0)
             printf("rootfs:     %s on %u:%u, %s\n", rootfs, major(st.st_dev), minor(st.st_dev),
-                   mnt_ok ? "the recorded device" : "NOT the recorded device");
+                   major(st.st_dev) == r.major && minor(st.st_dev) == r.minor ? "the recorded device"
+                                                                            : "NOT the recorded device");
         else
             printf("rootfs:     %s: %s\n", rootfs, strerror(errno));
+    }
+    if (use) {
         bool ok = false;
         const char *by = NULL;
-        if (ann && (ok = verify_one("annotation", ann, rootfs)))
+        if (ann && (ok = verify_one("annotation", ann, rootfs, &r)))
             by = "annotation";
-        if (!ok && recs && (ok = verify_one("agent", recs, rootfs)))
+        if (!ok && recs && (ok = verify_one("agent", recs, rootfs, &r)))
             by = "agent";
         if (ok) {
             printf("decision:   verifiable: the runtime can take %s as the guest's block rootfs "
-                   "(%s record)\n", dev ? dev : "?", by);
+                   "(%s record)\n", r.device, by);
             rc = 0;
         } else {
             printf("decision:   not verifiable: the runtime decides itself (agent socket, then libmount)\n");
@@ -203,7 +209,7 @@ static int read_line(int fd, char *buf, size_t n, long long deadline, size_t *ha
 
 int main(int argc, char **argv)
 {
-    const char *sock = getenv("UNIROOTD_SOCKET") ? getenv("UNIROOTD_SOCKET") : "/run/uniroot/unirootd.sock";
+    const char *sock = ur_agent_socket_path();
     long timeout = 2000, count = -1;
     int i = 1;
     for (; i < argc && !strncmp(argv[i], "--", 2); i++) {

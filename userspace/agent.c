@@ -22,11 +22,6 @@
 #include "mountcheck.h"
 #include "resolve.h"
 #include "rootfs_record.h"
-#include "server.h"
-
-#ifndef STATX_MNT_ID_UNIQUE
-#define STATX_MNT_ID_UNIQUE 0x00004000U
-#endif
 
 static uint64_t now_ns(clockid_t clk)
 {
@@ -82,14 +77,6 @@ static void to_pinned(const struct trec *r, struct ur_ckey *k, struct ur_contain
     scpy(v->mount_target, sizeof(v->mount_target), r->target);
 }
 
-/* The record's JSON (contract form); static buffer owner: caller frees *out. */
-static int record_json(const struct trec *r, char **out)
-{
-    static struct rootfs_record rec;
-    trec_to_record(r, &rec);
-    return rootfs_record_to_json(&rec, out, NULL);
-}
-
 /* Write the annotation for r's bundle when it is a unikernel. Returns 1 when
  * written, 0 when nothing was to be done, <0 on failure (logged here). */
 static int annotate(struct agent *a, struct trec *r)
@@ -98,13 +85,16 @@ static int annotate(struct agent *a, struct trec *r)
     struct ur_err err;
     enum bundle_kind kind;
     ur_err_clear(&err);
-    if (record_json(r, &json) < 0)
+    if (trec_to_json(r, &json) < 0)
         return -ENOMEM;
-    int rc = bundle_annotate(r->bundle, json, &kind, &r->config_ino, &err);
+    /* the rootfs mounted at the target holds urunc.json, if anything does */
+    int rc = bundle_annotate(r->bundle, r->target, json, &kind, &r->config_ino, &err);
     r->bundle_kind = (int)kind;
     if (rc < 0) {
         if (kind == BUNDLE_UNPARSABLE)
             a->n_unparsable++;
+        else if (kind == BUNDLE_REFUSED)
+            a->n_refused++;
         ulog(ULOG_ERROR, "annotate-failed", "\"bundle\":%s,\"kind\":\"%s\",\"error\":%s",
              ulog_q(r->bundle), bundle_kind_name(kind), ulog_q(err.msg));
     } else if (rc == 1) {
@@ -125,8 +115,8 @@ static int annotate(struct agent *a, struct trec *r)
 static void publish(struct agent *a, const struct trec *r, const char *what)
 {
     char *json = NULL;
-    if (a->srv && server_has_watchers(a->srv) && record_json(r, &json) == 0) {
-        server_broadcast(a->srv, what, json);
+    if (a->watch.changed && a->watch.wanted(a->watch.ctx) && trec_to_json(r, &json) == 0) {
+        a->watch.changed(a->watch.ctx, what, json);
         free(json);
     }
 }
@@ -143,20 +133,18 @@ void agent_on_mount(struct agent *a, const struct obs_mount *m)
     uint32_t ma = m->major, mi = m->minor;
     uint64_t mnt_id = m->mnt_id;
     if (!m->have_dev) {
-        struct statx stx;
-        if (statx(AT_FDCWD, m->target, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT,
-                  STATX_BASIC_STATS | STATX_MNT_ID_UNIQUE, &stx) < 0) {
-            ulog(ULOG_DEBUG, "mount-gone", "\"target\":%s", ulog_q(m->target));
-            return;
-        }
-        if ((stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && !(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT)) {
+        uint64_t id = 0;
+        int rc = ur_mount_root_dev(m->target, &ma, &mi, &id);
+        if (rc == -EINVAL) {
             ulog(ULOG_DEBUG, "not-a-mount", "\"target\":%s", ulog_q(m->target));
             return;
         }
-        ma = stx.stx_dev_major;
-        mi = stx.stx_dev_minor;
-        if (stx.stx_mask & STATX_MNT_ID_UNIQUE)
-            mnt_id = stx.stx_mnt_id;
+        if (rc < 0) {
+            ulog(ULOG_DEBUG, "mount-gone", "\"target\":%s", ulog_q(m->target));
+            return;
+        }
+        if (id)
+            mnt_id = id;
     }
     struct blockdev_info bi;
     struct ur_err err;
@@ -274,8 +262,12 @@ void agent_on_umount(struct agent *a, const char *target, uint64_t mnt_id, const
     drop_record(a, r, "unmounted");
 }
 
-void agent_on_bundle(struct agent *a, const char *dir)
+void agent_on_bundle(struct agent *a, const char *where)
 {
+    struct ur_match mt;
+    if (!matcher_match_bundle(where, a->state_dirs, (size_t)a->cfg.n_state_dirs, &mt))
+        return;
+    const char *dir = mt.bundle;
     struct trec *r = table_by_bundle(&a->table, dir);
     if (r) {
         /* Our own rename shows up here too: same inode, nothing to do. */
@@ -291,7 +283,7 @@ void agent_on_bundle(struct agent *a, const char *dir)
     }
     enum bundle_kind kind;
     struct ur_err err;
-    if (bundle_classify(dir, &kind, &err) == 0)
+    if (bundle_classify(dir, NULL, &kind, &err) == 0) /* rootfs not mounted yet: annotations only */
         ulog(ULOG_DEBUG, "bundle-seen", "\"bundle\":%s,\"kind\":\"%s\"", ulog_q(dir), bundle_kind_name(kind));
 }
 
@@ -504,4 +496,77 @@ uint64_t agent_latency(const struct agent *a, double q)
     uint64_t r = kth_smallest(v, n, i < n ? i : n - 1);
     free(v);
     return r;
+}
+
+void agent_foreach(const struct agent *a, void (*fn)(const struct trec *r, void *arg), void *arg)
+{
+    table_foreach(&a->table, fn, arg);
+}
+
+void agent_status(const struct agent *a, struct agent_status *st)
+{
+    memset(st, 0, sizeof(*st));
+    st->observer = a->observer ? a->observer : "none";
+    st->fallback = a->fallback;
+    st->pin_dir = a->cfg.pin_dir;
+    st->bundle_watch = a->fan_bundle != NULL;
+    st->ioctl_events = a->bpf && a->cfg.ioctl_events;
+    st->records = a->table.count;
+    if (a->bpf)
+        bpfobs_stats(a->bpf, &st->bpf);
+    st->mounts = a->n_mounts;
+    st->umounts = a->n_umounts;
+    st->loop_attach = a->n_loop_attach;
+    st->loop_detach = a->n_loop_detach;
+    st->dm_events = a->n_dm;
+    st->annotated = a->n_annotated;
+    st->not_unikernel = a->n_not_unikernel;
+    st->unparsable = a->n_unparsable;
+    st->refused = a->n_refused;
+    st->reconciles = a->n_reconciles;
+    st->repaired = a->n_repaired;
+    st->n_lat = a->n_lat;
+    st->lat_p50_ns = agent_latency(a, 50);
+    st->lat_p99_ns = agent_latency(a, 99);
+    st->state_dirs = a->state_dirs;
+    st->n_state_dirs = a->cfg.n_state_dirs;
+}
+
+/* The sink's callbacks: an observer's report, counted, then handled. */
+static void sink_seen(void *ctx, enum obs_event ev)
+{
+    struct agent *a = ctx;
+    a->n_events++;
+    if (ev == OBS_EV_LOOP_ATTACH)
+        a->n_loop_attach++;
+    else if (ev == OBS_EV_LOOP_DETACH)
+        a->n_loop_detach++;
+    else if (ev == OBS_EV_DM)
+        a->n_dm++;
+}
+
+static void sink_mount(void *ctx, const struct obs_mount *m)
+{
+    agent_on_mount(ctx, m);
+}
+
+static void sink_umount(void *ctx, const char *target, uint64_t mnt_id, const char *observed_by)
+{
+    agent_on_umount(ctx, target, mnt_id, observed_by);
+}
+
+static void sink_bundle(void *ctx, const char *dir)
+{
+    agent_on_bundle(ctx, dir);
+}
+
+static void sink_lost(void *ctx, const char *why)
+{
+    agent_reconcile(ctx, why);
+}
+
+void agent_sink(struct agent *a, struct obs_sink *s)
+{
+    *s = (struct obs_sink){.ctx = a, .seen = sink_seen, .mount = sink_mount, .umount = sink_umount,
+                           .bundle = sink_bundle, .lost = sink_lost};
 }

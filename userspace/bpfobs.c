@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bpfevent.h"
 #include "btfmin.h"
 #include "log.h"
 #include "uniroot_fentry.skel.h"
@@ -43,8 +44,8 @@ struct bpfobs {
     int fd_stats, fd_containers, fd_mounts;
     const char *backend;
     char fallback[512];
-    bpfobs_event_fn fn;
-    void *ctx;
+    struct obs_sink sink;
+    const char *sysfs;
 };
 
 static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -105,7 +106,7 @@ static int on_sample(void *ctx, void *data, size_t size)
     e.source[sizeof(e.source) - 1] = '\0';
     e.target[sizeof(e.target) - 1] = '\0';
     e.comm[sizeof(e.comm) - 1] = '\0';
-    o->fn(&e, o->ctx);
+    bpfevent_dispatch(&e, o->backend, o->sysfs, &o->sink);
     return 0;
 }
 
@@ -292,8 +293,8 @@ static int load_tp(struct bpfobs *o, const struct agent_config *c, struct ur_err
     return 0;
 }
 
-int bpfobs_open(const struct agent_config *c, enum observer_kind want, bpfobs_event_fn fn,
-                void *ctx, struct bpfobs **out, struct ur_err *err)
+int bpfobs_open(const struct agent_config *c, enum observer_kind want, const struct obs_sink *sink,
+                struct bpfobs **out, struct ur_err *err)
 {
     libbpf_set_print(libbpf_log);
     int rc = bpfobs_prepare_fs(err);
@@ -304,8 +305,8 @@ int bpfobs_open(const struct agent_config *c, enum observer_kind want, bpfobs_ev
     struct bpfobs *o = calloc(1, sizeof(*o));
     if (!o)
         return ur_errf(err, -ENOMEM, "out of memory");
-    o->fn = fn;
-    o->ctx = ctx;
+    o->sink = *sink;
+    o->sysfs = c->sysfs;
     if (want == OBS_BPF_TRACEPOINT) {
         snprintf(o->fallback, sizeof(o->fallback), "tracepoints requested");
     } else if (probe_fentry(o, c) < 0 && want == OBS_BPF_FENTRY) {

@@ -23,13 +23,13 @@
 #include "uniroot_events.h"
 
 struct bpfobs;
-
-typedef void (*bpfobs_event_fn)(const struct ur_event *e, void *ctx);
+struct obs_sink;
 
 /* want: OBS_AUTO/OBS_BPF (fentry, else tracepoints), OBS_BPF_FENTRY (only),
- * OBS_BPF_TRACEPOINT (only). */
-int bpfobs_open(const struct agent_config *c, enum observer_kind want, bpfobs_event_fn fn,
-                void *ctx, struct bpfobs **out, struct ur_err *err);
+ * OBS_BPF_TRACEPOINT (only). Events go to *sink (copied); c must outlive
+ * the observer. */
+int bpfobs_open(const struct agent_config *c, enum observer_kind want, const struct obs_sink *sink,
+                struct bpfobs **out, struct ur_err *err);
 
 /* "bpf-fentry" or "bpf-tracepoint". */
 const char *bpfobs_backend(const struct bpfobs *o);

@@ -17,7 +17,19 @@ TEST_DEPS  += $(AGENT_MNT_HELPER) $(ASAN)/bin/unirootd
 $(OBJ)/userspace/%.o $(ASAN)/obj/userspace/%.o $(OBJ)/tests/unit/agent_%.o $(ASAN)/obj/tests/unit/agent_%.o: CFLAGS += -Ibpf -I$(BPF_OUT) -Iuserspace
 $(OBJ)/userspace/bpfobs.o $(ASAN)/obj/userspace/bpfobs.o: $(BPF_SKELS)
 
-# The embedded minimal BTF (bpf/build.mk) is data only: one object for both builds.
+# The minimal BTF (bpf/build.mk) embedded in a C file with the identity of
+# the kernel BTF it came from (userspace/btfmin.h explains why), by our
+# build-time tool btf-embed. The object is data only: one for both builds.
+BPF_MIN_BTF_C := $(BPF_OUT)/uniroot_min_btf.c
+BTF_EMBED     := $(BUILD)/tools/btf-embed
+
+$(BTF_EMBED): userspace/helpers/btf_embed.c userspace/btfhash.c $(COMMON_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Iuserspace -o $@ $(filter %.c %.a,$^)
+
+$(BPF_MIN_BTF_C): $(BPF_MIN_BTF) $(BTF_EMBED)
+	$(BTF_EMBED) $(VMLINUX_BTF) $< $@.tmp && mv $@.tmp $@
+
 UNIROOTD_MIN_BTF_O := $(OBJ)/bpf/uniroot_min_btf.o
 $(UNIROOTD_MIN_BTF_O): $(BPF_MIN_BTF_C)
 	@mkdir -p $(@D)
@@ -46,12 +58,6 @@ $(ASAN)/bin/test_agent_%: $(ASAN)/obj/tests/unit/agent_%_test.o $(UNIROOTD_ASAN_
 $(AGENT_MNT_HELPER): userspace/helpers/mnt_helper.c $(COMMON_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Iuserspace -o $@ $(filter %.c %.a,$^) -lcjson
-
-# unirootctl (tools/unirootctl.c): the socket client, built here with the agent.
-PROGRAMS += $(BIN)/unirootctl
-$(BIN)/unirootctl: $(OBJ)/tools/unirootctl.o $(COMMON_LIB)
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $^ -lcjson
 
 # make bench: tests/bench/agent.sh needs the agent, its client and the helper.
 BENCH_DEPS += $(BIN)/unirootd $(BIN)/unirootctl $(AGENT_MNT_HELPER)

@@ -18,6 +18,7 @@
 #include "jsonpatch.h"
 #include "jsonstr.h"
 #include "rootfs_record.h"
+#include "ukbundle.h"
 
 #define CONFIG_MAX (16 << 20)
 
@@ -28,6 +29,7 @@ const char *bundle_kind_name(enum bundle_kind k)
     case BUNDLE_UNPARSABLE: return "unparsable";
     case BUNDLE_OTHER: return "other";
     case BUNDLE_UNIKERNEL: return "unikernel";
+    case BUNDLE_REFUSED: return "refused";
     }
     return "?";
 }
@@ -101,18 +103,48 @@ static int read_file(int dfd, const char *name, const char *path, char **out, si
 /* The keys json_scan_config notes inside "annotations". */
 #define K_TYPE 0
 #define K_ROOTFS 1
-static const char *const watched[2] = {UNIKERNEL_TYPE_ANNOTATION, ROOTFS_ANNOTATION};
+static const char *const watched[2] = {UR_UK_TYPE_KEY, ROOTFS_ANNOTATION};
+
+/* The description in the rootfs (ukbundle.h), read as the hostile input it
+ * is: urunc.json opened inside rootfs only, bounded, parsed with checks.
+ * The rootfs is held open only for these few calls (an fd on it would make
+ * the runtime's unmount fail). */
+static enum bundle_kind classify_rootfs(const char *rootfs, struct ur_err *err)
+{
+    int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (rootfd < 0)
+        return BUNDLE_OTHER; /* no rootfs (yet): no description there */
+    char *json = NULL;
+    int rc = ur_urunc_json_read(rootfd, &json, err);
+    close(rootfd);
+    if (rc == 0)
+        return BUNDLE_OTHER;
+    if (rc > 0) {
+        rc = ur_urunc_json_names_type(json, err);
+        free(json);
+    }
+    if (rc < 0) {
+        ur_err_wrap(err, "%s", rootfs);
+        return BUNDLE_REFUSED;
+    }
+    return rc ? BUNDLE_UNIKERNEL : BUNDLE_OTHER;
+}
 
 /* Classify a document with one strict pass (jsonpatch.h); info tells where
- * the annotations are, for the edit that follows. */
-static enum bundle_kind classify_doc(const char *doc, size_t len, struct json_config_info *info)
+ * the annotations are, for the edit that follows. The annotations are the
+ * description when they hold any of its keys; otherwise, when rootfs is not
+ * NULL, its urunc.json is (ukbundle.h). */
+static enum bundle_kind classify_doc(const char *doc, size_t len, const char *rootfs,
+                                     struct json_config_info *info, struct ur_err *err)
 {
-    if (json_scan_config(doc, len, watched, info, NULL) < 0)
+    if (json_scan_config(doc, len, watched, UR_UK_PREFIX, info, NULL) < 0)
         return BUNDLE_UNPARSABLE; /* embedded NULs included: raw control bytes are not JSON */
-    if (info->ann.found && doc[info->ann.start] == '{' &&
-        json_span_nonempty_string(doc, &info->member[K_TYPE]))
+    int ann_obj = info->ann.found && doc[info->ann.start] == '{';
+    if (ann_obj && json_span_nonempty_string(doc, &info->member[K_TYPE]))
         return BUNDLE_UNIKERNEL;
-    return BUNDLE_OTHER;
+    if ((ann_obj && info->ann_has_prefix) || !rootfs)
+        return BUNDLE_OTHER;
+    return classify_rootfs(rootfs, err);
 }
 
 /* Does the current annotation already hold value? Its text is compared with
@@ -139,7 +171,7 @@ static int open_dir(const char *dir, struct ur_err *err)
     return dfd;
 }
 
-int bundle_classify(const char *dir, enum bundle_kind *kind, struct ur_err *err)
+int bundle_classify(const char *dir, const char *rootfs, enum bundle_kind *kind, struct ur_err *err)
 {
     char path[PATH_MAX], *doc;
     size_t len;
@@ -158,18 +190,20 @@ int bundle_classify(const char *dir, enum bundle_kind *kind, struct ur_err *err)
     if (rc < 0)
         return rc;
     struct json_config_info info;
-    *kind = classify_doc(doc, len, &info);
+    *kind = classify_doc(doc, len, rootfs, &info, err);
     free(doc);
-    return 0;
+    return *kind == BUNDLE_REFUSED ? err->code : 0;
 }
 
-int bundle_annotate_doc(const char *doc, size_t len, const char *value, enum bundle_kind *kind,
-                        char **out, size_t *out_len, struct ur_err *err)
+int bundle_annotate_doc(const char *doc, size_t len, const char *rootfs, const char *value,
+                        enum bundle_kind *kind, char **out, size_t *out_len, struct ur_err *err)
 {
     struct json_config_info info;
-    *kind = classify_doc(doc, len, &info);
+    *kind = classify_doc(doc, len, rootfs, &info, err);
     if (*kind == BUNDLE_UNPARSABLE)
         return ur_errf(err, -EINVAL, "does not parse as a JSON object; left untouched");
+    if (*kind == BUNDLE_REFUSED)
+        return ur_err_wrap(err, "description refused; left untouched");
     if (*kind != BUNDLE_UNIKERNEL || annotation_is(doc, &info.member[K_ROOTFS], value))
         return 0;
     int rc = json_splice_annotation(doc, len, &info, K_ROOTFS, ROOTFS_ANNOTATION, value, out,
@@ -177,7 +211,7 @@ int bundle_annotate_doc(const char *doc, size_t len, const char *value, enum bun
     return rc < 0 ? rc : 1;
 }
 
-int bundle_annotate(const char *dir, const char *value, enum bundle_kind *kind,
+int bundle_annotate(const char *dir, const char *rootfs, const char *value, enum bundle_kind *kind,
                     unsigned long long *written_ino, struct ur_err *err)
 {
     char path[PATH_MAX], *doc = NULL, *out = NULL;
@@ -200,7 +234,7 @@ int bundle_annotate(const char *dir, const char *value, enum bundle_kind *kind,
         close(dfd);
         return rc;
     }
-    rc = bundle_annotate_doc(doc, len, value, kind, &out, &out_len, err);
+    rc = bundle_annotate_doc(doc, len, rootfs, value, kind, &out, &out_len, err);
     if (rc <= 0) {
         if (rc < 0)
             ur_err_wrap(err, "%s", path);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "agentsock.h"
 #include "uniroot_events.h"
 
 #define DEFAULT_CONFIG "/etc/uniroot/unirootd.conf"
@@ -25,7 +26,7 @@ const char *observer_kind_name(enum observer_kind k)
 void config_defaults(struct agent_config *c)
 {
     memset(c, 0, sizeof(*c));
-    snprintf(c->socket_path, sizeof(c->socket_path), "/run/uniroot/unirootd.sock");
+    snprintf(c->socket_path, sizeof(c->socket_path), "%s", ur_agent_socket_path());
     snprintf(c->pin_dir, sizeof(c->pin_dir), "%s", UR_PIN_DIR);
     snprintf(c->sysfs, sizeof(c->sysfs), "/sys");
     c->observer = OBS_AUTO;
@@ -175,7 +176,7 @@ static void usage(void)
            "  --config FILE            settings file (default " DEFAULT_CONFIG ")\n"
            "  --state-dir DIR          containerd state dir to watch (repeatable; default /run/containerd)\n"
            "  --observer KIND          auto | bpf | bpf-tracepoint | bpf-fentry | fanotify\n"
-           "  --socket PATH            query socket (default /run/uniroot/unirootd.sock)\n"
+           "  --socket PATH            query socket (default $" UR_AGENT_SOCKET_ENV ", else " UR_AGENT_SOCKET_DEFAULT ")\n"
            "  --pin-dir DIR            BPF pin directory (default " UR_PIN_DIR ")\n"
            "  --log-level LEVEL        debug | info | warn | error\n"
            "  --block-only yes|no      report only block-backed rootfs mounts (default yes)\n"

@@ -5,7 +5,7 @@
  * option names below without the dashes, e.g.
  *   state-dir = /run/containerd        (repeatable, at most 8)
  *   observer = auto                    (auto|bpf|bpf-tracepoint|bpf-fentry|fanotify)
- *   socket = /run/uniroot/unirootd.sock
+ *   socket = /run/uniroot/unirootd.sock   (default: $UNIROOT_AGENT_SOCKET, else this)
  *   pin-dir = /sys/fs/bpf/uniroot/v1
  *   log-level = info
  *   block-only = yes

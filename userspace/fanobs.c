@@ -15,10 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "agent.h"
+#include "eptag.h"
 #include "log.h"
-#include "matcher.h"
-#include "server.h"
+#include "sink.h"
 
 /* Mount notifications (uapi linux/fanotify.h, 6.15). */
 #ifndef FAN_REPORT_MNT
@@ -78,7 +77,7 @@ struct fanobs {
     int fd;
     int kind;
     int ep;
-    struct agent *a;
+    struct obs_sink sink;
     int mount_fds[8]; /* bundle watcher: one fd per state dir, for open_by_handle_at */
     int n_mount_fds;
     char buf[65536];  /* events as read */
@@ -110,7 +109,8 @@ static int register_fd(struct fanobs *o, struct ur_err *err)
 }
 
 /* A new observer owning fanotify descriptor fd; closes fd if it cannot be made. */
-static struct fanobs *fanobs_new(struct agent *a, int ep, int fd, int kind, struct ur_err *err)
+static struct fanobs *fanobs_new(const struct obs_sink *sink, int ep, int fd, int kind,
+                                 struct ur_err *err)
 {
     struct fanobs *o = calloc(1, sizeof(*o));
     if (!o) {
@@ -122,11 +122,11 @@ static struct fanobs *fanobs_new(struct agent *a, int ep, int fd, int kind, stru
     o->fd = fd;
     o->kind = kind;
     o->ep = ep;
-    o->a = a;
+    o->sink = *sink;
     return o;
 }
 
-int fanobs_mount_open(struct agent *a, int ep, struct fanobs **out, struct ur_err *err)
+int fanobs_mount_open(const struct obs_sink *sink, int ep, struct fanobs **out, struct ur_err *err)
 {
     int fd = fanotify_init(FAN_CLASS_NOTIF | FAN_REPORT_MNT | FAN_CLOEXEC | FAN_NONBLOCK, O_RDONLY);
     if (fd < 0)
@@ -140,7 +140,7 @@ int fanobs_mount_open(struct agent *a, int ep, struct fanobs **out, struct ur_er
         return ur_errf_sys(err, e, "fanotify_mark(FAN_MARK_MNTNS)");
     }
     close(ns);
-    struct fanobs *o = fanobs_new(a, ep, fd, FAN_KIND_MOUNT, err);
+    struct fanobs *o = fanobs_new(sink, ep, fd, FAN_KIND_MOUNT, err);
     if (!o)
         return err->code;
     int rc = register_fd(o, err);
@@ -152,17 +152,18 @@ int fanobs_mount_open(struct agent *a, int ep, struct fanobs **out, struct ur_er
     return 0;
 }
 
-int fanobs_bundle_open(struct agent *a, int ep, struct fanobs **out, struct ur_err *err)
+int fanobs_bundle_open(const struct obs_sink *sink, const char *const *dirs, int n, int ep,
+                       struct fanobs **out, struct ur_err *err)
 {
     int fd = fanotify_init(FAN_CLASS_NOTIF | FAN_REPORT_DFID_NAME | FAN_CLOEXEC | FAN_NONBLOCK, O_RDONLY);
     if (fd < 0)
         return ur_errf_sys(err, -errno, "fanotify_init(FAN_REPORT_DFID_NAME)");
-    struct fanobs *o = fanobs_new(a, ep, fd, FAN_KIND_BUNDLE, err);
+    struct fanobs *o = fanobs_new(sink, ep, fd, FAN_KIND_BUNDLE, err);
     if (!o)
         return err->code;
     int rc = 0;
-    for (int i = 0; i < a->cfg.n_state_dirs && i < 8; i++) {
-        const char *d = a->cfg.state_dirs[i];
+    for (int i = 0; i < n && i < 8; i++) {
+        const char *d = dirs[i];
         int mfd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (mfd < 0) {
             ulog(ULOG_WARN, "bundle-watch-skip", "\"dir\":%s,\"error\":%s", ulog_q(d), ulog_q(strerror(errno)));
@@ -220,9 +221,10 @@ static void on_mount_event(struct fanobs *o, uint64_t mask, const char *p, const
     }
     if (!mnt_id)
         return;
-    o->a->n_events++;
+    const struct obs_sink *s = &o->sink;
+    s->seen(s->ctx, mask & FAN_MNT_DETACH ? OBS_EV_UMOUNT : OBS_EV_MOUNT);
     if (mask & FAN_MNT_DETACH) {
-        agent_on_umount(o->a, NULL, mnt_id, "fanotify");
+        s->umount(s->ctx, NULL, mnt_id, "fanotify");
         return;
     }
     static union {
@@ -244,7 +246,7 @@ static void on_mount_event(struct fanobs *o, uint64_t mask, const char *p, const
         .major = u.sm.sb_dev_major, .minor = u.sm.sb_dev_minor, .have_dev = 1,
         .mono_ns = mono_now(), .observed_by = "fanotify", .mnt_id = mnt_id,
     };
-    agent_on_mount(o->a, &m);
+    s->mount(s->ctx, &m);
 }
 
 static void on_bundle_event(struct fanobs *o, const char *p, const char *end)
@@ -281,9 +283,7 @@ static void on_bundle_event(struct fanobs *o, const char *p, const char *end)
             if (n <= 0)
                 continue;
             dir[n] = '\0';
-            struct ur_match mt;
-            if (matcher_match_bundle(dir, o->a->state_dirs, (size_t)o->a->cfg.n_state_dirs, &mt))
-                agent_on_bundle(o->a, mt.bundle);
+            o->sink.bundle(o->sink.ctx, dir);
             break;
         }
     }
@@ -306,7 +306,7 @@ void fanobs_on_ready(void *obs)
             if (md.vers == FANOTIFY_METADATA_VERSION) {
                 const char *p = buf + off + md.metadata_len, *end = buf + off + md.event_len;
                 if (md.mask & FAN_Q_OVERFLOW)
-                    agent_reconcile(o->a, "fanotify queue overflow");
+                    o->sink.lost(o->sink.ctx, "fanotify queue overflow");
                 else if (o->kind == FAN_KIND_MOUNT)
                     on_mount_event(o, md.mask, p, end);
                 else

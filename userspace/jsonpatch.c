@@ -174,11 +174,12 @@ static int scan_literal(struct scan *sc, const char *word)
 /* Does the member name k[0..n) (a valid string token's text, without its
  * quotes) name want (plain ASCII), as cJSON, the runtime's reader, sees it?
  * Escapes are decoded, and a \u0000 ends the name as it ends a C string:
- * "dev.uniroot.rootf\u0073" and "dev.uniroot.rootfs\u0000x" are that key too. */
-static int key_is(const unsigned char *k, size_t n, const char *want)
+ * "dev.uniroot.rootf\u0073" and "dev.uniroot.rootfs\u0000x" are that key too.
+ * With prefix set, does the name start with want? */
+static int key_is(const unsigned char *k, size_t n, const char *want, int prefix)
 {
     size_t wl = strlen(want);
-    if (n == wl && memcmp(k, want, n) == 0)
+    if ((prefix ? n >= wl : n == wl) && memcmp(k, want, wl) == 0)
         return 1;
     if (!memchr(k, '\\', n))
         return 0;
@@ -206,7 +207,8 @@ static int key_is(const unsigned char *k, size_t n, const char *want)
         }
         if (j >= wl || (unsigned char)want[j] != c)
             return 0;
-        j++;
+        if (++j == wl && prefix)
+            return 1;
     }
     return j == wl;
 }
@@ -217,6 +219,8 @@ struct watch {
     struct json_span *spans; /* one per key */
     size_t *body;            /* just after the '{' */
     int *empty;
+    const char *prefix;      /* if not NULL: note whether any member name starts so */
+    int *prefix_found;
 };
 
 static int scan_value(struct scan *sc, int depth, const struct watch *w);
@@ -250,11 +254,14 @@ static int scan_container(struct scan *sc, int depth, const struct watch *w)
                 return -1;
             for (int k = 0; w && w->keys[k]; k++) {
                 if (!w->spans[k].found &&
-                    key_is((const unsigned char *)sc->s + ka + 1, sc->pos - ka - 2, w->keys[k])) {
+                    key_is((const unsigned char *)sc->s + ka + 1, sc->pos - ka - 2, w->keys[k], 0)) {
                     hit = k;
                     break;
                 }
             }
+            if (w && w->prefix && !*w->prefix_found)
+                *w->prefix_found =
+                    key_is((const unsigned char *)sc->s + ka + 1, sc->pos - ka - 2, w->prefix, 1);
             skip_ws(sc);
             if (sc->pos >= sc->len || sc->s[sc->pos] != ':')
                 return -1;
@@ -299,13 +306,13 @@ static int scan_value(struct scan *sc, int depth, const struct watch *w)
     }
 }
 
-int json_scan_config(const char *doc, size_t len, const char *const keys[2],
+int json_scan_config(const char *doc, size_t len, const char *const keys[2], const char *prefix,
                      struct json_config_info *info, struct ur_err *err)
 {
     struct scan sc = {doc, len, 0};
     memset(info, 0, sizeof(*info));
     const char *root_keys[] = {"annotations", NULL};
-    struct watch root = {root_keys, &info->ann, &info->root_body, &info->root_empty};
+    struct watch root = {root_keys, &info->ann, &info->root_body, &info->root_empty, NULL, NULL};
     skip_ws(&sc);
     if (sc.pos >= len || doc[sc.pos] != '{' || scan_container(&sc, 0, &root) < 0)
         return ur_errf(err, -EINVAL, "config.json: not a JSON object");
@@ -315,7 +322,8 @@ int json_scan_config(const char *doc, size_t len, const char *const keys[2],
     if (info->ann.found && doc[info->ann.start] == '{') {
         /* the annotations object again, now noting its members (valid already) */
         const char *ann_keys[] = {keys[0], keys[1], NULL};
-        struct watch aw = {ann_keys, info->member, &info->ann_body, &info->ann_empty};
+        struct watch aw = {ann_keys, info->member, &info->ann_body, &info->ann_empty, prefix,
+                           &info->ann_has_prefix};
         struct scan as = {doc, info->ann.end, info->ann.start};
         if (scan_container(&as, 1, &aw) < 0)
             return ur_errf(err, -EINVAL, "config.json: malformed annotations");
@@ -395,7 +403,7 @@ int json_set_annotation(const char *doc, size_t len, const char *key, const char
 {
     struct json_config_info info;
     const char *keys[2] = {key, key};
-    int rc = json_scan_config(doc, len, keys, &info, err);
+    int rc = json_scan_config(doc, len, keys, NULL, &info, err);
     if (rc < 0)
         return rc;
     return json_splice_annotation(doc, len, &info, 0, key, value, out, out_len, err);

@@ -34,11 +34,14 @@ struct json_config_info {
     size_t ann_body;            /* just after its '{' (when it is an object) */
     int ann_empty;
     struct json_span member[2]; /* annotations[keys[0]], annotations[keys[1]] */
+    int ann_has_prefix;         /* an annotations member's name starts with the prefix */
 };
 
 /* Validate doc[0..len) (one JSON object, nothing after it) and fill *info;
- * keys[0], keys[1] are the annotations looked for. 0 or -EINVAL (message in err). */
-int json_scan_config(const char *doc, size_t len, const char *const keys[2],
+ * keys[0], keys[1] are the annotations looked for; prefix (may be NULL) a
+ * start of annotation names whose presence is noted. 0 or -EINVAL (message
+ * in err). */
+int json_scan_config(const char *doc, size_t len, const char *const keys[2], const char *prefix,
                      struct json_config_info *info, struct ur_err *err);
 
 /* Is the span a JSON string token that decodes to a non-empty string? */

@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include "agent.h"
-#include "bpfobs.h"
 #include "log.h"
 #include "matcher.h"
 #include "request.h"
@@ -183,10 +182,8 @@ static int send_ok_raw(struct server *s, struct client *c, const char *key, cons
 
 static char *trec_json(const struct trec *r)
 {
-    static struct rootfs_record rec;
     char *out = NULL;
-    trec_to_record(r, &rec);
-    return rootfs_record_to_json(&rec, &out, NULL) == 0 ? out : NULL;
+    return trec_to_json(r, &out) == 0 ? out : NULL;
 }
 
 static void add_to_list(const struct trec *r, void *arg)
@@ -220,41 +217,40 @@ static long rss_kib(void)
 
 static cJSON *status_json(struct agent *a)
 {
+    struct agent_status st;
+    agent_status(a, &st);
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "observer", a->observer ? a->observer : "none");
-    cJSON_AddStringToObject(o, "fallback", a->fallback);
-    cJSON_AddBoolToObject(o, "bundle_watch", a->fan_bundle != NULL);
-    cJSON_AddBoolToObject(o, "ioctl_events", a->bpf && a->cfg.ioctl_events);
-    cJSON_AddNumberToObject(o, "records", (double)a->table.count);
-    struct ur_stats st;
-    memset(&st, 0, sizeof(st));
-    if (a->bpf)
-        bpfobs_stats(a->bpf, &st);
-    cJSON_AddNumberToObject(o, "events", (double)st.events);
-    cJSON_AddNumberToObject(o, "drops", (double)st.drops);
-    cJSON_AddNumberToObject(o, "filtered", (double)st.filtered);
-    cJSON_AddNumberToObject(o, "inflight_full", (double)st.inflight_full);
-    cJSON_AddNumberToObject(o, "loop_ioctls", (double)st.loop_ioctls);
-    cJSON_AddNumberToObject(o, "dm_ioctls", (double)st.dm_ioctls);
-    cJSON_AddNumberToObject(o, "mounts", (double)a->n_mounts);
-    cJSON_AddNumberToObject(o, "umounts", (double)a->n_umounts);
-    cJSON_AddNumberToObject(o, "loop_attach", (double)a->n_loop_attach);
-    cJSON_AddNumberToObject(o, "loop_detach", (double)a->n_loop_detach);
-    cJSON_AddNumberToObject(o, "dm_events", (double)a->n_dm);
-    cJSON_AddNumberToObject(o, "annotated", (double)a->n_annotated);
-    cJSON_AddNumberToObject(o, "not_unikernel", (double)a->n_not_unikernel);
-    cJSON_AddNumberToObject(o, "unparsable", (double)a->n_unparsable);
-    cJSON_AddNumberToObject(o, "reconciles", (double)a->n_reconciles);
-    cJSON_AddNumberToObject(o, "repaired", (double)a->n_repaired);
+    cJSON_AddStringToObject(o, "observer", st.observer);
+    cJSON_AddStringToObject(o, "fallback", st.fallback);
+    cJSON_AddBoolToObject(o, "bundle_watch", st.bundle_watch);
+    cJSON_AddBoolToObject(o, "ioctl_events", st.ioctl_events);
+    cJSON_AddNumberToObject(o, "records", (double)st.records);
+    cJSON_AddNumberToObject(o, "events", (double)st.bpf.events);
+    cJSON_AddNumberToObject(o, "drops", (double)st.bpf.drops);
+    cJSON_AddNumberToObject(o, "filtered", (double)st.bpf.filtered);
+    cJSON_AddNumberToObject(o, "inflight_full", (double)st.bpf.inflight_full);
+    cJSON_AddNumberToObject(o, "loop_ioctls", (double)st.bpf.loop_ioctls);
+    cJSON_AddNumberToObject(o, "dm_ioctls", (double)st.bpf.dm_ioctls);
+    cJSON_AddNumberToObject(o, "mounts", (double)st.mounts);
+    cJSON_AddNumberToObject(o, "umounts", (double)st.umounts);
+    cJSON_AddNumberToObject(o, "loop_attach", (double)st.loop_attach);
+    cJSON_AddNumberToObject(o, "loop_detach", (double)st.loop_detach);
+    cJSON_AddNumberToObject(o, "dm_events", (double)st.dm_events);
+    cJSON_AddNumberToObject(o, "annotated", (double)st.annotated);
+    cJSON_AddNumberToObject(o, "not_unikernel", (double)st.not_unikernel);
+    cJSON_AddNumberToObject(o, "unparsable", (double)st.unparsable);
+    cJSON_AddNumberToObject(o, "refused", (double)st.refused);
+    cJSON_AddNumberToObject(o, "reconciles", (double)st.reconciles);
+    cJSON_AddNumberToObject(o, "repaired", (double)st.repaired);
     cJSON *lat = cJSON_AddObjectToObject(o, "latency_us");
-    cJSON_AddNumberToObject(lat, "n", (double)a->n_lat);
-    cJSON_AddNumberToObject(lat, "p50", (double)agent_latency(a, 50) / 1e3);
-    cJSON_AddNumberToObject(lat, "p99", (double)agent_latency(a, 99) / 1e3);
+    cJSON_AddNumberToObject(lat, "n", (double)st.n_lat);
+    cJSON_AddNumberToObject(lat, "p50", (double)st.lat_p50_ns / 1e3);
+    cJSON_AddNumberToObject(lat, "p99", (double)st.lat_p99_ns / 1e3);
     cJSON_AddNumberToObject(o, "rss_kib", (double)rss_kib());
-    cJSON_AddStringToObject(o, "pin_dir", a->cfg.pin_dir);
+    cJSON_AddStringToObject(o, "pin_dir", st.pin_dir);
     cJSON *dirs = cJSON_AddArrayToObject(o, "state_dirs");
-    for (int i = 0; i < a->cfg.n_state_dirs; i++)
-        cJSON_AddItemToArray(dirs, cJSON_CreateString(a->cfg.state_dirs[i]));
+    for (int i = 0; i < st.n_state_dirs; i++)
+        cJSON_AddItemToArray(dirs, cJSON_CreateString(st.state_dirs[i]));
     cJSON *lay = cJSON_AddArrayToObject(o, "layouts");
     for (const char *const *l = matcher_layouts(); *l; l++)
         cJSON_AddItemToArray(lay, cJSON_CreateString(*l));
@@ -283,7 +279,7 @@ static int handle_request(struct server *s, struct client *c, const char *line)
     } else if (req.op == REQ_LIST) {
         agent_drain(s->a);
         cJSON *arr = cJSON_CreateArray();
-        table_foreach(&s->a->table, add_to_list, arr);
+        agent_foreach(s->a, add_to_list, arr);
         char *j = cJSON_PrintUnformatted(arr);
         cJSON_Delete(arr);
         rc = j ? send_ok_raw(s, c, "records", j) : send_error(s, c, "out of memory");
@@ -420,4 +416,19 @@ void server_reap(struct server *s)
             client_close(s, c);
         c = next;
     }
+}
+
+static int watch_wanted(void *ctx)
+{
+    return server_has_watchers(ctx);
+}
+
+static void watch_changed(void *ctx, const char *what, const char *record_json)
+{
+    server_broadcast(ctx, what, record_json);
+}
+
+void server_watch(struct server *s, struct agent_watch *w)
+{
+    *w = (struct agent_watch){.ctx = s, .wanted = watch_wanted, .changed = watch_changed};
 }

@@ -1,4 +1,4 @@
-/* server.h: unirootd's query socket (default /run/uniroot/unirootd.sock).
+/* server.h: unirootd's query socket (where: common/agentsock.h).
  *
  * Protocol: JSON lines over a SOCK_STREAM unix socket, mode 0600, and peers
  * other than uid 0 are refused (SO_PEERCRED). One request per line, one
@@ -24,9 +24,11 @@
 
 #include <stdint.h>
 
+#include "eptag.h"
 #include "err.h"
 
 struct agent;
+struct agent_watch;
 struct server;
 
 /* Listen on path (replacing a stale socket), register with epoll fd ep. */
@@ -45,7 +47,7 @@ void server_reap(struct server *s);
 /* Send {"event":what,"record":json} to every watcher. */
 void server_broadcast(struct server *s, const char *what, const char *record_json);
 
-/* epoll data tags: the first int of every registered object says what it is. */
-enum ep_tag { EP_LISTEN = 1, EP_CLIENT, EP_SIGNAL, EP_RINGBUF, EP_TIMER, EP_FANOTIFY };
+/* Fill *w so the agent's changes go to this server's watchers. */
+void server_watch(struct server *s, struct agent_watch *w);
 
 #endif

@@ -147,3 +147,10 @@ void trec_to_record(const struct trec *r, struct rootfs_record *o)
     snprintf(o->container, sizeof(o->container), "%s", r->id);
     snprintf(o->mount_target, sizeof(o->mount_target), "%s", r->target);
 }
+
+int trec_to_json(const struct trec *r, char **out)
+{
+    static struct rootfs_record rec; /* ~12 KiB: not on the stack of every caller */
+    trec_to_record(r, &rec);
+    return rootfs_record_to_json(&rec, out, NULL);
+}

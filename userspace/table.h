@@ -52,4 +52,8 @@ void table_foreach(const struct table *t, void (*fn)(const struct trec *r, void 
 /* The record in the agent -> runtime contract form. */
 void trec_to_record(const struct trec *r, struct rootfs_record *out);
 
+/* That form's JSON (rootfs_record.h, the one encoder): 0 and *out
+ * (malloc'ed), or -ENOMEM. Not reentrant (one static record). */
+int trec_to_json(const struct trec *r, char **out);
+
 #endif

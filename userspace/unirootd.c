@@ -4,6 +4,8 @@
  * fanotify mount notifications (Linux 6.15+). Whatever is live, the table is
  * rebuilt at start from the pinned maps and /proc/self/mountinfo, and
  * reconciled after ring-buffer drops and every reconcile-interval seconds.
+ * Every observer reports to the agent through one sink (sink.h, filled by
+ * agent_sink); the server hears of changes through the agent's watch hook.
  * SIGTERM/SIGINT stop (BPF detached unless keep-observing); SIGHUP re-reads
  * the config file (log level, filter, interval) and reconciles. */
 #include <errno.h>
@@ -26,119 +28,17 @@
 #include "bpfobs.h"
 #include "fanobs.h"
 #include "log.h"
-#include "resolve.h"
 #include "server.h"
+#include "sink.h"
 
 static struct agent A;
+static struct server *srv;
+static struct obs_sink sink; /* the agent's, handed to every observer */
 
 struct ep_obj {
     int tag;
     int fd;
 };
-
-/* Absolute target of a relative mount/move_mount, from /proc (best effort:
- * the process may already have moved on). */
-static int absolute_target(const struct ur_event *e, char *out, size_t n)
-{
-    char link[64], dir[PATH_MAX];
-    if (!(e->flags & UR_EVF_RELATIVE)) {
-        snprintf(out, n, "%s", e->target);
-        return 0;
-    }
-    if (e->kind == UR_EV_MOVE_MOUNT && e->dfd != AT_FDCWD)
-        snprintf(link, sizeof(link), "/proc/%u/fd/%d", e->pid, e->dfd);
-    else
-        snprintf(link, sizeof(link), "/proc/%u/cwd", e->pid);
-    ssize_t r = readlink(link, dir, sizeof(dir) - 1);
-    if (r <= 0)
-        return -ENOENT;
-    dir[r] = '\0';
-    if (e->target[0])
-        snprintf(out, n, "%s/%s", dir, e->target);
-    else
-        snprintf(out, n, "%s", dir);
-    return 0;
-}
-
-static void on_bpf_event(const struct ur_event *e, void *ctx)
-{
-    struct agent *a = ctx;
-    char target[PATH_MAX + UR_PATH_LEN];
-    a->n_events++;
-    switch (e->kind) {
-    case UR_EV_MOUNT:
-    case UR_EV_MOVE_MOUNT:
-    case UR_EV_UMOUNT:
-        if (absolute_target(e, target, sizeof(target)) < 0) {
-            ulog(ULOG_WARN, "relative-target-lost", "\"target\":%s,\"pid\":%u", ulog_q(e->target), e->pid);
-            return;
-        }
-        ulog(ULOG_DEBUG, e->kind == UR_EV_UMOUNT ? "umount-event" : "mount-event",
-             "\"target\":%s,\"source\":%s,\"fstype\":%s,\"comm\":%s", ulog_q(target),
-             ulog_q(e->source), ulog_q(e->fstype), ulog_q(e->comm));
-        if (e->kind == UR_EV_UMOUNT) {
-            agent_on_umount(a, target, 0, a->observer);
-        } else {
-            struct obs_mount m = {
-                .target = target, .fstype = e->fstype, .source = e->source,
-                .major = e->dev >> 20, .minor = e->dev & 0xfffff,
-                .have_dev = (e->flags & UR_EVF_FROM_FD) != 0,
-                .mono_ns = e->ts_ns, .observed_by = a->observer,
-            };
-            /* mount(2): the device from the source (a block node, or for a bind
-             * or move the mount it comes from) without touching the new mount. */
-            struct stat st;
-            if (!m.have_dev && e->kind == UR_EV_MOUNT && e->source[0] == '/' && stat(e->source, &st) == 0) {
-                dev_t d = S_ISBLK(st.st_mode) ? st.st_rdev : st.st_dev;
-                m.major = major(d);
-                m.minor = minor(d);
-                m.have_dev = 1;
-                if (!e->fstype[0] || (e->mnt_flags & (MS_BIND | MS_MOVE)))
-                    m.fstype = NULL; /* a bind's fstype is its source's: not in the event */
-            }
-            agent_on_mount(a, &m);
-        }
-        break;
-    case UR_EV_LOOP_ATTACH:
-    case UR_EV_LOOP_DETACH: {
-        int attach = e->kind == UR_EV_LOOP_ATTACH;
-        attach ? a->n_loop_attach++ : a->n_loop_detach++;
-        ulog(ULOG_INFO, attach ? "loop-attach" : "loop-detach",
-             "\"device\":\"/dev/loop%u\",\"dev\":\"%u:%u\",\"diskseq\":%llu,\"backing_name\":%s,"
-             "\"backing_ino\":%llu,\"comm\":%s",
-             e->dev & 0xfffff, e->dev >> 20, e->dev & 0xfffff, (unsigned long long)e->diskseq,
-             ulog_q(e->source), (unsigned long long)e->backing_ino, ulog_q(e->comm));
-        break;
-    }
-    case UR_EV_DM: {
-        /* The ioctl names the device by name or by number; the other half
-         * (and the uuid) comes from sysfs once the call is done, when the
-         * device still exists. */
-        uint32_t ma = e->dev >> 20, mi = e->dev & 0xfffff;
-        char name[160] = "", uuid[160] = "";
-        struct blockdev_info bi;
-        struct ur_err err;
-        if ((ma || mi) && resolve_blockdev(a->cfg.sysfs, ma, mi, &bi, &err) == 0 && bi.is_dm) {
-            snprintf(name, sizeof(name), "%s", bi.dm_name);
-            snprintf(uuid, sizeof(uuid), "%s", bi.dm_uuid);
-        } else if (e->source[0] && resolve_dm_by_name(a->cfg.sysfs, e->source, &ma, &mi, uuid, sizeof(uuid)) == 0) {
-            snprintf(name, sizeof(name), "%.150s", e->source);
-        }
-        a->n_dm++;
-        ulog(ULOG_INFO, "dm-ioctl",
-             "\"cmd\":\"%s\",\"name\":%s,\"uuid\":%s,\"dev\":\"%u:%u\",\"now_name\":%s,\"now_uuid\":%s,"
-             "\"now_dev\":\"%u:%u\",\"comm\":%s",
-             e->dm_cmd == UR_DM_DEV_CREATE ? "create" : e->dm_cmd == UR_DM_DEV_REMOVE ? "remove"
-             : e->dm_cmd == UR_DM_TABLE_LOAD ? "table-load"
-             : (e->mnt_flags & 2) ? "suspend" : "resume",
-             ulog_q(e->source), ulog_q(e->target), e->dev >> 20, e->dev & 0xfffff, ulog_q(name),
-             ulog_q(uuid), name[0] ? ma : 0, name[0] ? mi : 0, ulog_q(e->comm));
-        break;
-    }
-    default:
-        break;
-    }
-}
 
 static int add_fd(int ep, struct ep_obj *o)
 {
@@ -159,7 +59,7 @@ static int start_observer(int ep, struct ep_obj *rb, struct ur_err *err)
     int rc = -ENOTSUP;
     char why[512] = "";
     if (want != OBS_FANOTIFY) {
-        rc = bpfobs_open(&A.cfg, want, on_bpf_event, &A, &A.bpf, err);
+        rc = bpfobs_open(&A.cfg, want, &sink, &A.bpf, err);
         if (rc == 0) {
             A.observer = bpfobs_backend(A.bpf);
             snprintf(A.fallback, sizeof(A.fallback), "%s", bpfobs_fallback_reason(A.bpf));
@@ -173,7 +73,7 @@ static int start_observer(int ep, struct ep_obj *rb, struct ur_err *err)
             return rc;
         snprintf(why, sizeof(why), "bpf: %.400s", err->msg);
     }
-    rc = fanobs_mount_open(&A, ep, &A.fan_mnt, err);
+    rc = fanobs_mount_open(&sink, ep, &A.fan_mnt, err);
     if (rc == 0) {
         A.observer = "fanotify";
         snprintf(A.fallback, sizeof(A.fallback), "%s", why);
@@ -257,6 +157,7 @@ int main(int argc, char **argv)
     }
     add_real_state_dirs();
     agent_init(&A, &err);
+    agent_sink(&A, &sink);
 
     sigset_t mask;
     sigemptyset(&mask);
@@ -291,15 +192,16 @@ int main(int argc, char **argv)
     agent_reconcile(&A, "start");
 
     if (A.cfg.bundle_watch) {
-        rc = fanobs_bundle_open(&A, ep, &A.fan_bundle, &err);
+        rc = fanobs_bundle_open(&sink, A.state_dirs, A.cfg.n_state_dirs, ep, &A.fan_bundle, &err);
         if (rc < 0)
             ulog(ULOG_WARN, "bundle-watch-unavailable", "\"error\":%s", ulog_q(err.msg));
     }
-    if ((rc = server_open(&A, A.cfg.socket_path, ep, &A.srv, &err)) < 0) {
+    if ((rc = server_open(&A, A.cfg.socket_path, ep, &srv, &err)) < 0) {
         fprintf(stderr, "unirootd: %s\n", err.msg);
         bpfobs_close(A.bpf, true);
         return 1;
     }
+    server_watch(srv, &A.watch);
     set_timer(tim.fd, A.cfg.reconcile_interval);
     ulog(ULOG_INFO, "ready", "\"socket\":%s,\"records\":%zu,\"pid\":%d", ulog_q(A.cfg.socket_path),
          A.table.count, (int)getpid());
@@ -341,11 +243,11 @@ int main(int argc, char **argv)
                 break;
             case EP_LISTEN:
             case EP_CLIENT:
-                server_on_ready(A.srv, evs[i].data.ptr, evs[i].events);
+                server_on_ready(srv, evs[i].data.ptr, evs[i].events);
                 break;
             }
         }
-        server_reap(A.srv);
+        server_reap(srv);
         if (A.reload) {
             A.reload = 0;
             reload(tim.fd);
@@ -355,7 +257,8 @@ int main(int argc, char **argv)
     ulog_flush();
     ulog(ULOG_INFO, "stopping", "\"records\":%zu,\"keep_observing\":%s", A.table.count,
          A.cfg.keep_observing ? "true" : "false");
-    server_close(A.srv);
+    A.watch = (struct agent_watch){0};
+    server_close(srv);
     fanobs_close(A.fan_mnt);
     fanobs_close(A.fan_bundle);
     bpfobs_close(A.bpf, !A.cfg.keep_observing);

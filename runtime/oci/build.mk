@@ -7,7 +7,8 @@ UNIROOT_ALIB := $(ASAN)/libuniroot-oci.a
 UNIROOT_LDLIBS := -lcjson -lmount
 
 PROGRAMS   += $(BIN)/uniroot
-UNIT_TESTS += $(BIN)/test_runtime_config $(BIN)/test_runtime_rootfs $(BIN)/test_runtime_state $(BIN)/test_runtime_kernel
+UNIT_TESTS += $(BIN)/test_runtime_config $(BIN)/test_runtime_rootfs $(BIN)/test_runtime_state $(BIN)/test_runtime_kernel \
+              $(BIN)/test_runtime_backend
 BENCH_DEPS += $(BIN)/uniroot-bench-decide
 
 $(UNIROOT_LIB): $(UNIROOT_OBJ)
@@ -36,29 +37,8 @@ $(ASAN)/bin/test_runtime_%: $(ASAN)/obj/tests/unit/runtime_%_test.o $(UNIROOT_AL
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(UNIROOT_LDLIBS) -lcmocka
 
-# tools/mkimage*: uniroot-mkimage, OCI image-layout tars for unikernels (zlib).
-MKIMAGE_SRC := $(wildcard tools/mkimage*.c)
-PROGRAMS += $(BIN)/uniroot-mkimage
-# The kernel is checked with the monitor's own image reader (elf_image, mft).
-MKIMAGE_VMM_OBJ := $(OBJ)/runtime/vmm/elf_image.o $(OBJ)/runtime/vmm/mft.o
-$(OBJ)/tools/mkimage.o: CFLAGS += -Iruntime/vmm
-$(BIN)/uniroot-mkimage: $(MKIMAGE_SRC:%.c=$(OBJ)/%.o) $(MKIMAGE_VMM_OBJ) $(COMMON_LIB)
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $^ -lcjson -lelf -lz
-
 # uniroot built with ASan+UBSan, for the integration tests to run it too
 TEST_DEPS += $(ASAN)/bin/uniroot
 $(ASAN)/bin/uniroot: $(ASAN)/obj/runtime/oci/main.o $(UNIROOT_ALIB) $(COMMON_ASAN_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(UNIROOT_LDLIBS)
-
-# unit test of uniroot-mkimage's pieces (tools/mkimage_*.c, not its main)
-MKIMAGE_LIBSRC := $(filter-out tools/mkimage.c,$(MKIMAGE_SRC))
-UNIT_TESTS += $(BIN)/test_runtime_mkimage
-$(OBJ)/tests/unit/runtime_mkimage_test.o $(ASAN)/obj/tests/unit/runtime_mkimage_test.o: CFLAGS += -Itools
-$(BIN)/test_runtime_mkimage: $(OBJ)/tests/unit/runtime_mkimage_test.o $(MKIMAGE_LIBSRC:%.c=$(OBJ)/%.o) $(COMMON_LIB)
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $^ -lz -lcmocka
-$(ASAN)/bin/test_runtime_mkimage: $(ASAN)/obj/tests/unit/runtime_mkimage_test.o $(MKIMAGE_LIBSRC:%.c=$(ASAN)/obj/%.o) $(COMMON_ASAN_LIB)
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ -lz -lcmocka

@@ -4,6 +4,7 @@
 
 #include "fileio.h"
 #include "inroot.h"
+#include "ukbundle.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,34 +21,15 @@ int image_open_root(const char *rootfs, int *rootfd, struct ur_err *err)
     return 0;
 }
 
-/* urunc.json as an fd: 1 and *fd, 0 when no entry of that name exists. */
-static int open_urunc_json(int rootfd, int *fd, struct ur_err *err)
-{
-    struct stat st;
-    if (fstatat(rootfd, "urunc.json", &st, AT_SYMLINK_NOFOLLOW) < 0) {
-        if (errno == ENOENT)
-            return 0;
-        return ur_errf_sys(err, -errno, "urunc.json");
-    }
-    *fd = ur_inroot_open(rootfd, "urunc.json", 0, IMAGE_URUNC_JSON_MAX, NULL, err);
-    return *fd < 0 ? *fd : 1;
-}
-
 int image_read_urunc_json(int rootfd, char **json, struct ur_err *err)
 {
-    int fd = -1;
-    int rc = open_urunc_json(rootfd, &fd, err);
-    if (rc <= 0)
-        return rc;
-    rc = ur_read_fd(fd, "urunc.json", IMAGE_URUNC_JSON_MAX, json, NULL, err);
-    close(fd);
-    return rc < 0 ? rc : 1;
+    return ur_urunc_json_read(rootfd, json, err);
 }
 
 int image_copy_urunc_json(int rootfd, const char *dst, struct ur_err *err)
 {
     int fd = -1;
-    int rc = open_urunc_json(rootfd, &fd, err);
+    int rc = ur_urunc_json_open(rootfd, &fd, err);
     if (rc <= 0)
         return rc;
     rc = image_copy_fd(fd, dst, err);

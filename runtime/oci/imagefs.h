@@ -8,14 +8,14 @@
 #include "oci.h"
 
 #define IMAGE_KERNEL_MAX (256ull << 20)     /* a unikernel binary: 256 MiB */
-#define IMAGE_URUNC_JSON_MAX (64u << 10)    /* urunc.json: 64 KiB */
 
 /* The rootfs directory as an O_PATH fd (root.path is the bundle's, trusted). */
 int image_open_root(const char *rootfs, int *rootfd, struct ur_err *err);
 
-/* urunc.json at the rootfs root: 1 with *json (malloc'ed) when it is there,
- * 0 when there is no entry of that name, negative when one is there but
- * refused (a symlink out, a FIFO, too large, ...). */
+/* urunc.json at the rootfs root, opened and bounded as common/ukbundle.h
+ * says: 1 with *json (malloc'ed) when it is there, 0 when there is no entry
+ * of that name, negative when one is there but refused (a symlink out, a
+ * FIFO, too large, ...). */
 int image_read_urunc_json(int rootfd, char **json, struct ur_err *err);
 
 /* Copy urunc.json (if there is one) to dst, so it outlives the rootfs mount. */

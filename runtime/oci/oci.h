@@ -1,10 +1,12 @@
 /* oci.h: the uniroot OCI runtime's shared types.
  *
- * The runtime is a thin CLI (main.c, one cmd_*.c per group of commands) over
- * small modules: spec.c (config.json), unikernel.c (the urunc-compatible
- * description), rootfs.c (where the guest's root filesystem comes from),
- * state.c (per-container state directory), spawn.c (the VMM process),
- * cgroup.c, handoff.c (runc for ordinary containers), log.c.
+ * The runtime is a thin CLI (main.c, one cmd_*.c per group of commands, which
+ * only parse arguments and print) over the lifecycle core (core.h: create,
+ * start, kill, delete, state) and small modules: spec.c (config.json),
+ * unikernel.c (the urunc-compatible description), backend*.c (the monitors:
+ * hvt, spt), rootfs.c (where the guest's root filesystem comes from), state.c
+ * (per-container state directory), spawn.c (the monitor process), cgroup.c,
+ * handoff.c (runc for ordinary containers), log.c.
  * Everything returns 0 / -errno with a struct ur_err; only main() prints.
  */
 #ifndef UNIROOT_OCI_H
@@ -18,6 +20,7 @@
 #include <cjson/cJSON.h>
 
 #include "err.h"
+#include "ukbundle.h"
 
 #define UNIROOT_VERSION "0.1.0"
 #define UNIROOT_OCI_VERSION "1.0.2"
@@ -57,6 +60,9 @@ struct opt {
  * "--"; leaves *idx at the first positional argument. */
 int opts_parse(int argc, char **argv, int *idx, const struct opt *tbl, struct ur_err *err);
 
+/* ---- path.c: name found in a $PATH directory (out: its path), as execvp does. */
+bool path_lookup(const char *name, char *out, size_t n);
+
 /* snprintf that may truncate on purpose (opts.c); returns the would-be length. */
 int fmt_into(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -92,7 +98,7 @@ const char *spec_annotation(const struct oci_spec *s, const char *key);
 int guest_mem_mb(uint64_t limit, uint64_t *mb, struct ur_err *err);
 
 /* ---- unikernel.c: the urunc-compatible unikernel description */
-#define UK_PREFIX "com.urunc.unikernel."
+#define UK_PREFIX UR_UK_PREFIX  /* common/ukbundle.h: what a unikernel bundle is */
 struct uk_desc {
     char source[16];            /* "annotations" or "urunc.json" */
     char type[64];

@@ -16,7 +16,6 @@
 #include "oci.h"
 #include "rootfs_record.h"
 
-#define ROOTFS_AGENT_SOCKET "/run/uniroot/unirootd.sock"
 #define ROOTFS_AGENT_TIMEOUT_MS 50
 
 struct rootfs_probes {

@@ -1,6 +1,7 @@
 /* rootfs_probe.c: the real rootfs probes: O(1) verification of a record with
  * the common mount verifier, a query to the agent's unix socket with a short
  * deadline, and a libmount lookup of root.path (the slow, O(mounts) path). */
+#include "agentsock.h"
 #include "mountcheck.h"
 #include "rootfs.h"
 
@@ -53,12 +54,6 @@ static int wait_fd(int fd, short events, const struct timespec *deadline, struct
     }
 }
 
-static const char *agent_socket_path(void)
-{
-    const char *s = getenv("UNIROOT_AGENT_SOCKET");
-    return s && *s ? s : ROOTFS_AGENT_SOCKET;
-}
-
 /* Parse one answer line: {"ok":true,"record":{...}} or {"ok":false,"error":"..."}. */
 static int parse_agent_answer(const char *line, struct rootfs_record *r, struct ur_err *err)
 {
@@ -89,7 +84,7 @@ static int real_agent_get(void *ctx, const char *bundle, struct rootfs_record *r
                           struct ur_err *err)
 {
     (void)ctx;
-    const char *path = agent_socket_path();
+    const char *path = ur_agent_socket_path();
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
     if (strlen(path) >= sizeof(sa.sun_path))
         return ur_errf(err, -ENAMETOOLONG, "agent socket path too long");

@@ -91,7 +91,7 @@ int uk_from_annotations(const cJSON *annotations, struct uk_desc *d, struct ur_e
     bool any = false;
     const cJSON *a;
     cJSON_ArrayForEach(a, annotations) {
-        if (!a->string || strncmp(a->string, UK_PREFIX, strlen(UK_PREFIX)) != 0)
+        if (!ur_uk_is_key(a->string))
             continue;
         if (!cJSON_IsString(a))
             return ur_errf(err, -EINVAL, "annotation %s is not a string", a->string);
@@ -123,7 +123,7 @@ int uk_from_urunc_json(const char *json, struct uk_desc *d, struct ur_err *err)
     bool any = false;
     const cJSON *a;
     cJSON_ArrayForEach(a, o) {
-        if (!a->string || strncmp(a->string, UK_PREFIX, strlen(UK_PREFIX)) != 0)
+        if (!ur_uk_is_key(a->string))
             continue;
         if (!cJSON_IsString(a)) {
             rc = ur_errf(err, -EINVAL, "urunc.json: %s is not a string", a->string);

@@ -64,7 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *out = NULL;
     size_t out_len = 0;
     struct ur_err err = {0};
-    int rc = bundle_annotate_doc(doc, len, value, &kind, &out, &out_len, &err);
+    int rc = bundle_annotate_doc(doc, len, NULL, value, &kind, &out, &out_len, &err);
     fuzz_check_err(rc, &err);
     FUZZ_CHECK(rc <= 1);
     FUZZ_CHECK((rc < 0) == (kind == BUNDLE_UNPARSABLE));
@@ -85,7 +85,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         enum bundle_kind k2;
         char *out2 = NULL;
         size_t out2_len;
-        int rc2 = bundle_annotate_doc(out, out_len, value, &k2, &out2, &out2_len, &err);
+        int rc2 = bundle_annotate_doc(out, out_len, NULL, value, &k2, &out2, &out2_len, &err);
         FUZZ_CHECK(rc2 == 0 && k2 == BUNDLE_UNIKERNEL);
 
         /* the runtime reads config.json with cJSON: what the agent writes, it can read */

@@ -18,7 +18,7 @@ static const char *const KEYS[2] = {"com.urunc.unikernel.unikernelType", "dev.un
 
 static int scan(const char *doc, size_t len, struct json_config_info *info)
 {
-    return json_scan_config(doc, len, KEYS, info, NULL);
+    return json_scan_config(doc, len, KEYS, NULL, info, NULL);
 }
 
 static int ok(const char *doc)
