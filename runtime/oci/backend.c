@@ -105,15 +105,7 @@ static bool locate(const char *name, char *path, size_t n)
                 return true;
         }
     }
-    const char *p = getenv("PATH");
-    while (p && *p) {
-        size_t dl = strcspn(p, ":");
-        if (dl > 0 && fmt_into(path, n, "%.*s/%s", (int)dl, p, name) < (int)n &&
-            access(path, X_OK) == 0)
-            return true;
-        p += dl + (p[dl] == ':');
-    }
-    return false;
+    return path_lookup(name, path, n);
 }
 
 const char *backend_monitor(const struct backend *b, bool *overridden)

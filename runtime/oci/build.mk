@@ -7,7 +7,8 @@ UNIROOT_ALIB := $(ASAN)/libuniroot-oci.a
 UNIROOT_LDLIBS := -lcjson -lmount
 
 PROGRAMS   += $(BIN)/uniroot
-UNIT_TESTS += $(BIN)/test_runtime_config $(BIN)/test_runtime_rootfs $(BIN)/test_runtime_state $(BIN)/test_runtime_kernel
+UNIT_TESTS += $(BIN)/test_runtime_config $(BIN)/test_runtime_rootfs $(BIN)/test_runtime_state $(BIN)/test_runtime_kernel \
+              $(BIN)/test_runtime_backend
 BENCH_DEPS += $(BIN)/uniroot-bench-decide
 
 $(UNIROOT_LIB): $(UNIROOT_OBJ)

@@ -1,42 +1,19 @@
-/* cmd_info.c: state, list, ps, features, spec, exec and the commands that
- * have no meaning for a unikernel. */
+/* cmd_info.c: state, list, ps (their options and output; the core,
+ * core_info.c, says what a container is), features, spec, exec and the
+ * commands that have no meaning for a unikernel. */
 #include "backend.h"
+#include "core.h"
 #include "fileio.h"
 #include "oci.h"
-#include "rootfs.h"
 #include "state.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
-
-/* The OCI state object of one of our containers (caller frees). */
-static cJSON *oci_state(struct cstate *cs)
-{
-    const char *status = state_status(cs);
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "ociVersion", UNIROOT_OCI_VERSION);
-    cJSON_AddStringToObject(o, "id", cs->id);
-    cJSON_AddNumberToObject(o, "pid", strcmp(status, "stopped") == 0 ? 0 : state_num(cs, "pid", 0));
-    cJSON_AddStringToObject(o, "status", status);
-    cJSON_AddStringToObject(o, "bundle", state_str(cs, "bundle") ? state_str(cs, "bundle") : "");
-    cJSON_AddStringToObject(o, "rootfs", state_str(cs, "rootfs") ? state_str(cs, "rootfs") : "");
-    cJSON_AddStringToObject(o, "created", state_str(cs, "created") ? state_str(cs, "created") : "");
-    cJSON_AddStringToObject(o, "owner", "");
-    long long es = state_num(cs, "exit_status", -1);
-    if (es >= 0)
-        cJSON_AddNumberToObject(o, "exitStatus", (double)es);
-    const cJSON *a = cJSON_GetObjectItemCaseSensitive(cs->j, "annotations");
-    if (a)
-        cJSON_AddItemToObject(o, "annotations", cJSON_Duplicate(a, 1));
-    return o;
-}
 
 static int print_json(cJSON *o, bool pretty)
 {
@@ -53,44 +30,11 @@ int cmd_state(struct ctx *c, int argc, char **argv, struct ur_err *err)
 {
     if (argc < 1)
         return ur_errf(err, -EINVAL, "state: a container id is required");
-    struct cstate cs;
-    int rc = state_open(c, argv[0], &cs, err);
-    if (rc == -EMEDIUMTYPE)
-        return handoff_runc(c, err);
+    cJSON *o;
+    int rc = core_state(c, argv[0], &o, err);
     if (rc < 0)
         return rc;
-    rc = print_json(oci_state(&cs), true);
-    if (cs.learnt) /* keep the exit status once the zombie is reaped */
-        state_save(&cs, NULL);
-    state_close(&cs);
-    return rc < 0 ? ur_errf(err, rc, "out of memory") : 0;
-}
-
-/* The state of a runc container in the same root, through `runc state`. */
-static cJSON *runc_state(const struct ctx *c, const char *id)
-{
-    int p[2];
-    if (pipe2(p, O_CLOEXEC) < 0)
-        return NULL;
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(p[1], 1);
-        int null = open("/dev/null", O_WRONLY);
-        dup2(null, 2);
-        execlp(c->runc_path, c->runc_path, "--root", c->root, "state", id, (char *)NULL);
-        _exit(127);
-    }
-    close(p[1]);
-    char buf[65536];
-    size_t len = 0;
-    ssize_t n;
-    while (pid > 0 && len < sizeof(buf) - 1 && (n = read(p[0], buf + len, sizeof(buf) - 1 - len)) > 0)
-        len += (size_t)n;
-    close(p[0]);
-    buf[len] = '\0';
-    if (pid > 0)
-        waitpid(pid, NULL, 0);
-    return cJSON_Parse(buf);
+    return print_json(o, true) < 0 ? ur_errf(err, -ENOMEM, "out of memory") : 0;
 }
 
 int cmd_list(struct ctx *c, int argc, char **argv, struct ur_err *err)
@@ -104,28 +48,9 @@ int cmd_list(struct ctx *c, int argc, char **argv, struct ur_err *err)
         return rc;
     if (strcmp(format, "table") != 0 && strcmp(format, "json") != 0)
         return ur_errf(err, -EINVAL, "list: unknown format \"%s\" (table or json)", format);
-    cJSON *all = cJSON_CreateArray();
-    DIR *d = opendir(c->root);
-    struct dirent *e;
-    while (d && (e = readdir(d))) {
-        if (e->d_name[0] == '.' || state_check_id(e->d_name, NULL) < 0)
-            continue;
-        struct cstate cs;
-        cJSON *o = NULL;
-        rc = state_open(c, e->d_name, &cs, NULL);
-        if (rc == 0) {
-            o = oci_state(&cs);
-            if (cs.learnt)
-                state_save(&cs, NULL);
-            state_close(&cs);
-        } else if (rc == -EMEDIUMTYPE) {
-            o = runc_state(c, e->d_name);
-        }
-        if (o)
-            cJSON_AddItemToArray(all, o);
-    }
-    if (d)
-        closedir(d);
+    cJSON *all;
+    if ((rc = core_list(c, &all, err)) < 0)
+        return rc;
     if (strcmp(format, "json") == 0)
         return print_json(all, false) < 0 ? ur_errf(err, -ENOMEM, "out of memory") : 0;
     if (!quiet)
@@ -157,15 +82,11 @@ int cmd_ps(struct ctx *c, int argc, char **argv, struct ur_err *err)
         return ur_errf(err, -EINVAL, "ps: a container id is required");
     if (strcmp(format, "table") != 0 && strcmp(format, "json") != 0)
         return ur_errf(err, -EINVAL, "ps: unknown format \"%s\" (table or json)", format);
-    struct cstate cs;
-    rc = state_open(c, argv[i], &cs, err);
-    if (rc == -EMEDIUMTYPE)
-        return handoff_runc(c, err);
-    if (rc < 0)
+    pid_t mpid;
+    if ((rc = core_pid(c, argv[i], &mpid, err)) < 0)
         return rc;
-    bool alive = strcmp(state_status(&cs), "stopped") != 0;
-    int pid = (int)state_num(&cs, "pid", 0);
-    state_close(&cs);
+    bool alive = mpid > 0;
+    int pid = (int)mpid;
     if (strcmp(format, "json") == 0) {
         if (alive)
             printf("[%d]\n", pid);

@@ -17,16 +17,7 @@ int handoff_runc(const struct ctx *c, struct ur_err *err)
     const char *runc = c->runc_path;
     char found[PATH_MAX] = "";
     if (!strchr(runc, '/')) {
-        const char *path = getenv("PATH");
-        char buf[PATH_MAX];
-        snprintf(buf, sizeof(buf), "%s", path && *path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-        for (char *save, *d = strtok_r(buf, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-            snprintf(found, sizeof(found), "%s/%s", d, runc);
-            if (access(found, X_OK) == 0)
-                break;
-            found[0] = '\0';
-        }
-        if (!found[0])
+        if (!path_lookup(runc, found, sizeof(found)))
             return ur_errf(err, -ENOENT, "not a unikernel container, and runc was not found to "
                                          "run it (install runc or set UNIROOT_RUNC)");
         runc = found;

@@ -1,10 +1,12 @@
 /* oci.h: the uniroot OCI runtime's shared types.
  *
- * The runtime is a thin CLI (main.c, one cmd_*.c per group of commands) over
- * small modules: spec.c (config.json), unikernel.c (the urunc-compatible
- * description), rootfs.c (where the guest's root filesystem comes from),
- * state.c (per-container state directory), spawn.c (the VMM process),
- * cgroup.c, handoff.c (runc for ordinary containers), log.c.
+ * The runtime is a thin CLI (main.c, one cmd_*.c per group of commands, which
+ * only parse arguments and print) over the lifecycle core (core.h: create,
+ * start, kill, delete, state) and small modules: spec.c (config.json),
+ * unikernel.c (the urunc-compatible description), backend*.c (the monitors:
+ * hvt, spt), rootfs.c (where the guest's root filesystem comes from), state.c
+ * (per-container state directory), spawn.c (the monitor process), cgroup.c,
+ * handoff.c (runc for ordinary containers), log.c.
  * Everything returns 0 / -errno with a struct ur_err; only main() prints.
  */
 #ifndef UNIROOT_OCI_H
@@ -57,6 +59,9 @@ struct opt {
 /* Parses options from argv[*idx] on, stopping at the first non-option or
  * "--"; leaves *idx at the first positional argument. */
 int opts_parse(int argc, char **argv, int *idx, const struct opt *tbl, struct ur_err *err);
+
+/* ---- path.c: name found in a $PATH directory (out: its path), as execvp does. */
+bool path_lookup(const char *name, char *out, size_t n);
 
 /* snprintf that may truncate on purpose (opts.c); returns the would-be length. */
 int fmt_into(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

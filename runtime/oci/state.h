@@ -59,8 +59,4 @@ unsigned long long proc_start_time(pid_t pid);
 /* created | running | paused | stopped, updating exit_status when learnt. */
 const char *state_status(struct cstate *cs);
 
-/* cmd_life.c: start and delete, also used by run. */
-int start_container(struct ctx *c, const char *id, struct ur_err *err);
-int delete_container(struct ctx *c, const char *id, bool force, struct ur_err *err);
-
 #endif

@@ -27,7 +27,7 @@ $(FUZZ_DIR)/fuzz_elf_image: tests/fuzz/fuzz_elf_image.c $(FUZZ_VMM_SRC) runtime/
 
 # Each other target: its .c, then the product sources it runs.
 # the unikernel checks ask the backend table which types and filesystems each monitor takes
-FUZZ_BACKEND_SRC := $(wildcard runtime/oci/backend*.c) runtime/oci/opts.c
+FUZZ_BACKEND_SRC := $(wildcard runtime/oci/backend*.c) runtime/oci/opts.c runtime/oci/path.c
 FUZZ_SRC_fuzz_spec := runtime/oci/spec.c runtime/oci/unikernel.c $(FUZZ_BACKEND_SRC)
 FUZZ_SRC_fuzz_urunc_json := runtime/oci/unikernel.c $(FUZZ_BACKEND_SRC)
 FUZZ_SRC_fuzz_rootfs_record :=
