@@ -33,7 +33,7 @@ BENCH_DEPS  :=
 all:
 
 include common/build.mk
-include $(sort $(filter-out common/build.mk,$(wildcard */build.mk) $(wildcard tests/*/build.mk) $(wildcard runtime/oci/build.mk) $(wildcard runtime/spt/build.mk)))
+include $(sort $(filter-out common/build.mk,$(wildcard */build.mk) $(wildcard tests/*/build.mk) $(wildcard runtime/oci/build.mk) $(wildcard runtime/spt/build.mk) $(wildcard runtime/net/build.mk)))
 
 all: $(PROGRAMS) $(TEST_DEPS)
 

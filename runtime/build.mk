@@ -1,7 +1,11 @@
-# runtime/: uniroot-vmm (the KVM monitor). The OCI runtime adds runtime/oci/build.mk.
+# runtime/: uniroot-vmm (the KVM monitor), on the shared monitor code of
+# runtime/tender/build.mk. The OCI runtime adds runtime/oci/build.mk.
+include runtime/tender/build.mk
+$(OBJ)/runtime/vmm/%.o $(ASAN)/obj/runtime/vmm/%.o: CFLAGS += $(TENDER_INC)
+$(OBJ)/tests/unit/test_vmm_%.o $(ASAN)/obj/tests/unit/test_vmm_%.o: CFLAGS += -Iruntime/vmm $(TENDER_INC)
 VMM_SRC := $(filter-out runtime/vmm/main.c,$(wildcard runtime/vmm/*.c))
-VMM_OBJ := $(VMM_SRC:%.c=$(OBJ)/%.o)
-VMM_ASAN_OBJ := $(VMM_SRC:%.c=$(ASAN)/obj/%.o)
+VMM_OBJ := $(VMM_SRC:%.c=$(OBJ)/%.o) $(TENDER_OBJ)
+VMM_ASAN_OBJ := $(VMM_SRC:%.c=$(ASAN)/obj/%.o) $(TENDER_ASAN_OBJ)
 VMM_LIBS := -lelf -lz
 # The monitor is linked statically: no dynamic loader at start saves ~20% of
 # a small guest's boot-to-exit time, and RSS halves. (Sanitizer builds cannot

@@ -13,12 +13,13 @@
 # Marker lines near the top of a script (within its first 30 lines):
 #   # uniroot-test: needs kvm    run it inside a qemu guest with nested KVM
 #                                (tests/nested/run-in-vm.sh) when /dev/kvm is missing
-#                                and UR_NESTED_ALL=1; without it such a script is
-#                                skipped and says why (nested guests wedged: see below)
 #   # uniroot-test: needs dm     the same when /dev/mapper/control is missing
 #   # uniroot-test: not-nested   with needs kvm: skip it (saying why, from its
 #                                "# not-nested because: ..." line) instead of
 #                                nesting, unless UR_NESTED_ALL=1
+# UR_NESTED=no skips what would run in the guest instead (saying so).
+# run-in-vm.sh reruns a script once when the guest wedges; only the summary
+# lines after its "rerunning CMD" line count.
 #   # uniroot-test: timeout S    its time limit in seconds (default
 #                                $UR_TEST_TIMEOUT, 900); a script past it fails
 # Where the host has what a script needs, it runs directly.
@@ -38,7 +39,9 @@ failures=() skips=()
 count() {
     local name=$1 out=$2 rc=$3 secs=$4 note=$5 p=0 f=0 s=0 n why=''
     # every "N passed, N failed[, N skipped]" line (lib.sh's finish), summed
-    read -r n p f s < <(awk '/^[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$/ {
+    # (a nested run that wedged and started over counts from the rerun on)
+    read -r n p f s < <(awk '/^run-in-vm: .*rerunning CMD/ { n = p = f = s = 0 }
+        /^[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$/ {
         n++; p += $1; f += $3; s += $5 } END {print n + 0, p + 0, f + 0, s + 0}' "$out")
     if [ "$n" -eq 0 ]; then # a cmocka program
         read -r n p f s < <(awk '/^\[  PASSED  \] [0-9]+/ {n++; p += $4} /^\[  FAILED  \] [0-9]+/ {n++; f += $4}
@@ -57,7 +60,8 @@ count() {
     LAST_FAILED=$f
     while IFS= read -r line; do
         skips+=("$name: ${line#SKIP - }")
-    done < <(grep -a '^SKIP - ' "$out")
+    done < <(awk '/^run-in-vm: .*rerunning CMD/ { n = 0 } /^SKIP - / { l[n++] = $0 }
+        END { for (i = 0; i < n; i++) print l[i] }' "$out")
     printf '%-40s %3d passed, %d failed%s  (%s s%s%s)\n' "$name" "$p" "$f" \
         "$([ "$s" -gt 0 ] && echo ", $s skipped")" "$secs" "${note:+, $note}" "${why:+; $why}"
 }
@@ -71,9 +75,12 @@ run_one() {
     t0=$EPOCHREALTIME
     timeout -k 15 "$limit" "$@" >"$out" 2>&1 </dev/null
     rc=$?
+    grep -q '^run-in-vm: .*rerunning CMD' "$out" && note="${note:+$note, }rerun after the guest wedged"
     LIMIT=${SHOWN_LIMIT:-$limit} count "$name" "$out" $rc "$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN {printf "%.1f", b - a}')" "$note"
     if [ "$LAST_FAILED" -gt 0 ] || grep -q -E '^(not ok|\[  FAILED  \]|SKIP)' "$out"; then
         sed 's/^/    | /' "$out"
+    else
+        grep '^run-in-vm: ' "$out" | sed 's/^/    | /'
     fi
     rm -f "$out"
 }
@@ -121,19 +128,23 @@ if [ "$what" = all ] || [ "$what" = integration ]; then
     for t in "${scripts[@]}"; do
         case "$(basename "$t")" in lib.sh | *_lib.sh) continue ;; esac
         read -r needs limit nestable < <(markers "$t")
-        if [ "$needs" = kvm ] && [ ! -c /dev/kvm ] && [ "${UR_NESTED_ALL:-0}" != 1 ]; then
-            # Nested KVM is opt-in for now: guests under emulated SVM wedged the whole
-            # nested machine in 3 of 5 full runs here. A "# not-nested because:" line adds why.
-            why=$(sed -n 's/^# not-nested because: //p' "$t" | head -1)
-            [ -n "$why" ] || why="nested KVM guests (emulated SVM) wedged the whole nested machine in 3 of 5 full check runs on 2026-12-02"
+        nest=
+        { [ "$needs" = kvm ] && [ ! -c /dev/kvm ]; } ||
+            { [ "$needs" = dm ] && [ ! -c /dev/mapper/control ]; } && nest=1
+        why=
+        if [ -n "$nest" ] && [ "${UR_NESTED:-yes}" = no ]; then
+            why="UR_NESTED=no: not run in the nested guest"
+        elif [ -n "$nest" ] && [ "$needs" = kvm ] && [ "$nestable" = no ] && [ "${UR_NESTED_ALL:-0}" != 1 ]; then
+            why="marked not-nested: $(sed -n 's/^# not-nested because: //p' "$t" | head -1) (UR_NESTED_ALL=1 runs it there)"
+        fi
+        if [ -n "$why" ]; then
             printf '%-40s %3d passed, %d failed, 1 skipped\n' "$t" 0 0
-            echo "    | SKIP - no /dev/kvm here and not run in the nested guest: $why (UR_NESTED_ALL=1 runs it there)"
+            echo "    | SKIP - no /dev/${needs/dm/mapper\/control} here; $why"
             skipped=$((skipped + 1))
-            skips+=("$t: no /dev/kvm; not run nested: $why")
+            skips+=("$t: no /dev/${needs/dm/mapper\/control}; $why")
             continue
         fi
-        if { [ "$needs" = kvm ] && [ ! -c /dev/kvm ]; } ||
-            { [ "$needs" = dm ] && [ ! -c /dev/mapper/control ]; }; then
+        if [ -n "$nest" ]; then
             # a guest boot and slower (emulated) code: the limit covers the whole guest
             SHOWN_LIMIT=$limit run_one "$t" $((limit + 60)) "nested KVM guest" \
                 tests/nested/run-in-vm.sh --needs "$needs" --timeout "$limit" -- bash "$t"

@@ -11,12 +11,11 @@ $(BIN)/unirootctl: $(OBJ)/tools/unirootctl.o $(COMMON_LIB)
 # tools/mkimage*: uniroot-mkimage, OCI image-layout tars for unikernels (zlib).
 MKIMAGE_SRC := $(wildcard tools/mkimage*.c)
 PROGRAMS += $(BIN)/uniroot-mkimage
-# The kernel is checked with the monitor's own image reader (elf_image, mft).
-MKIMAGE_VMM_OBJ := $(OBJ)/runtime/vmm/elf_image.o $(OBJ)/runtime/vmm/mft.o
-$(OBJ)/tools/mkimage.o: CFLAGS += -Iruntime/vmm
-$(BIN)/uniroot-mkimage: $(MKIMAGE_SRC:%.c=$(OBJ)/%.o) $(MKIMAGE_VMM_OBJ) $(COMMON_LIB)
+# The kernel is checked with the monitors' own image reader (runtime/tender/image.h).
+$(OBJ)/tools/mkimage.o: CFLAGS += $(TENDER_INC)
+$(BIN)/uniroot-mkimage: $(MKIMAGE_SRC:%.c=$(OBJ)/%.o) $(TENDER_IMAGE_OBJ) $(COMMON_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $^ -lcjson -lelf -lz
+	$(CC) $(CFLAGS) -o $@ $^ -lcjson $(TENDER_IMAGE_LIBS)
 
 # unit test of uniroot-mkimage's pieces (tools/mkimage_*.c, not its main)
 MKIMAGE_LIBSRC := $(filter-out tools/mkimage.c,$(MKIMAGE_SRC))

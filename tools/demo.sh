@@ -6,29 +6,46 @@
 #      does before `create`; the agent sees the mount in the kernel and writes
 #      its decision (dev.uniroot.rootfs) into the bundle's config.json;
 #   3. the OCI runtime (uniroot run) verifies that annotation in O(1), copies
-#      the unikernel out, unmounts the rootfs and boots the unikernel on
-#      uniroot-vmm with the device as block device "rootfs";
-#   4. the unikernel (tests/guests/ext4label.c) prints the filesystem's label
-#      and UUID, proving the right rootfs arrived.
+#      the unikernel out, unmounts the rootfs and boots the unikernel with the
+#      device as block device "rootfs": on uniroot-vmm (Solo5 hvt, a KVM
+#      guest) where /dev/kvm exists, else on uniroot-spt (Solo5 spt, a
+#      seccomp-confined process, no VM); it says which;
+#   4. the unikernel (tests/guests/ext4label.c, built for that target)
+#      prints the filesystem's label and UUID, proving the right rootfs arrived.
+# UNIROOT_DEMO_HYPERVISOR=hvt|spt chooses instead; hvt without /dev/kvm runs
+# the demo inside a qemu guest with nested KVM (tests/nested/run-in-vm.sh),
+# unless UNIROOT_DEMO_NESTED=no.
 # `make demo` builds first. Everything it makes is removed at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=build/bin
-GUEST=build/guests/ext4label.hvt
-for f in $B/uniroot $B/uniroot-vmm $B/unirootd "$GUEST"; do
+hv=${UNIROOT_DEMO_HYPERVISOR:-}
+if [ -z "$hv" ]; then
+    if [ -c /dev/kvm ]; then hv=hvt; else hv=spt; fi
+fi
+case $hv in
+hvt) MONITOR=uniroot-vmm how="Solo5 hvt: a KVM guest" ;;
+spt) MONITOR=uniroot-spt how="Solo5 spt: a seccomp-confined process, no VM" ;;
+*) echo "demo: UNIROOT_DEMO_HYPERVISOR must be hvt or spt, not '$hv'" >&2; exit 1 ;;
+esac
+GUEST=build/guests/ext4label.$hv
+for f in $B/uniroot $B/$MONITOR $B/unirootd "$GUEST"; do
     [ -e "$f" ] || { echo "demo: $f is missing; run make first" >&2; exit 1; }
 done
-# No /dev/kvm (many cloud VMs): run this same demo inside a qemu guest with
-# nested KVM (tests/nested/run-in-vm.sh), unless UNIROOT_DEMO_NESTED=no.
-if [ ! -c /dev/kvm ]; then
+if [ "$hv" = hvt ] && [ ! -c /dev/kvm ]; then
+    # hvt asked for without /dev/kvm: this same demo inside a qemu guest with
+    # nested KVM (tests/nested/run-in-vm.sh), unless UNIROOT_DEMO_NESTED=no.
     if [ "${UNIROOT_DEMO_NESTED:-yes}" != no ] && [ -x tests/nested/run-in-vm.sh ]; then
-        echo "demo: /dev/kvm is missing here; running the demo in a nested KVM guest" \
+        echo "demo: /dev/kvm is missing here; running the hvt demo in a nested KVM guest" \
             "(qemu TCG with emulated AMD SVM: slower, a few minutes)"
-        exec tests/nested/run-in-vm.sh --needs kvm -- bash tools/demo.sh
+        exec tests/nested/run-in-vm.sh --needs kvm -- env UNIROOT_DEMO_HYPERVISOR=hvt bash tools/demo.sh
     fi
-    echo "demo: /dev/kvm is missing: this machine cannot run KVM guests" >&2
+    echo "demo: /dev/kvm is missing: this machine cannot run KVM guests (hvt); without" \
+        "UNIROOT_DEMO_HYPERVISOR=hvt the demo runs on uniroot-spt" >&2
     exit 1
 fi
+if [ -c /dev/kvm ]; then kvm="/dev/kvm is here"; else kvm="/dev/kvm is missing here"; fi
+echo "demo: $kvm: the unikernel runs on $MONITOR ($how)"
 [ "$(id -u)" = 0 ] || { echo "demo: run as root (mounts, loop devices, BPF)" >&2; exit 1; }
 
 work=$(mktemp -d /tmp/uniroot-demo.XXXXXX)
@@ -67,8 +84,8 @@ bundle=$state/io.containerd.runtime.v2.task/default/demo
 mkdir -p "$bundle/rootfs"
 cat >"$bundle/config.json" <<JSON
 {"ociVersion":"1.0.2","process":{"args":["unikernel"]},"root":{"path":"rootfs"},
- "annotations":{"com.urunc.unikernel.unikernelType":"solo5","com.urunc.unikernel.hypervisor":"hvt",
-  "com.urunc.unikernel.binary":"/unikernel/ext4label.hvt","com.urunc.unikernel.mountRootfs":"true"}}
+ "annotations":{"com.urunc.unikernel.unikernelType":"solo5","com.urunc.unikernel.hypervisor":"$hv",
+  "com.urunc.unikernel.binary":"/unikernel/ext4label.$hv","com.urunc.unikernel.mountRootfs":"true"}}
 JSON
 mount "$loop" "$bundle/rootfs"
 echo "   $loop (label $label, uuid $uuid) mounted on $bundle/rootfs"
@@ -80,7 +97,7 @@ grep -o '"dev.uniroot.rootfs": *"[^}]*}' "$bundle/config.json" | sed 's/\\"/"/g;
 say "3. uniroot run --bundle $bundle demo"
 status=0
 out=$($B/uniroot --root "$work/run" --log "$work/runtime.log" run --bundle "$bundle" demo 2>&1) || status=$?
-grep -E 'rootfs: ' "$work/runtime.log" | sed 's/^/   runtime: /' || true
+grep -E 'unikernel .* on |rootfs: |starting ' "$work/runtime.log" | sed 's/^/   runtime: /' || true
 
 say "4. the unikernel's output (exit status $status)"
 echo "$out" | sed 's/^/   guest| /'
@@ -89,8 +106,11 @@ echo "$out" | sed 's/^/   guest| /'
 if ! grep -q 'rootfs: annotation: verified' "$work/runtime.log"; then
     say "FAILED: the runtime did not verify the agent's annotation (it decided by itself)" >&2
     exit 1
+elif ! grep -Eq "starting ([^ ]*/)?$MONITOR " "$work/runtime.log"; then
+    say "FAILED: the runtime did not start $MONITOR" >&2
+    exit 1
 elif [ "$status" -eq 0 ] && echo "$out" | grep -q "label=$label uuid=$uuid"; then
-    say "OK: the unikernel booted from the block rootfs the agent observed"
+    say "OK: the unikernel booted on $MONITOR from the block rootfs the agent observed"
 else
     say "FAILED: expected label=$label uuid=$uuid" >&2
     exit 1

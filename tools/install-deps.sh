@@ -22,6 +22,7 @@ bpftool
 e2fsprogs
 util-linux
 iproute2
+iputils-ping
 kmod
 runc
 containerd

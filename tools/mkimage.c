@@ -12,14 +12,14 @@
  *       [--file SRC=DST]... [--link TARGET=DST]... [--cmd ARG]...
  *
  * The kernel must be an x86_64 Solo5 ELF built for the declared hypervisor
- * (checked by the monitor's own image reader, runtime/vmm/elf_image.c).
+ * (checked by the monitor's own image reader, runtime/tender/elf_image.c).
  * Destinations are normalised ("//a/./b" is "a/b") and any ".." is refused.
  * The output is written atomically (common/fileio.c): on any error, a full
  * disk included, nothing is left at OUT.
  */
 #include "mkimage.h"
 #include "fileio.h"
-#include "vmm.h"
+#include "image.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>

@@ -2,6 +2,7 @@
  * guest's rootfs, prepares the rootfs device if it is handed over, starts
  * uniroot-vmm (guest loaded, VM made, devices open) held at its start FIFO,
  * and records the container; run is create + start + wait + delete. */
+#include "backend.h"
 #include "cgroup.h"
 #include "fileio.h"
 #include "imagefs.h"
@@ -222,11 +223,11 @@ static void record_decision(struct cstate *cs, const struct oci_spec *s, const s
 
 /* The guest's manifest must ask for exactly what the VMM will be given:
  * block device "rootfs" when one is handed over, nothing else. */
-static int check_devices(int kernel_fd, const struct uk_desc *uk, const struct rootfs_decision *d,
-                         bool giving_rootfs, struct ur_err *err)
+static int check_devices(int kernel_fd, const struct backend *b, const struct uk_desc *uk,
+                         const struct rootfs_decision *d, bool giving_rootfs, struct ur_err *err)
 {
     struct kernel_info ki;
-    int rc = kernel_inspect_fd(kernel_fd, uk->binary, &ki, err);
+    int rc = kernel_inspect_fd(kernel_fd, uk->binary, b->solo5_target, &ki, err);
     if (rc < 0)
         return rc;
     for (unsigned i = 0; i < ki.ndev; i++) {
@@ -273,12 +274,15 @@ static int do_create(struct ctx *c, const char *id, const struct create_opts *o,
         *err = e_root;
         rc = err->code;
     }
-    if (rc < 0 || (rc = uk_validate(&uk, err)) < 0) {
+    const struct backend *be = NULL;
+    if (rc < 0 || (rc = backend_for(&uk, &be, err)) < 0 || (rc = backend_check_node(be, err)) < 0) {
         close_image_fds(&u);
         spec_free(&s);
         return rc;
     }
-    log_info("unikernel %s on %s from %s, binary %s", uk.type, uk.hypervisor, uk.source, uk.binary);
+    const char *monitor = backend_monitor(be, NULL);
+    log_info("unikernel %s on %s (%s) from %s, binary %s", uk.type, uk.hypervisor, monitor,
+             uk.source, uk.binary);
 
     struct cstate cs = {.dirfd = -1};
     if ((rc = state_create(c, id, &cs, err)) < 0) {
@@ -297,13 +301,12 @@ static int do_create(struct ctx *c, const char *id, const struct create_opts *o,
      * the ready pipe (/proc/self/fd/N), or as copies in the state directory:
      * never a path the image chose. */
     int ready_fd = 3 + o->preserve_fds;
-    int keep[SPAWN_MAX_KEEP];
-    unsigned nkeep = 0;
-    char kernel[PATH_MAX * 2], block[64] = "";
+    char kernel[PATH_MAX * 2] = "";
+    bool kernel_inherited = false;
     switch (d.outcome) {
     case OUT_INITRD:
-        rc = ur_errf(err, -ENOTSUP, "the image boots from an initrd (%s), which hypervisor hvt "
-                                    "cannot load", uk.initrd);
+        rc = ur_errf(err, -ENOTSUP, "the image boots from an initrd (%s), which hypervisor %s "
+                                    "cannot load", uk.initrd, be->name);
         goto fail;
     case OUT_BLOCK_IMAGE:
         if ((rc = u.image_fd = image_open_block(u.root_fd, &uk, err)) < 0)
@@ -324,18 +327,10 @@ static int do_create(struct ctx *c, const char *id, const struct create_opts *o,
     if (u.kernel_fd < 0) {
         if ((rc = u.kernel_fd = image_open_kernel(u.root_fd, &uk, err)) < 0)
             goto fail;
-        keep[nkeep] = u.kernel_fd;
-        snprintf(kernel, sizeof(kernel), "/proc/self/fd/%d", ready_fd + 1 + (int)nkeep++);
-        log_info("kernel: %s from the rootfs, handed to the monitor as %s", uk.binary, kernel);
+        kernel_inherited = true;
     }
     int block_fd = u.image_fd >= 0 ? u.image_fd : u.excl_fd;
-    if (block_fd >= 0) {
-        keep[nkeep] = block_fd;
-        snprintf(block, sizeof(block), "--block:rootfs=/proc/self/fd/%d", ready_fd + 1 + (int)nkeep++);
-        log_info("block device rootfs: %s, handed to the monitor as %s",
-                 u.image_fd >= 0 ? uk.block : d.found.rec.device, block + 15);
-    }
-    if ((rc = check_devices(u.kernel_fd, &uk, &d, block[0] != '\0', err)) < 0)
+    if ((rc = check_devices(u.kernel_fd, be, &uk, &d, block_fd >= 0, err)) < 0)
         goto fail;
     if (u.root_fd >= 0) {
         close(u.root_fd);
@@ -349,48 +344,45 @@ static int do_create(struct ctx *c, const char *id, const struct create_opts *o,
                              u.cgroups, err)) < 0)
         goto fail;
 
-    char fifo[PATH_MAX + 16], ready_arg[32], fifo_arg[PATH_MAX + 32], mem_arg[32] = "";
+    char fifo[PATH_MAX + 16];
     snprintf(fifo, sizeof(fifo), "%s/start.fifo", cs.dir);
     if (mkfifo(fifo, 0600) < 0) {
         rc = ur_errf_sys(err, -errno, "mkfifo %s", fifo);
         goto fail;
     }
-    snprintf(ready_arg, sizeof(ready_arg), "--ready-fd=%d", ready_fd);
-    snprintf(fifo_arg, sizeof(fifo_arg), "--start-fifo=%s", fifo);
+    struct backend_launch l = {
+        .monitor = monitor, .ready_fd = ready_fd, .start_fifo = fifo,
+        .kernel_fd = kernel_inherited ? u.kernel_fd : -1, .kernel_path = kernel,
+        .block_fd = block_fd, .cmdline = uk.cmdline,
+    };
     if (s.mem_limit) {
-        uint64_t mb;
-        if ((rc = guest_mem_mb(s.mem_limit, &mb, err)) < 0)
+        if ((rc = guest_mem_mb(s.mem_limit, &l.mem_mb, err)) < 0)
             goto fail;
         if (rc > 0)
-            log_warn("memory limit %llu MiB is more than an hvt guest can address: the guest "
-                     "gets %llu MiB", (unsigned long long)(s.mem_limit >> 20), (unsigned long long)mb);
-        snprintf(mem_arg, sizeof(mem_arg), "--mem=%llu", (unsigned long long)mb);
+            log_warn("memory limit %llu MiB is more than an %s guest can address: the guest "
+                     "gets %llu MiB", (unsigned long long)(s.mem_limit >> 20), be->name,
+                     (unsigned long long)l.mem_mb);
     }
-    char *argv[16];
-    int n = 0;
-    argv[n++] = (char *)c->vmm_path;
-    argv[n++] = ready_arg;
-    argv[n++] = fifo_arg;
-    if (mem_arg[0])
-        argv[n++] = mem_arg;
-    if (block[0])
-        argv[n++] = block;
-    argv[n++] = "--";
-    argv[n++] = kernel;
-    if (uk.cmdline[0])
-        argv[n++] = uk.cmdline;
-    argv[n] = NULL;
+    static struct backend_cmd cmd; /* large: not on the stack */
+    if ((rc = be->command(be, &l, &cmd, err)) < 0)
+        goto fail;
+    if (kernel_inherited)
+        log_info("kernel: %s from the rootfs, handed to the monitor as an inherited fd", uk.binary);
+    if (block_fd >= 0)
+        log_info("block device rootfs: %s, handed to the monitor as an inherited fd",
+                 u.image_fd >= 0 ? uk.block : d.found.rec.device);
 
     char cmdline[8192] = "";
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < cmd.argc; i++)
         snprintf(cmdline + strlen(cmdline), sizeof(cmdline) - strlen(cmdline), "%s%s", i ? " " : "",
-                 argv[i]);
+                 cmd.argv[i]);
     log_info("starting %s", cmdline);
     struct spawn_req req = {
-        .vmm = c->vmm_path, .argv = argv, .ready_fd = ready_fd, .nkeep = nkeep,
-        .console_socket = o->console_socket, .spec = &s, .cg = &cg, .ready_timeout_ms = 30000,
+        .vmm = monitor, .name = be->monitor, .argv = cmd.argv, .ready_fd = ready_fd,
+        .nkeep = cmd.nkeep, .console_socket = o->console_socket, .spec = &s, .cg = &cg,
+        .ready_timeout_ms = 30000,
     };
-    memcpy(req.keep, keep, sizeof(keep[0]) * nkeep);
+    memcpy(req.keep, cmd.keep, sizeof(cmd.keep[0]) * cmd.nkeep);
     if ((rc = vmm_spawn(&req, &u.vmm, err)) < 0)
         goto fail;
     if (o->pid_file && (rc = write_pid_file(o->pid_file, u.vmm, err)) < 0)
@@ -406,6 +398,7 @@ static int do_create(struct ctx *c, const char *id, const struct create_opts *o,
     state_set_str(&cs, "created", created);
     state_set_str(&cs, "owner", "");
     state_set_str(&cs, "vmm_cmdline", cmdline);
+    state_set_str(&cs, "hypervisor", be->name);
     cJSON_AddItemToObject(cs.j, "cgroups", u.cgroups);
     u.cgroups = NULL;
     record_decision(&cs, &s, &uk, &d);

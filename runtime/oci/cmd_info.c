@@ -1,5 +1,6 @@
 /* cmd_info.c: state, list, ps, features, spec, exec and the commands that
  * have no meaning for a unikernel. */
+#include "backend.h"
 #include "fileio.h"
 #include "oci.h"
 #include "rootfs.h"
@@ -203,10 +204,15 @@ int cmd_features(struct ctx *c, int argc, char **argv, struct ur_err *err)
         "\"capabilities\":[],\"cgroup\":{\"v1\":true,\"v2\":true,\"systemd\":false,"
         "\"systemdUser\":false},\"seccomp\":{\"enabled\":false},\"apparmor\":{\"enabled\":false},"
         "\"selinux\":{\"enabled\":false}},"
-        "\"annotations\":{\"dev.uniroot.hypervisors\":\"hvt\","
-        "\"dev.uniroot.unikernelTypes\":\"solo5,rumprun,mirage,includeos\","
-        "\"dev.uniroot.handoff\":\"runc\",\"dev.uniroot.version\":\"" UNIROOT_VERSION "\"}}";
+        "\"annotations\":{\"dev.uniroot.handoff\":\"runc\","
+        "\"dev.uniroot.version\":\"" UNIROOT_VERSION "\"}}";
     cJSON *o = cJSON_Parse(features);
+    cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "annotations");
+    char list[512];
+    backend_names(list, sizeof(list), ",");
+    cJSON_AddStringToObject(a, "dev.uniroot.hypervisors", list);
+    backend_type_names(list, sizeof(list));
+    cJSON_AddStringToObject(a, "dev.uniroot.unikernelTypes", list);
     return print_json(o, true) < 0 ? ur_errf(err, -ENOMEM, "out of memory") : 0;
 }
 

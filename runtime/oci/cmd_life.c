@@ -1,6 +1,7 @@
 /* cmd_life.c: start, kill, delete, pause, resume. Each locks the container's
  * state directory; commands on a container that is not ours (runc's) are
  * handed to runc. */
+#include "backend.h"
 #include "cgroup.h"
 #include "oci.h"
 #include "state.h"
@@ -32,6 +33,12 @@ static const char *one_id(int argc, char **argv, int i, const char *cmd, struct 
     return argv[i];
 }
 
+/* For a backend's start: has the container's monitor died? */
+static bool monitor_gone(void *arg)
+{
+    return strcmp(state_status(arg), "stopped") == 0;
+}
+
 int start_container(struct ctx *c, const char *id, struct ur_err *err)
 {
     struct cstate cs;
@@ -43,44 +50,15 @@ int start_container(struct ctx *c, const char *id, struct ur_err *err)
         rc = ur_errf(err, -EINVAL, "cannot start a container that is %s", status);
         goto out;
     }
-    char fifo[PATH_MAX + 16];
-    snprintf(fifo, sizeof(fifo), "%s/start.fifo", cs.dir);
-    /* The VMM opens the FIFO right after it said ready: wait for it while it
-     * lives (on a loaded host that can take a while), at most 10 s. */
-    int fd = -1;
-    struct timespec t0, now;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    for (;;) {
-        fd = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-        if (fd >= 0 || errno != ENXIO)
-            break;
-        if (strcmp(state_status(&cs), "stopped") == 0)
-            break;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        if (now.tv_sec - t0.tv_sec >= 10) {
-            errno = ETIMEDOUT;
-            break;
-        }
-        struct timespec ts = {0, 1000000};
-        nanosleep(&ts, NULL);
-    }
-    if (fd < 0) {
-        if (errno == ENXIO)
-            rc = ur_errf(err, -ESRCH, "cannot start container %s: its VMM is gone", id);
-        else if (errno == ETIMEDOUT)
-            rc = ur_errf(err, -ETIMEDOUT, "cannot start container %s: its VMM does not wait for "
-                                          "start (no reader on %s after 10 s)", id, fifo);
-        else
-            rc = ur_errf_sys(err, -errno, "cannot open %s", fifo);
+    /* containers created before the backends were recorded ran on hvt */
+    const char *hv = state_str(&cs, "hypervisor");
+    const struct backend *be = backend_find(hv ? hv : "hvt");
+    if (!be) {
+        rc = ur_errf(err, -EINVAL, "container %s runs on unknown hypervisor \"%s\"", id, hv);
         goto out;
     }
-    ssize_t n = write(fd, "1", 1);
-    int e = errno;
-    close(fd);
-    if (n != 1) {
-        rc = ur_errf_sys(err, -e, "cannot start container %s", id);
+    if ((rc = be->start(be, id, cs.dir, monitor_gone, &cs, err)) < 0)
         goto out;
-    }
     state_set_str(&cs, "status", "running");
     rc = state_save(&cs, err);
     log_debug("started %s", id);

@@ -80,18 +80,24 @@ static int parse_notes(const uint8_t *p, size_t len, struct kernel_info *ki, str
     return 0;
 }
 
-int kernel_inspect(const char *path, struct kernel_info *ki, struct ur_err *err)
+int kernel_inspect(const char *path, uint32_t target, struct kernel_info *ki, struct ur_err *err)
 {
     memset(ki, 0, sizeof(*ki));
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
     if (fd < 0)
         return ur_errf_sys(err, -errno, "cannot open unikernel %s", path);
-    int rc = kernel_inspect_fd(fd, path, ki, err);
+    int rc = kernel_inspect_fd(fd, path, target, ki, err);
     close(fd);
     return rc;
 }
 
-int kernel_inspect_fd(int fd, const char *path, struct kernel_info *ki, struct ur_err *err)
+static const char *target_name(uint32_t t)
+{
+    return t == SOLO5_ABI_TARGET_HVT ? "hvt" : t == SOLO5_ABI_TARGET_SPT ? "spt" : "an unknown target";
+}
+
+int kernel_inspect_fd(int fd, const char *path, uint32_t target, struct kernel_info *ki,
+                      struct ur_err *err)
 {
     memset(ki, 0, sizeof(*ki));
     int rc = 0;
@@ -102,7 +108,7 @@ int kernel_inspect_fd(int fd, const char *path, struct kernel_info *ki, struct u
         goto out;
     }
     if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_machine != EM_X86_64) {
-        rc = ur_errf(err, -ENOEXEC, "%s is not an x86_64 ELF (uniroot-vmm runs x86_64 hvt guests)", path);
+        rc = ur_errf(err, -ENOEXEC, "%s is not an x86_64 ELF (uniroot runs x86_64 Solo5 guests)", path);
         goto out;
     }
     if (eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum == 0 || eh.e_phnum > 64) {
@@ -136,12 +142,13 @@ int kernel_inspect_fd(int fd, const char *path, struct kernel_info *ki, struct u
     }
     if (rc == 0 && !ki->has_abi)
         rc = ur_errf(err, -ENOEXEC, "%s is not a Solo5 unikernel (no Solo5 ABI note)", path);
-    else if (rc == 0 && ki->abi_target != SOLO5_ABI_TARGET_HVT)
-        rc = ur_errf(err, -ENOEXEC, "%s is built for Solo5 %s, not hvt", path,
-                     ki->abi_target == SOLO5_ABI_TARGET_SPT ? "spt" : "an unknown target");
-    else if (rc == 0 && ki->abi_version != HVT_ABI_VERSION)
-        rc = ur_errf(err, -ENOEXEC, "%s uses hvt ABI version %u; uniroot-vmm speaks version %u", path,
-                     ki->abi_version, HVT_ABI_VERSION);
+    else if (rc == 0 && ki->abi_target != target)
+        rc = ur_errf(err, -ENOEXEC, "%s is built for Solo5 %s, not %s", path,
+                     target_name(ki->abi_target), target_name(target));
+    else if (rc == 0 && ki->abi_version != (target == SOLO5_ABI_TARGET_SPT ? SPT_ABI_VERSION : HVT_ABI_VERSION))
+        rc = ur_errf(err, -ENOEXEC, "%s uses %s ABI version %u; uniroot's monitor speaks version %u",
+                     path, target_name(target), ki->abi_version,
+                     target == SOLO5_ABI_TARGET_SPT ? SPT_ABI_VERSION : HVT_ABI_VERSION);
 out:
     free(seg);
     return rc;

@@ -1,10 +1,12 @@
 /* main.c: uniroot, an OCI runtime with runc's command line that runs
- * unikernels on uniroot-vmm and hands every other container to runc.
+ * unikernels on uniroot-vmm (hvt) or uniroot-spt (spt) and hands every other
+ * container to runc.
  *
  *   uniroot [global options] COMMAND [options] [ID] [args]
  *
  * Global options come before the command (--root, --log, --log-format,
  * --debug, --systemd-cgroup). This is the only place that prints errors. */
+#include "backend.h"
 #include "oci.h"
 
 #include <errno.h>
@@ -41,7 +43,7 @@ static const struct {
 static void usage(FILE *f)
 {
     fprintf(f,
-            "uniroot %s: OCI runtime for unikernels on uniroot-vmm (runc's command line)\n\n"
+            "uniroot %s: OCI runtime for unikernels on uniroot-vmm and uniroot-spt (runc's command line)\n\n"
             "usage: uniroot [global options] COMMAND [options] [ID] [args]\n\n"
             "global options:\n"
             "  --root DIR            state directory (default %s)\n"
@@ -58,28 +60,9 @@ static void usage(FILE *f)
                "  --preserve-fds N, --no-pivot, --no-new-keyring (run: --detach|-d, --keep)\n"
                "kill: [--all|-a] ID [SIGNAL]    delete: [--force|-f] ID\n"
                "ps: [--format|-f table|json] ID  list: [--format|-f table|json] [--quiet|-q]\n\n"
-               "environment: UNIROOT_VMM (monitor), UNIROOT_RUNC (runc for hand-off),\n"
+               "environment: UNIROOT_VMM (hvt monitor), UNIROOT_SPT (spt monitor),\n"
+               "  UNIROOT_RUNC (runc for hand-off),\n"
                "  UNIROOT_AGENT_SOCKET (agent socket, default /run/uniroot/unirootd.sock)\n");
-}
-
-/* uniroot-vmm next to this binary, else on PATH. */
-static const char *find_vmm(void)
-{
-    const char *e = getenv("UNIROOT_VMM");
-    if (e && *e)
-        return e;
-    static char path[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 16);
-    if (n > 0) {
-        path[n] = '\0';
-        char *slash = strrchr(path, '/');
-        if (slash) {
-            strcpy(slash + 1, "uniroot-vmm");
-            if (access(path, X_OK) == 0)
-                return path;
-        }
-    }
-    return "/usr/local/bin/uniroot-vmm";
 }
 
 int main(int argc, char **argv)
@@ -113,8 +96,9 @@ int main(int argc, char **argv)
         return 1;
     }
     if (version) {
-        printf("uniroot version %s\nspec: %s\nvmm: %s\n", UNIROOT_VERSION, UNIROOT_OCI_VERSION,
-               find_vmm());
+        printf("uniroot version %s\nspec: %s\n", UNIROOT_VERSION, UNIROOT_OCI_VERSION);
+        for (unsigned k = 0; k < n_backends; k++)
+            printf("%s: %s\n", backends[k]->name, backend_monitor(backends[k], NULL));
         return 0;
     }
     if (help || i >= argc || strcmp(argv[i], "help") == 0) {
@@ -130,7 +114,6 @@ int main(int argc, char **argv)
     c.runc_root = c.root ? c.root : RUNC_DEFAULT_ROOT;
     if (!c.root)
         c.root = UNIROOT_DEFAULT_ROOT;
-    c.vmm_path = find_vmm();
     const char *runc = getenv("UNIROOT_RUNC");
     c.runc_path = runc && *runc ? runc : "runc";
     const char *cmd = argv[i];

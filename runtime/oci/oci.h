@@ -32,7 +32,6 @@ struct ctx {
     const char *log_path;    /* --log, may be NULL */
     bool log_json;           /* --log-format json */
     bool debug;              /* --debug */
-    const char *vmm_path;    /* uniroot-vmm to run */
     const char *runc_path;   /* runc for the hand-off */
     int argc;                /* the whole original command line, for the hand-off */
     char **argv;
@@ -112,10 +111,10 @@ struct uk_desc {
 int uk_from_annotations(const cJSON *annotations, struct uk_desc *d, struct ur_err *err);
 /* Same for the content of urunc.json (values base64-encoded). */
 int uk_from_urunc_json(const char *json, struct uk_desc *d, struct ur_err *err);
-/* Checks hypervisor and type are ones uniroot runs; a clear error otherwise. */
+/* Checks hypervisor and type are ones uniroot runs (backend.h); a clear error otherwise. */
 int uk_validate(const struct uk_desc *d, struct ur_err *err);
-/* Does unikernel type support fstype on its rootfs block device? */
-bool uk_supports_fs(const char *type, const char *fstype);
+/* Does d's unikernel type on d's hypervisor read fstype from its rootfs block device? */
+bool uk_supports_fs(const struct uk_desc *d, const char *fstype);
 /* Decode base64 (standard alphabet, padding optional); *out NUL-terminated, malloc'ed. */
 int base64_decode(const char *in, char **out, size_t *outlen, struct ur_err *err);
 
@@ -131,10 +130,12 @@ struct kernel_info {
     struct kernel_dev dev[KERNEL_MAX_DEVS];
     unsigned ndev;
 };
-/* An x86_64 ELF with Solo5's hvt ABI note; fills the manifest's devices. */
-int kernel_inspect(const char *path, struct kernel_info *ki, struct ur_err *err);
+/* An x86_64 ELF with Solo5's ABI note for target (SOLO5_ABI_TARGET_*) at the
+ * version uniroot's monitor of that target speaks; fills the manifest's devices. */
+int kernel_inspect(const char *path, uint32_t target, struct kernel_info *ki, struct ur_err *err);
 /* The same on an open fd (pread only); path names it in messages. */
-int kernel_inspect_fd(int fd, const char *path, struct kernel_info *ki, struct ur_err *err);
+int kernel_inspect_fd(int fd, const char *path, uint32_t target, struct kernel_info *ki,
+                      struct ur_err *err);
 const struct kernel_dev *kernel_find_dev(const struct kernel_info *ki, const char *name, bool net);
 
 /* ---- commands (cmd_*.c): argv starts after the command name; each returns

@@ -159,7 +159,7 @@ int rootfs_decide(const struct rootfs_probes *p, const struct uk_desc *uk, const
                  rootfs_source_name(d->found.source));
         return 0;
     }
-    if (!uk_supports_fs(uk->type, r->fstype)) {
+    if (!uk_supports_fs(uk, r->fstype)) {
         d->outcome = OUT_NONE;
         fmt_into(d->reason, sizeof(d->reason),
                  "unikernel type %s cannot use a %s rootfs; not handing %s to the guest",

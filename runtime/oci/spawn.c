@@ -1,5 +1,5 @@
-/* spawn.c: fork/exec of uniroot-vmm at create. The child becomes a session
- * leader, takes the console (a pty whose master goes to --console-socket) or
+/* spawn.c: fork/exec of the monitor (uniroot-vmm, uniroot-spt) at create.
+ * The child becomes a session leader, takes the console (a pty whose master goes to --console-socket) or
  * the caller's stdio, joins the namespaces given by path and its cgroups,
  * keeps fds 3..3+N-1 (--preserve-fds), the ready pipe at 3+N and the kept fds
  * (kernel, block device or image) after it, and execs the VMM.
@@ -233,15 +233,15 @@ int vmm_spawn(const struct spawn_req *r, pid_t *pidp, struct ur_err *err)
         if (w == 0) {
             kill(pid, SIGKILL);
             waitpid(pid, &st, 0);
-            rc = ur_errf(err, -ETIMEDOUT, "uniroot-vmm did not become ready within %d ms",
+            rc = ur_errf(err, -ETIMEDOUT, "%s did not become ready within %d ms", r->name,
                          r->ready_timeout_ms);
         } else if (WIFEXITED(st) && why) {
-            rc = ur_errf(err, -EIO, "uniroot-vmm: %s", why);
+            rc = ur_errf(err, -EIO, "%s: %s", r->name, why);
         } else if (WIFEXITED(st)) {
-            rc = ur_errf(err, -EIO, "uniroot-vmm could not set up the guest (exit status %d; "
-                                    "its message is on the container's stderr)", WEXITSTATUS(st));
+            rc = ur_errf(err, -EIO, "%s could not set up the guest (exit status %d; its "
+                                    "message is on the container's stderr)", r->name, WEXITSTATUS(st));
         } else {
-            rc = ur_errf(err, -EIO, "uniroot-vmm died during setup (signal %d)", WTERMSIG(st));
+            rc = ur_errf(err, -EIO, "%s died during setup (signal %d)", r->name, WTERMSIG(st));
         }
         goto out;
     }

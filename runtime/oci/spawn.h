@@ -1,4 +1,5 @@
-/* spawn.h: starting the VMM process as the container's init. */
+/* spawn.h: starting the monitor process (uniroot-vmm, uniroot-spt) as the
+ * container's init. */
 #ifndef UNIROOT_OCI_SPAWN_H
 #define UNIROOT_OCI_SPAWN_H
 
@@ -8,7 +9,8 @@
 #define SPAWN_MAX_KEEP 2
 
 struct spawn_req {
-    const char *vmm;             /* path of uniroot-vmm */
+    const char *vmm;             /* path of the monitor */
+    const char *name;            /* its name in messages ("uniroot-vmm") */
     char **argv;                 /* full argv; must contain "--ready-fd=<ready_fd>" */
     int ready_fd;                /* = 3 + preserve_fds: where the VMM finds the ready pipe */
     int keep[SPAWN_MAX_KEEP];    /* fds the VMM inherits at ready_fd + 1 + i ... */

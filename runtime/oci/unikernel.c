@@ -1,6 +1,8 @@
 /* unikernel.c: the urunc-compatible unikernel description: from config.json
- * annotations, or from urunc.json at the rootfs root (values base64), and the
- * table of unikernel types and the filesystems each can boot from. */
+ * annotations, or from urunc.json at the rootfs root (values base64). Which
+ * hypervisors and unikernel types run, and the filesystems each type boots
+ * from, are the backends' (backend_*.c). */
+#include "backend.h"
 #include "jsonstr.h"
 #include "oci.h"
 
@@ -10,47 +12,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Unikernel types that run on Solo5 hvt, with the block filesystems their
- * guests read (NULL: none, the rootfs is never handed over as a device). */
-static const struct {
-    const char *type;
-    const char *const *fs;
-} uk_types[] = {
-    {"solo5", (const char *const[]){"ext2", "ext3", "ext4", NULL}},
-    {"rumprun", (const char *const[]){"ext2", NULL}},
-    {"mirage", NULL},
-    {"includeos", NULL},
-};
-#define N_TYPES (sizeof(uk_types) / sizeof(uk_types[0]))
-
-bool uk_supports_fs(const char *type, const char *fstype)
+bool uk_supports_fs(const struct uk_desc *d, const char *fstype)
 {
-    for (size_t i = 0; i < N_TYPES; i++) {
-        if (strcmp(uk_types[i].type, type) != 0)
-            continue;
-        for (const char *const *f = uk_types[i].fs; f && *f; f++)
-            if (strcmp(*f, fstype) == 0)
-                return true;
-        return false;
-    }
-    return false;
+    return backend_supports_fs(backend_find(d->hypervisor), d->type, fstype);
 }
 
 int uk_validate(const struct uk_desc *d, struct ur_err *err)
 {
-    if (strcmp(d->hypervisor, "hvt") != 0)
-        return ur_errf(err, -ENOTSUP,
-                       "hypervisor \"%s\" is not supported: uniroot runs unikernels on "
-                       "uniroot-vmm, hypervisor \"hvt\"", d->hypervisor);
-    for (size_t i = 0; i < N_TYPES; i++)
-        if (strcmp(uk_types[i].type, d->type) == 0)
-            return 0;
-    char list[256] = "";
-    for (size_t i = 0; i < N_TYPES; i++)
-        snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "",
-                 uk_types[i].type);
-    return ur_errf(err, -ENOTSUP, "unikernel type \"%s\" is not supported on hvt (supported: %s)",
-                   d->type, list);
+    const struct backend *b;
+    return backend_for(d, &b, err);
 }
 
 static const struct {

@@ -5,9 +5,9 @@
  * their own protections (code r-x, constants r--, data and bss rw-, nothing
  * writable and executable), and it calls the host kernel itself, through a
  * seccomp filter (filter.c) that allows only its bindings' calls on the
- * descriptors opened here. Order: parse the command line (uniroot-vmm's);
- * read and check the image (uniroot-vmm's reader, target spt); map and load
- * it; attach devices (uniroot-vmm's block and tap attach); write the boot
+ * descriptors opened here. Order: parse the command line (the shared one,
+ * runtime/tender); read and check the image (the shared reader, target
+ * spt); map and load it; attach devices (the shared modules); write the boot
  * info; build the filter; report ready and wait for start; install the
  * filter and jump to the guest's entry with %rsp = mem_size - 8 and %rdi =
  * the boot info, as Solo5's spt ABI says. Nothing of the monitor runs after
@@ -36,50 +36,19 @@
 #include <unistd.h>
 
 #include "spt.h"
-#include "vmm.h"
 
-#define SPT_VERSION VMM_VERSION
+#define SPT_VERSION TENDER_VERSION
 #define MAX_FILTER 1024
 
 extern char __executable_start;
 
 struct spt {
-    uint64_t mem_size;
-    uint64_t entry, kernel_end;
-    struct vmm v;  /* for uniroot-vmm's attach code: mft and pollfds */
+    struct tender_ctx t;  /* mem is NULL: guest addresses are this process's */
+    struct tender_registry reg;
     struct spt_fds fds;
     struct sock_filter filter[MAX_FILTER];
     unsigned filter_len;
 };
-
-static const struct vmm_module *const modules[] = {&vmm_block_module, &vmm_net_module};
-#define NMODULES (sizeof(modules) / sizeof(modules[0]))
-
-static void usage(FILE *out)
-{
-    fprintf(out,
-            "usage: uniroot-spt [OPTIONS] [--] KERNEL [ARGS...]\n"
-            "Run a Solo5 spt unikernel (x86_64) as this process, confined by seccomp;\n"
-            "ARGS become its command line.\n"
-            "\n"
-            "  --mem=MB                      guest memory in MiB, 2 to %llu (default %d)\n"
-            "  --block:NAME=PATH             attach file or block device PATH as block device NAME\n"
-            "  --block-sector-size:NAME=N    sector size of NAME (power of two, 512..32768; default 512)\n"
-            "  --net:NAME=TAP|@FD            attach tap interface TAP (or open tap descriptor FD)\n"
-            "                                as network device NAME\n"
-            "  --net-mac:NAME=MAC            MAC address of NAME (default: random, locally administered)\n"
-            "  --ready-fd=N                  write \"ready\\n\" to descriptor N once set up, or\n"
-            "                                \"error: MESSAGE\\n\" if setup failed (uniroot)\n"
-            "  --start-fifo=PATH             once set up, wait for one byte on FIFO PATH (uniroot)\n"
-            "  --help, --version\n"
-            "\n"
-            "Every device the unikernel's manifest declares must be given, and no other.\n"
-            "Exit status: the guest's; %d on a setup error; %d if the guest faulted; 128+N when\n"
-            "stopped by signal N. A guest making a system call its bindings do not need is\n"
-            "killed by SIGSYS (the parent sees signal %d, a shell status %d).\n",
-            HVT_X86_MAX_MEM >> 20, VMM_DEFAULT_MEM_MB, VMM_EXIT_SETUP, VMM_EXIT_GUEST_FAULT,
-            SIGSYS, 128 + SIGSYS);
-}
 
 /* Guest memory at its fixed place: reserve [SPT_HOST_MEM_BASE, 2 * mem_size)
  * (the upper half stays PROT_NONE, a guard the filter relies on), load the
@@ -87,7 +56,7 @@ static void usage(FILE *out)
  * segment its protection. */
 static int map_guest(struct spt *s, const struct elf_image *img, struct ur_err *err)
 {
-    const uint64_t m = s->mem_size, base = SPT_HOST_MEM_BASE;
+    const uint64_t m = s->t.mem_size, base = SPT_HOST_MEM_BASE;
     if ((uint64_t)(uintptr_t)&__executable_start < 2 * m)
         return ur_errf(err, -ENOMEM, "this monitor is loaded at %p, inside the guest's %llu MiB "
                        "(build it as a position-independent executable)",
@@ -103,8 +72,8 @@ static int map_guest(struct spt *s, const struct elf_image *img, struct ur_err *
     if (tmp == MAP_FAILED)
         return ur_errf_sys(err, -errno, "cannot allocate %llu MiB of guest memory",
                            (unsigned long long)(m >> 20));
-    struct vmm_ro ro;
-    int rc = elf_image_load(img, tmp, m, &s->entry, &s->kernel_end, &ro, err);
+    struct tender_ro *ro = &s->t.ro;
+    int rc = elf_image_load(img, tmp, m, &s->t.entry, &s->t.kernel_end, ro, err);
     if (rc < 0) {
         munmap(tmp, m);
         return rc;
@@ -114,28 +83,23 @@ static int map_guest(struct spt *s, const struct elf_image *img, struct ur_err *
     munmap(tmp, base);
     if (g == MAP_FAILED)
         return ur_errf_sys(err, -errno, "cannot place guest memory");
-    for (unsigned i = 0; i < ro.n; i++)
-        if (mprotect((void *)(uintptr_t)ro.start[i], ro.end[i] - ro.start[i],
-                     PROT_READ | (ro.exec[i] ? PROT_EXEC : 0)) < 0)
+    for (unsigned i = 0; i < ro->n; i++)
+        if (mprotect((void *)(uintptr_t)ro->start[i], ro->end[i] - ro->start[i],
+                     PROT_READ | (ro->exec[i] ? PROT_EXEC : 0)) < 0)
             return ur_errf_sys(err, -errno, "cannot protect the guest's segments");
     return 0;
 }
 
+/* Read and check the image (spt target) and load it at its place. */
 static int load_image(struct spt *s, const char *path, struct ur_err *err)
 {
-    void *kbuf = NULL;
-    size_t klen = 0;
-    int rc = tender_map_kernel(path, &kbuf, &klen, err);
+    struct tender_image ti;
+    int rc = tender_image_open(&ti, path, SOLO5_ABI_TARGET_SPT, &s->t, err);
     if (rc < 0)
         return rc;
-    struct elf_image *img = NULL;
-    if ((rc = elf_image_open(&img, kbuf, klen, err)) < 0 ||
-        (rc = elf_image_check_target(img, SOLO5_ABI_TARGET_SPT, err)) < 0 ||
-        (rc = elf_image_manifest(img, &s->v.mft, &s->v.mft_size, err)) < 0 ||
-        (rc = map_guest(s, img, err)) < 0)
+    if ((rc = map_guest(s, ti.img, err)) < 0)
         ur_err_wrap(err, "%s", path);
-    elf_image_close(img);
-    munmap(kbuf, klen);
+    tender_image_close(&ti);
     return rc;
 }
 
@@ -150,9 +114,9 @@ static int setup_epoll(struct spt *s, struct ur_err *err)
     struct epoll_event ev = {.events = EPOLLIN, .data.u64 = SPT_INTERNAL_TIMERFD};
     if (epoll_ctl(s->fds.epollfd, EPOLL_CTL_ADD, s->fds.timerfd, &ev) < 0)
         return ur_errf_sys(err, -errno, "epoll_ctl");
-    for (unsigned i = 0; i < s->v.npollfds; i++) {
-        ev = (struct epoll_event){.events = EPOLLIN, .data.u64 = s->v.pollidx[i]};
-        if (epoll_ctl(s->fds.epollfd, EPOLL_CTL_ADD, s->v.pollfds[i].fd, &ev) < 0)
+    for (unsigned i = 0; i < s->t.npollfds; i++) {
+        ev = (struct epoll_event){.events = EPOLLIN, .data.u64 = s->t.pollidx[i]};
+        if (epoll_ctl(s->fds.epollfd, EPOLL_CTL_ADD, s->t.pollfds[i].fd, &ev) < 0)
             return ur_errf_sys(err, -errno, "epoll_ctl");
     }
     return 0;
@@ -164,13 +128,13 @@ static int write_boot_info(struct spt *s, char *const *argv, struct ur_err *err)
     uint8_t *p = (uint8_t *)(uintptr_t)SPT_BOOT_INFO_BASE;
     struct spt_boot_info *bi = (struct spt_boot_info *)p;
     uint64_t pos = SPT_BOOT_INFO_BASE + sizeof(*bi);
-    bi->mem_size = s->mem_size;
-    bi->kernel_end = s->kernel_end;
+    bi->mem_size = s->t.mem_size;
+    bi->kernel_end = s->t.kernel_end;
     bi->epollfd = s->fds.epollfd;
     bi->timerfd = s->fds.timerfd;
     bi->mft = pos;
-    memcpy((void *)(uintptr_t)pos, s->v.mft, s->v.mft_size);
-    pos = (pos + s->v.mft_size + 7) & ~7ull;
+    memcpy((void *)(uintptr_t)pos, s->t.mft, s->t.mft_size);
+    pos = (pos + s->t.mft_size + 7) & ~7ull;
     bi->cmdline = pos;
     char *c = (char *)(uintptr_t)pos;
     size_t used = 0;
@@ -188,26 +152,22 @@ static int write_boot_info(struct spt *s, char *const *argv, struct ur_err *err)
     return 0;
 }
 
-static int prepare(struct spt *s, const struct vmm_opts *o, struct ur_err *err)
+static int prepare(struct spt *s, const struct tender_opts *o, struct ur_err *err)
 {
     int persona = personality(0xffffffff);
     if (persona < 0 || (persona & READ_IMPLIES_EXEC))
         return ur_errf(err, -EPERM, "the process personality has READ_IMPLIES_EXEC: "
                        "guest data would be executable");
-    s->mem_size = o->mem_bytes;
+    s->t.mem_size = o->mem_bytes;
     int rc = load_image(s, o->kernel, err);
     if (rc < 0)
         return rc;
-    for (unsigned i = 0; i < NMODULES; i++)
-        if ((rc = modules[i]->attach(&s->v, o, err)) < 0)
-            return rc;
-    if ((rc = mft_check_all_attached(s->v.mft, err)) < 0 || (rc = setup_epoll(s, err)) < 0 ||
+    if ((rc = tender_attach_all(&s->reg, &s->t, o, err)) < 0 || (rc = setup_epoll(s, err)) < 0 ||
         (rc = write_boot_info(s, o->guest_argv, err)) < 0)
         return rc;
-    s->fds.mem_size = s->mem_size;
-    struct spt_rule rules[SPT_MAX_RULES];
-    unsigned n = spt_filter_rules(&s->fds, s->v.mft, rules);
-    if ((rc = spt_bpf_build(rules, n, s->filter, MAX_FILTER, err)) < 0)
+    static struct tender_rule rules[SPT_MAX_RULES];
+    unsigned n = spt_filter_rules(&s->fds, &s->reg, &s->t, rules);
+    if ((rc = tender_bpf_build(rules, n, s->filter, MAX_FILTER, err)) < 0)
         return rc;
     s->filter_len = (unsigned)rc;
     return 0;
@@ -216,13 +176,13 @@ static int prepare(struct spt *s, const struct vmm_opts *o, struct ur_err *err)
 /* Handlers while the guest runs: they may only make calls the filter allows. */
 static void on_stop(int sig)
 {
-    syscall(SYS_exit_group, VMM_EXIT_SIGNAL_BASE + sig);
+    syscall(SYS_exit_group, TENDER_EXIT_SIGNAL_BASE + sig);
 }
 
 static void on_fault(int sig)
 {
     (void)sig;
-    syscall(SYS_exit_group, VMM_EXIT_GUEST_FAULT);
+    syscall(SYS_exit_group, TENDER_EXIT_GUEST_FAULT);
 }
 
 static uint8_t altstack[64 * 1024] __attribute__((aligned(16)));
@@ -267,42 +227,38 @@ static struct spt spt;
 int main(int argc, char *argv[])
 {
     struct ur_err err = {0};
-    struct vmm_opts o;
-    if (vmm_parse_args(argc, argv, &o, &err) < 0) {
+    struct tender_opts o;
+    if (tender_registry_init(&spt.reg, &spt_monitor, &err) < 0 ||
+        tender_parse_args(&spt.reg, argc, argv, &o, &err) < 0) {
         fprintf(stderr, "uniroot-spt: %s\n", err.msg);
-        return VMM_EXIT_SETUP;
+        return TENDER_EXIT_SETUP;
     }
     if (o.help) {
-        usage(stdout);
+        tender_usage(&spt.reg, stdout);
         return 0;
     }
     if (o.version) {
         printf("uniroot-spt %s (Solo5 spt ABI %d, x86_64)\n", SPT_VERSION, SPT_ABI_VERSION);
         return 0;
     }
-    spt.v.kvm_fd = spt.v.vm_fd = spt.v.vcpu_fd = -1;
     spt.fds.epollfd = spt.fds.timerfd = -1;
     if (prepare(&spt, &o, &err) < 0) {
-        fprintf(stderr, "uniroot-spt: %s\n", err.msg);
-        if (o.ready_fd >= 0) { /* the runtime quotes it in "OCI runtime create failed" */
-            dprintf(o.ready_fd, "error: %s\n", err.msg);
-            close(o.ready_fd);
-        }
-        return VMM_EXIT_SETUP;
+        tender_report_setup_error(&spt.reg, &o, &err);
+        return TENDER_EXIT_SETUP;
     }
-    vmm_install_signals(&spt.v);
+    tender_install_stop_signals(NULL);
     if (tender_wait_for_start(&o, &err) < 0) {
-        if (vmm_stop_signal())
-            return VMM_EXIT_SIGNAL_BASE + vmm_stop_signal();
+        if (tender_stop_signal())
+            return TENDER_EXIT_SIGNAL_BASE + tender_stop_signal();
         fprintf(stderr, "uniroot-spt: %s\n", err.msg);
-        return VMM_EXIT_SETUP;
+        return TENDER_EXIT_SETUP;
     }
     if (install_run_signals(&err) < 0 || fflush(NULL) != 0 ||
-        spt_bpf_install(spt.filter, spt.filter_len, &err) < 0) {
+        tender_bpf_install(spt.filter, spt.filter_len, &err) < 0) {
         fprintf(stderr, "uniroot-spt: %s\n", err.msg);
-        return VMM_EXIT_SETUP;
+        return TENDER_EXIT_SETUP;
     }
-    if (vmm_stop_signal()) /* arrived between the start and the filter */
-        return VMM_EXIT_SIGNAL_BASE + vmm_stop_signal();
-    launch(spt.entry, spt.mem_size - 8, SPT_BOOT_INFO_BASE);
+    if (tender_stop_signal()) /* arrived between the start and the filter */
+        return TENDER_EXIT_SIGNAL_BASE + tender_stop_signal();
+    launch(spt.t.entry, spt.t.mem_size - 8, SPT_BOOT_INFO_BASE);
 }

@@ -10,20 +10,20 @@
 int boot_info_write(struct vmm *vmm, char *const *argv, struct ur_err *err)
 {
     uint64_t pos = HVT_X86_BOOT_INFO_BASE;
-    struct hvt_boot_info *bi = vmm_gpa(vmm, pos, sizeof(*bi));
+    struct hvt_boot_info *bi = tender_gpa(&vmm->t, pos, sizeof(*bi));
     uint64_t mft_gpa = pos + sizeof(*bi);
-    uint64_t cmd_gpa = (mft_gpa + vmm->mft_size + 7) & ~7ull;
+    uint64_t cmd_gpa = (mft_gpa + vmm->t.mft_size + 7) & ~7ull;
     if (!bi || cmd_gpa + HVT_CMDLINE_SIZE > HVT_GUEST_MIN_BASE)
         return ur_errf(err, -E2BIG, "boot information does not fit below 1 MiB");
 
     /* Manifest: the guest sees capacities, sizes and MACs, not our fds. */
-    struct mft *gm = vmm_gpa(vmm, mft_gpa, vmm->mft_size);
-    memcpy(gm, vmm->mft, vmm->mft_size);
+    struct mft *gm = tender_gpa(&vmm->t, mft_gpa, vmm->t.mft_size);
+    memcpy(gm, vmm->t.mft, vmm->t.mft_size);
     for (unsigned i = 0; i < gm->entries; i++)
         gm->e[i].b.data = 0;
 
     /* Command line: the arguments joined by single spaces. */
-    char *cmd = vmm_gpa(vmm, cmd_gpa, HVT_CMDLINE_SIZE);
+    char *cmd = tender_gpa(&vmm->t, cmd_gpa, HVT_CMDLINE_SIZE);
     size_t used = 0;
     cmd[0] = '\0';
     for (unsigned i = 0; argv && argv[i]; i++) {
@@ -40,8 +40,8 @@ int boot_info_write(struct vmm *vmm, char *const *argv, struct ur_err *err)
     }
 
     memset(bi, 0, sizeof(*bi));
-    bi->mem_size = vmm->mem_size;
-    bi->kernel_end = vmm->kernel_end;
+    bi->mem_size = vmm->t.mem_size;
+    bi->kernel_end = vmm->t.kernel_end;
     bi->cpu_cycle_freq = vmm->tsc_hz;
     bi->cmdline = cmd_gpa;
     bi->mft = mft_gpa;

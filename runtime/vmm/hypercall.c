@@ -1,7 +1,9 @@
-/* hypercall.c: the hypercall table and the core hypercalls every guest has:
- * walltime, puts, poll and halt. Device modules add theirs to vmm->hc.
+/* hypercall.c: the core hypercalls every hvt guest has (walltime, puts,
+ * poll and halt), registered as uniroot-vmm's core module, and the dispatch
+ * through the registry's table, where the device modules (runtime/tender)
+ * put theirs.
  *
- * Each handler first maps its argument struct through vmm_gpa(); a guest
+ * Each handler first maps its argument struct through tender_gpa(); a guest
  * address outside guest memory is an ABI violation that stops the guest.
  */
 #include <errno.h>
@@ -12,34 +14,28 @@
 
 #include "vmm.h"
 
-int vmm_violation(struct ur_err *err, const char *call, const char *what, uint64_t gpa,
-                  uint64_t len)
-{
-    return ur_errf(err, -EFAULT, "guest broke the ABI: %s: %s 0x%" PRIx64 " (+%" PRIu64
-                   " bytes) is outside guest memory or read-only", call, what, gpa, len);
-}
-#define violation vmm_violation
+#define violation tender_violation
 
 /* Map the argument struct; WRITES says whether the call writes results into it. */
-#define ARGS(vmm, gpa, type, name, writes, err)                                   \
-    type *a = (writes) ? vmm_gpa_w(vmm, gpa, sizeof(type)) : vmm_gpa(vmm, gpa, sizeof(type)); \
+#define ARGS(ctx, gpa, type, name, writes, err)                                   \
+    type *a = (writes) ? tender_gpa_w(ctx, gpa, sizeof(type)) : tender_gpa(ctx, gpa, sizeof(type)); \
     if (!a)                                                                       \
         return violation(err, name, "argument", gpa, sizeof(type))
 
-static int hc_walltime(struct vmm *vmm, uint64_t gpa, struct ur_err *err)
+static int hc_walltime(struct tender_ctx *ctx, uint64_t gpa, struct ur_err *err)
 {
-    ARGS(vmm, gpa, struct hvt_hc_walltime, "walltime", true, err);
+    ARGS(ctx, gpa, struct hvt_hc_walltime, "walltime", true, err);
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     a->nsecs = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
     return 0;
 }
 
-static int hc_puts(struct vmm *vmm, uint64_t gpa, struct ur_err *err)
+static int hc_puts(struct tender_ctx *ctx, uint64_t gpa, struct ur_err *err)
 {
-    ARGS(vmm, gpa, struct hvt_hc_puts, "puts", false, err);
+    ARGS(ctx, gpa, struct hvt_hc_puts, "puts", false, err);
     uint64_t data = a->data, len = a->len; /* read once: the guest cannot race us, but be plain */
-    const char *p = vmm_gpa(vmm, data, len);
+    const char *p = tender_gpa(ctx, data, len);
     if (!p)
         return violation(err, "puts", "data", data, len);
     while (len > 0) {
@@ -54,21 +50,21 @@ static int hc_puts(struct vmm *vmm, uint64_t gpa, struct ur_err *err)
     return 0;
 }
 
-static int hc_poll(struct vmm *vmm, uint64_t gpa, struct ur_err *err)
+static int hc_poll(struct tender_ctx *ctx, uint64_t gpa, struct ur_err *err)
 {
-    ARGS(vmm, gpa, struct hvt_hc_poll, "poll", true, err);
+    ARGS(ctx, gpa, struct hvt_hc_poll, "poll", true, err);
     uint64_t ns = a->timeout_nsecs;
     struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000ull), .tv_nsec = (long)(ns % 1000000000ull)};
     if (ns / 1000000000ull > (uint64_t)INT32_MAX)
         ts.tv_sec = INT32_MAX;
-    for (unsigned i = 0; i < vmm->npollfds; i++)
-        vmm->pollfds[i].revents = 0;
-    int n = ppoll(vmm->pollfds, vmm->npollfds, &ts, NULL);
+    for (unsigned i = 0; i < ctx->npollfds; i++)
+        ctx->pollfds[i].revents = 0;
+    int n = ppoll(ctx->pollfds, ctx->npollfds, &ts, NULL);
     uint64_t ready = 0;
     if (n > 0)
-        for (unsigned i = 0; i < vmm->npollfds; i++)
-            if (vmm->pollfds[i].revents & POLLIN)
-                ready |= 1ull << vmm->pollidx[i];
+        for (unsigned i = 0; i < ctx->npollfds; i++)
+            if (ctx->pollfds[i].revents & POLLIN)
+                ready |= 1ull << ctx->pollidx[i];
     a->ready_set = ready;
     a->ret = SOLO5_R_OK; /* EINTR: a stop signal; the run loop notices it */
     return 0;
@@ -86,13 +82,13 @@ static void report_trap(const struct hvt_x86_trap_regs *r)
         return;
 }
 
-static int hc_halt(struct vmm *vmm, uint64_t gpa, struct ur_err *err)
+static int hc_halt(struct tender_ctx *ctx, uint64_t gpa, struct ur_err *err)
 {
-    ARGS(vmm, gpa, struct hvt_hc_halt, "halt", false, err);
+    ARGS(ctx, gpa, struct hvt_hc_halt, "halt", false, err);
     uint64_t cookie = a->cookie;
     int status = a->exit_status;
     if (cookie != 0) {
-        const void *c = vmm_gpa(vmm, cookie, HVT_HALT_COOKIE_MAX);
+        const void *c = tender_gpa(ctx, cookie, HVT_HALT_COOKIE_MAX);
         if (!c)
             return violation(err, "halt", "cookie", cookie, HVT_HALT_COOKIE_MAX);
         if (status == SOLO5_EXIT_ABORT) {
@@ -103,31 +99,26 @@ static int hc_halt(struct vmm *vmm, uint64_t gpa, struct ur_err *err)
     }
     /* A process exit status has 8 bits: a status that does not fit must not
      * wrap to something else (256 would read as success), so it becomes 255. */
-    vmm->exit_status = (status >= 0 && status <= 255) ? status : SOLO5_EXIT_ABORT;
-    return VMM_HC_HALT;
+    ctx->exit_status = (status >= 0 && status <= 255) ? status : SOLO5_EXIT_ABORT;
+    return TENDER_HC_HALT;
 }
 
-void hypercall_register_core(struct vmm *vmm)
-{
-    vmm->hc[HVT_HYPERCALL_WALLTIME] = hc_walltime;
-    vmm->hc[HVT_HYPERCALL_PUTS] = hc_puts;
-    vmm->hc[HVT_HYPERCALL_POLL] = hc_poll;
-    vmm->hc[HVT_HYPERCALL_HALT] = hc_halt;
-}
+static const struct tender_hypercall core_calls[] = {
+    {HVT_HYPERCALL_WALLTIME, hc_walltime},
+    {HVT_HYPERCALL_PUTS, hc_puts},
+    {HVT_HYPERCALL_POLL, hc_poll},
+    {HVT_HYPERCALL_HALT, hc_halt},
+};
+
+const struct tender_module vmm_core_module = {
+    .name = "hvt-core",
+    .hvt_calls = core_calls,
+    .nhvt_calls = sizeof(core_calls) / sizeof(core_calls[0]),
+};
 
 int hypercall_dispatch(struct vmm *vmm, unsigned nr, uint64_t gpa, struct ur_err *err)
 {
-    if (nr >= HVT_HYPERCALL_MAX || !vmm->hc[nr])
+    if (nr >= HVT_HYPERCALL_MAX || !vmm->reg.hc[nr])
         return ur_errf(err, -ENOSYS, "guest broke the ABI: unknown hypercall %u", nr);
-    return vmm->hc[nr](vmm, gpa, err);
-}
-
-int vmm_add_pollfd(struct vmm *vmm, int fd, unsigned mft_index, struct ur_err *err)
-{
-    if (vmm->npollfds == VMM_MAX_POLLFDS)
-        return ur_errf(err, -E2BIG, "too many devices to poll");
-    vmm->pollfds[vmm->npollfds] = (struct pollfd){.fd = fd, .events = POLLIN};
-    vmm->pollidx[vmm->npollfds] = mft_index;
-    vmm->npollfds++;
-    return 0;
+    return vmm->reg.hc[nr](&vmm->t, gpa, err);
 }

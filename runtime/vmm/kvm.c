@@ -41,19 +41,19 @@ int kvm_create(struct vmm *vmm, struct ur_err *err)
     if (vmm->vm_fd < 0)
         return ur_errf_sys(err, -errno, "KVM_CREATE_VM");
 
-    vmm->mem = mmap(NULL, vmm->mem_size, PROT_READ | PROT_WRITE,
+    vmm->t.mem = mmap(NULL, vmm->t.mem_size, PROT_READ | PROT_WRITE,
                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (vmm->mem == MAP_FAILED) {
-        vmm->mem = NULL;
+    if (vmm->t.mem == MAP_FAILED) {
+        vmm->t.mem = NULL;
         return ur_errf_sys(err, -errno, "cannot map %llu MiB of guest memory",
-                           (unsigned long long)(vmm->mem_size >> 20));
+                           (unsigned long long)(vmm->t.mem_size >> 20));
     }
-    madvise(vmm->mem, vmm->mem_size, MADV_DONTDUMP);
+    madvise(vmm->t.mem, vmm->t.mem_size, MADV_DONTDUMP);
     struct kvm_userspace_memory_region region = {
         .slot = 0,
         .guest_phys_addr = 0,
-        .memory_size = vmm->mem_size,
-        .userspace_addr = (uint64_t)(uintptr_t)vmm->mem,
+        .memory_size = vmm->t.mem_size,
+        .userspace_addr = (uint64_t)(uintptr_t)vmm->t.mem,
     };
     if (ioctl(vmm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
         return ur_errf_sys(err, -errno, "KVM_SET_USER_MEMORY_REGION");
@@ -152,9 +152,9 @@ int kvm_setup_vcpu(struct vmm *vmm, struct ur_err *err)
         return ur_errf_sys(err, -errno, "KVM_SET_SREGS");
 
     struct kvm_regs regs = {
-        .rip = vmm->entry,
+        .rip = vmm->t.entry,
         .rflags = 0x2,
-        .rsp = vmm->mem_size - 8,
+        .rsp = vmm->t.mem_size - 8,
         .rdi = HVT_X86_BOOT_INFO_BASE,
     };
     if (ioctl(vmm->vcpu_fd, KVM_SET_REGS, &regs) < 0)
@@ -171,8 +171,8 @@ void kvm_destroy(struct vmm *vmm)
 {
     if (vmm->run)
         munmap(vmm->run, vmm->run_size);
-    if (vmm->mem)
-        munmap(vmm->mem, vmm->mem_size);
+    if (vmm->t.mem)
+        munmap(vmm->t.mem, vmm->t.mem_size);
     if (vmm->vcpu_fd >= 0)
         close(vmm->vcpu_fd);
     if (vmm->vm_fd >= 0)
@@ -180,6 +180,6 @@ void kvm_destroy(struct vmm *vmm)
     if (vmm->kvm_fd >= 0)
         close(vmm->kvm_fd);
     vmm->run = NULL;
-    vmm->mem = NULL;
+    vmm->t.mem = NULL;
     vmm->vcpu_fd = vmm->vm_fd = vmm->kvm_fd = -1;
 }

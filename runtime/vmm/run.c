@@ -15,14 +15,11 @@
 
 #include "vmm.h"
 
-/* Set by the signal handler; the only process-wide state the monitor has,
- * because a signal handler can reach nothing else. */
-static volatile sig_atomic_t stop_signo;
+/* Read by the stop-signal hook (tender_install_stop_signals()). */
 static struct kvm_run *volatile signal_run;
 
-static void on_stop_signal(int sig)
+static void kick_vcpu(void)
 {
-    stop_signo = sig;
     struct kvm_run *r = signal_run;
     if (r)
         r->immediate_exit = 1; /* make a KVM_RUN about to start return at once */
@@ -31,20 +28,7 @@ static void on_stop_signal(int sig)
 void vmm_install_signals(struct vmm *vmm)
 {
     signal_run = vmm->run;
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_stop_signal; /* no SA_RESTART: blocking calls return EINTR */
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    /* A closed console is a serial line nobody reads: output is dropped
-     * (write gets EPIPE), the guest runs on. */
-    signal(SIGPIPE, SIG_IGN);
-}
-
-int vmm_stop_signal(void)
-{
-    return stop_signo;
+    tender_install_stop_signals(kick_vcpu);
 }
 
 /* Print the vCPU's registers after a fault: one line, enough to find the
@@ -83,7 +67,7 @@ static int guest_fault(const struct vmm *vmm, struct ur_err *err, const char *fm
     err->code = -EFAULT;
     fprintf(stderr, "uniroot-vmm: %s\n", err->msg);
     dump_registers(vmm, NULL);
-    return VMM_EXIT_GUEST_FAULT;
+    return TENDER_EXIT_GUEST_FAULT;
 }
 
 /* The stub of exception vec reported it: read the frame the CPU pushed on the
@@ -97,7 +81,7 @@ static int guest_trap(const struct vmm *vmm, unsigned vec, struct ur_err *err)
                            strerror(errno));
     bool ec = trap_has_error_code(vec);
     uint64_t w[6] = {0};
-    const void *p = vmm_gpa(vmm, r.rsp, (ec ? 6 : 5) * sizeof(uint64_t));
+    const void *p = tender_gpa(&vmm->t, r.rsp, (ec ? 6 : 5) * sizeof(uint64_t));
     if (!p)
         return guest_fault(vmm, err, "guest fault: exception %u, frame unreadable at rsp=0x%llx",
                            vec, r.rsp);
@@ -108,17 +92,18 @@ static int guest_trap(const struct vmm *vmm, unsigned vec, struct ur_err *err)
     err->code = -EFAULT;
     fprintf(stderr, "uniroot-vmm: %s\n", err->msg);
     dump_registers(vmm, &tf);
-    return VMM_EXIT_GUEST_FAULT;
+    return TENDER_EXIT_GUEST_FAULT;
 }
 
 int vmm_run(struct vmm *vmm, struct ur_err *err)
 {
     struct kvm_run *run = vmm->run;
     for (;;) {
+        int stop_signo = tender_stop_signal();
         if (stop_signo) {
             fprintf(stderr, "uniroot-vmm: stopped by signal %d (%s)\n", stop_signo,
                     strsignal(stop_signo));
-            return VMM_EXIT_SIGNAL_BASE + stop_signo;
+            return TENDER_EXIT_SIGNAL_BASE + stop_signo;
         }
         if (ioctl(vmm->vcpu_fd, KVM_RUN, 0) < 0) {
             if (errno == EINTR || errno == EAGAIN) {
@@ -144,11 +129,11 @@ int vmm_run(struct vmm *vmm, struct ur_err *err)
             uint32_t gpa;
             memcpy(&gpa, (uint8_t *)run + run->io.data_offset, sizeof(gpa));
             int rc = hypercall_dispatch(vmm, port - HVT_HYPERCALL_PIO_BASE, gpa, err);
-            if (rc == VMM_HC_HALT)
-                return vmm->exit_status;
+            if (rc == TENDER_HC_HALT)
+                return vmm->t.exit_status;
             if (rc < 0) {
                 fprintf(stderr, "uniroot-vmm: %s\n", err->msg);
-                return VMM_EXIT_GUEST_FAULT;
+                return TENDER_EXIT_GUEST_FAULT;
             }
             break;
         }
@@ -157,7 +142,7 @@ int vmm_run(struct vmm *vmm, struct ur_err *err)
         case KVM_EXIT_HLT:
             return guest_fault(vmm, err, "guest fault: the guest stopped its CPU (hlt) instead of calling halt");
         case KVM_EXIT_MMIO:
-            if (run->mmio.phys_addr < vmm->mem_size)
+            if (run->mmio.phys_addr < vmm->t.mem_size)
                 return guest_fault(vmm, err, "guest fault: write to read-only guest memory at 0x%llx "
                                    "(the guest's code or constants)", run->mmio.phys_addr);
             return guest_fault(vmm, err, "guest fault: %s at guest-physical address 0x%llx, outside guest memory",

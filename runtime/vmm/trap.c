@@ -76,7 +76,7 @@ static const char *const vec_names[VMM_TRAP_VECTORS] = {
 /* What guest memory at gpa is, in words a reader of the message knows. */
 static const char *what_is(const struct vmm *vmm, uint64_t gpa)
 {
-    if (gpa >= vmm->mem_size)
+    if (gpa >= vmm->t.mem_size)
         return "outside guest memory";
     if (gpa < 0x1000)
         return "the zero page: a null pointer?";
@@ -84,10 +84,10 @@ static const char *what_is(const struct vmm *vmm, uint64_t gpa)
         return "the monitor's low pages";
     if (gpa < HVT_GUEST_MIN_BASE)
         return "the boot information";
-    for (unsigned i = 0; i < vmm->ro.n; i++)
-        if (gpa >= vmm->ro.start[i] && gpa < vmm->ro.end[i])
-            return vmm->ro.exec[i] ? "the image's code" : "the image's read-only data";
-    if (gpa < vmm->kernel_end)
+    for (unsigned i = 0; i < vmm->t.ro.n; i++)
+        if (gpa >= vmm->t.ro.start[i] && gpa < vmm->t.ro.end[i])
+            return vmm->t.ro.exec[i] ? "the image's code" : "the image's read-only data";
+    if (gpa < vmm->t.kernel_end)
         return "the image's data or bss";
     return "heap or stack, above the image";
 }

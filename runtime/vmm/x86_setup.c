@@ -35,7 +35,7 @@ int x86_mem_size(uint64_t requested, uint64_t *out, struct ur_err *err)
 }
 
 /* P, RW and NX of the 4 KiB page at pa. */
-static uint64_t page_bits(const struct vmm_ro *ro, uint64_t pa)
+static uint64_t page_bits(const struct tender_ro *ro, uint64_t pa)
 {
     if (pa < HVT_X86_BOOT_INFO_BASE) {
         switch (pa) {
@@ -55,7 +55,7 @@ static uint64_t page_bits(const struct vmm_ro *ro, uint64_t pa)
 
 /* Do all pages of the 2 MiB region at base share one set of bits? Region 0
  * never does (the low pages). */
-static bool region_uniform(const struct vmm_ro *ro, uint64_t base)
+static bool region_uniform(const struct tender_ro *ro, uint64_t base)
 {
     if (base == 0)
         return false;
@@ -66,7 +66,7 @@ static bool region_uniform(const struct vmm_ro *ro, uint64_t base)
     return true;
 }
 
-int x86_setup_pagetables(uint8_t *mem, uint64_t mem_size, const struct vmm_ro *ro,
+int x86_setup_pagetables(uint8_t *mem, uint64_t mem_size, const struct tender_ro *ro,
                          struct ur_err *err)
 {
     uint64_t *pml4 = (uint64_t *)(mem + HVT_X86_PML4_BASE);

@@ -14,3 +14,9 @@ BENCH_DEPS += $(BIN)/host-read
 $(BIN)/host-read: $(OBJ)/tests/bench/host_read.o
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^
+
+# The process floor of tests/bench/spt.sh: a static hello (no dynamic loader).
+BENCH_DEPS += $(BIN)/static-hello
+$(BIN)/static-hello: $(OBJ)/tests/bench/static_hello.o
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -static -o $@ $^

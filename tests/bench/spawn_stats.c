@@ -5,8 +5,11 @@
  *
  * When every run of every command exits 0 (and its output holds TEXT, if
  * given) it prints one line per command:
- *   "runs=N median_us=... p10_us=... p90_us=... maxrss_kb=... median_rss_kb=..."
- * and with --vs a last line "ratio=CMD/BASELINE", and exits 0. The two
+ *   "runs=N median_us=... p10_us=... p90_us=... maxrss_kb=... median_rss_kb=...
+ *    median_cpu_us=..."
+ * and with --vs a last line "ratio=CMD/BASELINE cpu_ratio=CMD/BASELINE", and
+ * exits 0 (cpu: the child's user + system time, which a busy machine's
+ * scheduling delays do not inflate as they do wall time). The two
  * commands alternate run by run (so drift on a busy machine hits both alike).
  * When any run fails it prints no figures, only one line per failing command:
  *   "failed: CMD: F of N runs: <why, first failing run>: <its last output line>"
@@ -36,7 +39,7 @@ extern char **environ;
 struct series {
     char **argv;
     const char *expect; /* NULL: only the exit status is checked */
-    uint64_t *us, *rss;
+    uint64_t *us, *rss, *cpu;
     int failed;
     char why[512]; /* the first failing run's reason */
 };
@@ -112,12 +115,15 @@ static int run_once(struct series *s, int i, int out, char *buf)
     int64_t ns = (int64_t)(t1.tv_sec - t0.tv_sec) * 1000000000 + (t1.tv_nsec - t0.tv_nsec);
     s->us[i] = (uint64_t)(ns / 1000); /* signed first: tv_nsec may go backwards across a second */
     s->rss[i] = (uint64_t)ru.ru_maxrss;
+    s->cpu[i] = (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000u +
+                (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
     ssize_t n = pread(out, buf, OUT_MAX, 0);
     judge(s, status, buf, n > 0 ? (size_t)n : 0);
     return 0;
 }
 
-static uint64_t report(struct series *s, int n)
+/* Print s's figures; its median wall time, and its median CPU time in *cpu. */
+static uint64_t report(struct series *s, int n, uint64_t *cpu)
 {
     uint64_t maxrss = 0;
     for (int i = 0; i < n; i++)
@@ -125,10 +131,13 @@ static uint64_t report(struct series *s, int n)
             maxrss = s->rss[i];
     qsort(s->us, (size_t)n, sizeof(uint64_t), cmp_u64);
     qsort(s->rss, (size_t)n, sizeof(uint64_t), cmp_u64);
-    printf("runs=%d median_us=%llu p10_us=%llu p90_us=%llu maxrss_kb=%llu median_rss_kb=%llu\n", n,
+    qsort(s->cpu, (size_t)n, sizeof(uint64_t), cmp_u64);
+    *cpu = s->cpu[n / 2];
+    printf("runs=%d median_us=%llu p10_us=%llu p90_us=%llu maxrss_kb=%llu median_rss_kb=%llu "
+           "median_cpu_us=%llu\n", n,
            (unsigned long long)s->us[n / 2], (unsigned long long)s->us[n / 10],
            (unsigned long long)s->us[(n * 9) / 10], (unsigned long long)maxrss,
-           (unsigned long long)s->rss[n / 2]);
+           (unsigned long long)s->rss[n / 2], (unsigned long long)*cpu);
     return s->us[n / 2];
 }
 
@@ -172,10 +181,12 @@ int main(int argc, char *argv[])
     for (int k = 0; k < ns; k++) {
         s[k].us = calloc((size_t)n, sizeof(uint64_t));
         s[k].rss = calloc((size_t)n, sizeof(uint64_t));
+        s[k].cpu = calloc((size_t)n, sizeof(uint64_t));
     }
     char *buf = malloc(OUT_MAX);
     int out = memfd_create("spawn-stats-output", MFD_CLOEXEC);
-    if (!buf || !s[0].us || !s[0].rss || (ns == 2 && (!s[1].us || !s[1].rss)) || out < 0) {
+    if (!buf || !s[0].us || !s[0].rss || !s[0].cpu ||
+        (ns == 2 && (!s[1].us || !s[1].rss || !s[1].cpu)) || out < 0) {
         perror("spawn-stats: setup");
         return 2;
     }
@@ -191,15 +202,17 @@ int main(int argc, char *argv[])
             bad = 1;
         }
     if (!bad) {
-        uint64_t m0 = report(&s[0], n);
+        uint64_t c0, c1, m0 = report(&s[0], n, &c0);
         if (ns == 2) {
-            uint64_t m1 = report(&s[1], n);
-            printf("ratio=%.2f\n", m1 ? (double)m0 / (double)m1 : 0.0);
+            uint64_t m1 = report(&s[1], n, &c1);
+            printf("ratio=%.2f cpu_ratio=%.2f\n", m1 ? (double)m0 / (double)m1 : 0.0,
+                   c1 ? (double)c0 / (double)c1 : 0.0);
         }
     }
     for (int k = 0; k < ns; k++) {
         free(s[k].us);
         free(s[k].rss);
+        free(s[k].cpu);
     }
     free(buf);
     return bad;

@@ -1,6 +1,6 @@
 # tests/fuzz/: libFuzzer targets, always built with clang (libFuzzer is
 # clang's), with ASan and UBSan, each from the product's own sources.
-#   fuzz_elf_image       the monitor's image reader (runtime/vmm)
+#   fuzz_elf_image       the monitors' image reader (runtime/tender)
 #   fuzz_spec            the runtime's config.json and its unikernel annotations
 #   fuzz_urunc_json      urunc.json (base64 values)
 #   fuzz_rootfs_record   the rootfs record, parsed and written back
@@ -11,7 +11,7 @@
 FUZZ_CC := clang
 FUZZ_FLAGS := $(WARN) -std=gnu11 -D_GNU_SOURCE -DUR_SANITIZED -Icommon -g -O1 \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-FUZZ_VMM_SRC := runtime/vmm/elf_image.c runtime/vmm/mft.c common/err.c
+FUZZ_VMM_SRC := runtime/tender/elf_image.c runtime/tender/mft.c common/err.c
 FUZZ_COMMON_SRC := common/err.c common/fileio.c common/jsonstr.c common/rootfs_record.c \
 	common/ukbundle.c common/inroot.c
 FUZZ_DIR := $(BUILD)/fuzz
@@ -21,13 +21,15 @@ FUZZ_SECONDS ?= 600
 
 TEST_DEPS += $(FUZZ_TARGETS:%=$(FUZZ_DIR)/%)
 
-$(FUZZ_DIR)/fuzz_elf_image: tests/fuzz/fuzz_elf_image.c $(FUZZ_VMM_SRC) runtime/vmm/vmm.h common/solo5_abi.h
+$(FUZZ_DIR)/fuzz_elf_image: tests/fuzz/fuzz_elf_image.c $(FUZZ_VMM_SRC) runtime/tender/image.h common/solo5_abi.h
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_elf_image.c $(FUZZ_VMM_SRC) -lelf -lz
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Iruntime/tender -o $@ tests/fuzz/fuzz_elf_image.c $(FUZZ_VMM_SRC) -lelf -lz
 
 # Each other target: its .c, then the product sources it runs.
-FUZZ_SRC_fuzz_spec := runtime/oci/spec.c runtime/oci/unikernel.c
-FUZZ_SRC_fuzz_urunc_json := runtime/oci/unikernel.c
+# the unikernel checks ask the backend table which types and filesystems each monitor takes
+FUZZ_BACKEND_SRC := $(wildcard runtime/oci/backend*.c) runtime/oci/opts.c
+FUZZ_SRC_fuzz_spec := runtime/oci/spec.c runtime/oci/unikernel.c $(FUZZ_BACKEND_SRC)
+FUZZ_SRC_fuzz_urunc_json := runtime/oci/unikernel.c $(FUZZ_BACKEND_SRC)
 FUZZ_SRC_fuzz_rootfs_record :=
 FUZZ_SRC_fuzz_agent_request := userspace/request.c
 FUZZ_SRC_fuzz_config_annotate := userspace/bundle.c userspace/jsonpatch.c

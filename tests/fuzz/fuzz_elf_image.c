@@ -1,4 +1,4 @@
-/* fuzz_elf_image.c: libFuzzer target for the monitor's image reader: any
+/* fuzz_elf_image.c: libFuzzer target for the monitors' image reader: any
  * byte string goes through elf_image_open, the ABI and manifest checks and
  * the loader into a small guest memory. Nothing may crash, read or write
  * out of bounds (ASan), or hit undefined behaviour (UBSan); an accepted
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../runtime/vmm/vmm.h"
+#include "image.h"
 
 #define MEM (4u << 20)
 
@@ -27,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct mft *m = NULL;
         size_t msize;
         uint64_t entry, end;
-        struct vmm_ro ro;
+        struct tender_ro ro;
         (void)elf_image_check_abi(img, &err);
         if (elf_image_manifest(img, &m, &msize, &err) == 0) {
             if (mft_validate(m, msize, &err) != 0)
@@ -35,7 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             free(m);
         }
         if (elf_image_load(img, mem, MEM, &entry, &end, &ro, &err) == 0) {
-            if (entry < HVT_GUEST_MIN_BASE || entry >= MEM || end > MEM || ro.n > VMM_MAX_RO)
+            if (entry < HVT_GUEST_MIN_BASE || entry >= MEM || end > MEM || ro.n > TENDER_MAX_RO)
                 abort();
             for (unsigned i = 0; i < ro.n; i++)
                 if (ro.start[i] >= ro.end[i] || ro.end[i] > MEM || (ro.start[i] | ro.end[i]) & 0xfff)

@@ -39,7 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                        fuzz_printable(d.block) && fuzz_printable(d.blk_mnt_point));
             rc = uk_validate(&d, &e2);
             fuzz_check_err(rc, &e2);
-            (void)uk_supports_fs(d.type, "ext4");
+            (void)uk_supports_fs(&d, "ext4");
         }
         spec_free(&s);
         FUZZ_CHECK(s.doc == NULL && s.args == NULL);

@@ -9,7 +9,7 @@
 GUEST_SRC_DIR := tests/guests
 GUEST_OUT     := $(BUILD)/guests
 GUEST_OBJ     := $(GUEST_OUT)/obj
-GUEST_NAMES   := hello exit block ext4label walltime fault hostile net sleep multi bigbss nxexec
+GUEST_NAMES   := hello exit block ext4label walltime fault hostile net sleep multi bigbss nxexec netecho
 GUEST_LIB_SRC := start.S hypercall.c console.c string.c cmdline.c manifest.c abi_note.c
 GUEST_LIB_OBJ := $(addprefix $(GUEST_OBJ)/lib/,$(addsuffix .o,$(basename $(GUEST_LIB_SRC))))
 GUEST_LD      := $(GUEST_SRC_DIR)/lib/guest.ld
@@ -28,7 +28,7 @@ GUEST_LDFLAGS := -nostdlib -static $(if $(GUEST_CC_IS_CLANG),,-no-pie) -Wl,-T,$(
 	-Wl,--build-id=none -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments
 
 GUESTS := $(addprefix $(GUEST_OUT)/,$(addsuffix .hvt,$(GUEST_NAMES)))
-TEST_DEPS += $(GUESTS) $(BIN)/tap-echo-check
+TEST_DEPS += $(GUESTS) $(BIN)/tap-echo-check $(BIN)/tap-responder
 
 # Guests only the benchmarks use (tests/bench/vmm.sh).
 BENCH_GUEST_NAMES := blkread
@@ -54,6 +54,12 @@ $(BIN)/tap-echo-check: $(OBJ)/tests/helpers/tap_echo_check.o $(COMMON_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $< $(COMMON_LIB)
 
+# Host-side twin of the netecho guest: the same responder (lib/netecho.h) on a tap fd.
+$(OBJ)/tests/helpers/tap_responder.o: CFLAGS += -I$(GUEST_SRC_DIR)/lib
+$(BIN)/tap-responder: $(OBJ)/tests/helpers/tap_responder.o
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $<
+
 # Keep the objects (they are intermediates of a chain) so rebuilds are incremental.
 .SECONDARY: $(GUEST_LIB_OBJ) $(addprefix $(GUEST_OBJ)/,$(addsuffix .o,$(GUEST_NAMES) $(BENCH_GUEST_NAMES)))
 
@@ -63,7 +69,7 @@ $(BIN)/tap-echo-check: $(OBJ)/tests/helpers/tap_echo_check.o $(COMMON_LIB)
 # abi_note.c names target spt. hostile_spt is spt's own hostile guest
 # (hostile.c attacks the hvt hypercall ABI, which spt does not have).
 SPT_GUEST_OBJ     := $(GUEST_OUT)/spt-obj
-SPT_GUEST_NAMES   := hello exit block ext4label walltime fault net sleep multi bigbss nxexec hostile_spt
+SPT_GUEST_NAMES   := hello exit block ext4label walltime fault net sleep multi bigbss nxexec hostile_spt netecho
 SPT_GUEST_LIB_SRC := start.S spt.c console.c string.c cmdline.c manifest.c abi_note.c
 SPT_GUEST_LIB_OBJ := $(addprefix $(SPT_GUEST_OBJ)/lib/,$(addsuffix .o,$(basename $(SPT_GUEST_LIB_SRC))))
 SPT_GUESTS := $(addprefix $(GUEST_OUT)/,$(addsuffix .spt,$(SPT_GUEST_NAMES)))
@@ -84,4 +90,7 @@ $(GUEST_OUT)/%.spt: $(SPT_GUEST_OBJ)/%.o $(SPT_GUEST_LIB_OBJ) $(GUEST_LD)
 	@mkdir -p $(@D)
 	$(CC) $(GUEST_LDFLAGS) -o $@ $< $(SPT_GUEST_LIB_OBJ)
 
-.SECONDARY: $(SPT_GUEST_LIB_OBJ) $(addprefix $(SPT_GUEST_OBJ)/,$(addsuffix .o,$(SPT_GUEST_NAMES)))
+.SECONDARY: $(SPT_GUEST_LIB_OBJ) $(addprefix $(SPT_GUEST_OBJ)/,$(addsuffix .o,$(SPT_GUEST_NAMES) $(BENCH_GUEST_NAMES)))
+
+# The benchmark guests for spt as well (tests/bench/spt.sh).
+BENCH_DEPS += $(addprefix $(GUEST_OUT)/,$(addsuffix .spt,$(BENCH_GUEST_NAMES)))

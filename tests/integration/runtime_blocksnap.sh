@@ -21,8 +21,7 @@ for f in "$UNIROOT" "$VMM" "$MKIMAGE" "$GUESTS/ext4label.hvt"; do
     [ -e "$f" ] || { skip blocksnap "$f is not built"; finish; exit; }
 done
 [ -w /dev/kvm ] || { skip blocksnap "no /dev/kvm"; finish; exit; }
-command -v containerd >/dev/null && command -v containerd-shim-runc-v2 >/dev/null ||
-    { skip blocksnap "containerd is not installed"; finish; exit; }
+ctd_have || { skip blocksnap "containerd, ctr or containerd-shim-runc-v2 is not installed"; finish; exit; }
 "$PY" -c 'import grpc' 2>/dev/null || { skip blocksnap "python3-grpcio is not installed"; finish; exit; }
 
 D=$T_TMP/ctd; mkdir -p "$D"
@@ -35,26 +34,10 @@ at_exit "kill $SNAPPID"
 # loop devices still attached to this test's images, if any
 at_exit "losetup -l -n -O NAME,BACK-FILE | awk -v p='$D/' 'index(\$2, p) == 1 {print \$1}' | xargs -r -n1 losetup -d"
 for _ in $(seq 100); do [ -S "$D/snap.sock" ] && break; sleep 0.05; done
-cat >"$D/config.toml" <<TOML
-version = 2
-root = "$D/root"
-state = "$D/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
-[grpc]
-  address = "$D/c.sock"
-[ttrpc]
-  address = "$D/c.sock.ttrpc"
-[proxy_plugins.blocksnap]
-  type = "snapshot"
-  address = "$D/snap.sock"
-TOML
-UNIROOT_AGENT_SOCKET=$ASOCK containerd --config "$D/config.toml" >"$D/log" 2>&1 &
-CTD=$!
-at_exit "kill $CTD; sleep 0.3; kill -9 $CTD; rm -rf /run/containerd/runc/$NS; rmdir /sys/fs/cgroup/*/$NS/* /sys/fs/cgroup/*/$NS"
-C="ctr -a $D/c.sock -n $NS"
-for _ in $(seq 100); do $C version >/dev/null 2>&1 && break; sleep 0.1; done
-$C version >/dev/null 2>&1 || { not_ok "containerd with the block snapshotter" "$(tail -3 "$D/log")"; finish; exit; }
-at_exit "for t in \$($C tasks ls -q); do $C tasks kill -s 9 \$t; $C tasks rm -f \$t; done; for c in \$($C containers ls -q); do $C containers rm \$c; done"
+UNIROOT_AGENT_SOCKET=$ASOCK ctd_start "$D" "$NS" "[proxy_plugins.blocksnap]
+  type = \"snapshot\"
+  address = \"$D/snap.sock\"" ||
+    { not_ok "containerd with the block snapshotter" "$CTD_WHY"; finish; exit; }
 
 "$MKIMAGE" --out "$T_TMP/lbl.tar" --unikernel solo5 --kernel "$GUESTS/ext4label.hvt" --mount-rootfs --cmd /unikernel/ext4label.hvt
 $C images import --snapshotter blocksnap --base-name localhost/ext4label "$T_TMP/lbl.tar" >/dev/null &&

@@ -430,7 +430,7 @@ mkdir -p "$T_TMP/spec"
 expect "spec writes config.json" 0 '' -- ur spec --bundle "$T_TMP/spec"
 grep -q '"com.urunc.unikernel.hypervisor":[[:space:]]*"hvt"' "$T_TMP/spec/config.json" && ok "spec is a unikernel config" || not_ok "spec" "$(cat "$T_TMP/spec/config.json")"
 refuse "spec refuses to overwrite" 'exists' ur spec --bundle "$T_TMP/spec"
-expect "features" 0 '"dev.uniroot.hypervisors":[[:space:]]*"hvt"' -- ur features
+expect "features" 0 '"dev.uniroot.hypervisors":[[:space:]]*"hvt,spt"' -- ur features
 expect "--version" 0 'uniroot version' -- ur --version
 expect "--help" 0 'create' -- ur --help
 [ -z "$(ls "$RT_ROOT" 2>/dev/null)" ] && ok "nothing left in --root" || not_ok "nothing left in --root" "$(ls "$RT_ROOT")"

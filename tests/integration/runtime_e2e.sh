@@ -40,29 +40,10 @@ for b in "$T_TMP"/x/blobs/sha256/*; do [ "$(sha256sum "$b" | cut -c1-64)" = "$(b
 [ $bad = 0 ] && ok "image blobs named by their sha256" || not_ok "image blob digests" "mismatch"
 
 # --- a private containerd
-if command -v containerd >/dev/null && command -v ctr >/dev/null && command -v containerd-shim-runc-v2 >/dev/null; then
-    D=$T_TMP/containerd; mkdir -p "$D"
+if ctd_have; then
     NS=uniroot-e2e-$RANDOM
-    cat >"$D/config.toml" <<TOML
-version = 2
-root = "$D/root"
-state = "$D/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
-[grpc]
-  address = "$D/c.sock"
-[ttrpc]
-  address = "$D/c.sock.ttrpc"
-[debug]
-  address = "$D/debug.sock"
-TOML
-    containerd --config "$D/config.toml" >"$D/log" 2>&1 &
-    CTD=$!
-    at_exit "kill $CTD; sleep 0.3; kill -9 $CTD; rm -rf /run/containerd/runc/$NS; rmdir /sys/fs/cgroup/*/$NS/* /sys/fs/cgroup/*/$NS"
-    C="ctr -a $D/c.sock -n $NS"
-    for i in $(seq 100); do $C version >/dev/null 2>&1 && break; sleep 0.1; done
-    if $C version >/dev/null 2>&1; then
+    if ctd_start "$T_TMP/containerd" "$NS"; then
         ok "private containerd is up"
-        at_exit "for t in \$($C tasks ls -q); do $C tasks kill -s 9 \$t; $C tasks rm -f \$t; done; for c in \$($C containers ls -q); do $C containers rm \$c; done"
         $C images import --base-name localhost/hello "$I/hello.tar" >/dev/null &&
             $C images import --base-name localhost/exit "$I/exit.tar" >/dev/null &&
             $C images import --base-name localhost/qemu "$I/qemu.tar" >/dev/null &&
@@ -106,7 +87,7 @@ TOML
             skip "ctr run busybox" "no static busybox"
         fi
     else
-        not_ok "private containerd is up" "$(tail -5 "$D/log")"
+        not_ok "private containerd is up" "$CTD_WHY"
     fi
 else
     skip "containerd e2e" "containerd, ctr or containerd-shim-runc-v2 is not installed"
@@ -114,13 +95,7 @@ fi
 
 # --- podman
 if command -v podman >/dev/null; then
-    PD=$T_TMP/podman; mkdir -p "$PD/tmp"
-    P="podman --root $PD/root --runroot $PD/run --storage-driver vfs --tmpdir $PD/tmp --runtime $UNIROOT --runtime-flag root=$PD/rt --cgroup-manager cgroupfs --events-backend file"
-    RUNOPTS="--rm --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024"
-    at_exit "$P rm -a -f; $P rmi -a -f"
-    # podman's cgroupfs parent (its conmon cgroup, runc's containers) if this test made it
-    ls -d /sys/fs/cgroup/*/libpod_parent >/dev/null 2>&1 ||
-        at_exit "rmdir /sys/fs/cgroup/*/libpod_parent/conmon /sys/fs/cgroup/*/libpod_parent"
+    pd_start "$UNIROOT"
     expect "podman run: the guest's output" 0 'Hello, uniroot!' -- $P run $RUNOPTS "oci-archive:$I/hello.tar"
     expect "podman run: the guest's exit status" 42 'exit: status 42' -- $P run $RUNOPTS "oci-archive:$I/exit.tar"
     if [ $HAVE_BB = 1 ]; then

@@ -36,29 +36,10 @@ printf '{"com.urunc.unikernel.unikernelType":"%s","com.urunc.unikernel.hyperviso
 "$MKIMAGE" --out "$I/qemu.tar" --file "$GUESTS/hello.hvt=/unikernel/hello.hvt" --file "$I/urunc-qemu.json=/urunc.json" --cmd /unikernel/hello.hvt
 
 # --- a private containerd
-if command -v containerd >/dev/null && command -v ctr >/dev/null && command -v containerd-shim-runc-v2 >/dev/null; then
-    D=$T_TMP/containerd; mkdir -p "$D"
+if ctd_have; then
     NS=uniroot-standin-$RANDOM
-    cat >"$D/config.toml" <<TOML
-version = 2
-root = "$D/root"
-state = "$D/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
-[grpc]
-  address = "$D/c.sock"
-[ttrpc]
-  address = "$D/c.sock.ttrpc"
-[debug]
-  address = "$D/debug.sock"
-TOML
-    containerd --config "$D/config.toml" >"$D/log" 2>&1 &
-    CTD=$!
-    at_exit "kill $CTD; sleep 0.3; kill -9 $CTD; rm -rf /run/containerd/runc/$NS; rmdir /sys/fs/cgroup/*/$NS/* /sys/fs/cgroup/*/$NS"
-    C="ctr -a $D/c.sock -n $NS"
-    for i in $(seq 100); do $C version >/dev/null 2>&1 && break; sleep 0.1; done
-    if $C version >/dev/null 2>&1; then
+    if ctd_start "$T_TMP/containerd" "$NS"; then
         ok "private containerd is up"
-        at_exit "for t in \$($C tasks ls -q); do $C tasks kill -s 9 \$t; $C tasks rm -f \$t; done; for c in \$($C containers ls -q); do $C containers rm \$c; done"
         for n in hello exit sleep fail qemu; do
             $C images import --base-name localhost/$n "$I/$n.tar" >/dev/null || not_ok "ctr images import $n" "failed"
         done
@@ -98,7 +79,7 @@ TOML
         left=$(ls -d /sys/fs/cgroup/*/$NS/* 2>/dev/null)
         [ -z "$left" ] && ok "ctr: container cgroups removed" || not_ok "ctr: container cgroups removed" "$left"
     else
-        not_ok "private containerd is up" "$(tail -5 "$D/log")"
+        not_ok "private containerd is up" "$CTD_WHY"
     fi
 else
     skip "containerd" "containerd, ctr or containerd-shim-runc-v2 is not installed"
@@ -106,12 +87,7 @@ fi
 
 # --- podman
 if command -v podman >/dev/null; then
-    PD=$T_TMP/podman; mkdir -p "$PD/tmp"
-    P="podman --root $PD/root --runroot $PD/run --storage-driver vfs --tmpdir $PD/tmp --runtime $W --runtime-flag root=$PD/rt --cgroup-manager cgroupfs --events-backend file"
-    RUNOPTS="--rm --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024"
-    at_exit "$P rm -a -f; $P rmi -a -f"
-    ls -d /sys/fs/cgroup/*/libpod_parent >/dev/null 2>&1 ||
-        at_exit "rmdir /sys/fs/cgroup/*/libpod_parent/conmon /sys/fs/cgroup/*/libpod_parent"
+    pd_start "$W"
     expect "podman run: the container's output" 0 'standin-vmm: running /proc/self/fd/[0-9]+ from-image' -- $P run $RUNOPTS "oci-archive:$I/hello.tar"
     expect "podman run: the exit status" 42 '' -- $P run $RUNOPTS "oci-archive:$I/exit.tar"
     # (not expect: podman's "OCI runtime error:" looks like a sanitizer report to it)

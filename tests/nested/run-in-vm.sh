@@ -8,7 +8,12 @@
 # Prints CMD's stdout and stderr (merged, streamed as CMD writes them) and
 # exits with CMD's exit status. When the guest cannot run CMD it prints one
 # line "run-in-vm: ..." on stderr and exits 125 (missing tool, boot failure,
-# guest died) or 124 (S seconds passed; default 1800).
+# guest died, wedged twice) or 124 (S seconds passed, for all boots; default 1800).
+# A guest that wedges while CMD runs (no heartbeat on its console and no
+# output for UR_VM_WEDGE_TIMEOUT s, default 120) is stopped and booted again,
+# and CMD runs once more from the start: a line "run-in-vm: the guest wedged
+# ...; ... rerunning CMD ..." on stderr says so (CMD's output before it does
+# not count), and a second wedge ends the run (125).
 #   --needs kvm   fail (125) unless /dev/kvm exists in the guest
 #   --needs dm    fail (125) unless /dev/mapper/control exists too
 #
@@ -33,7 +38,8 @@
 # Ctrl-C, SIGTERM or timeout; concurrent runs do not share anything but the
 # cache in build/vm (taken under a lock).
 # Knobs: UR_VM_MEM (MiB, default 4096; memfd, so only touched pages cost),
-#   UR_VM_SMP (vCPUs, default 2), UR_VM_KERNEL_PKG (linux-image-cloud-amd64),
+#   UR_VM_SMP (vCPUs, default 2), UR_VM_ACCEL (qemu -accel, default
+#   tcg,thread=multi), UR_VM_KERNEL_PKG (linux-image-cloud-amd64),
 #   UR_VM_TIMES=1 (print "run-in-vm: ..." timing lines on stderr: qemu start
 #   to CMD, CMD's run time), UR_VM_CONSOLE=1 (print the guest's kernel
 #   console at the end), UR_VM_BOOT_TIMEOUT (seconds to reach CMD, default
@@ -65,7 +71,7 @@ UR_TOP=$(cd "$UR_TOP" && pwd -P) || die "UR_TOP $UR_TOP is not a directory"
 export UR_TOP
 VM=$UR_TOP/build/vm
 VIRTIOFSD=${UR_VM_VIRTIOFSD:-/usr/lib/qemu/virtiofsd}
-MEM=${UR_VM_MEM:-4096} SMP=${UR_VM_SMP:-2}
+MEM=${UR_VM_MEM:-4096} SMP=${UR_VM_SMP:-2} ACCEL=${UR_VM_ACCEL:-tcg,thread=multi}
 KPKG=${UR_VM_KERNEL_PKG:-linux-image-cloud-amd64}
 
 [ "$(id -u)" -eq 0 ] || die "needs root (virtiofsd shares / with sandbox=chroot)"
@@ -148,6 +154,9 @@ ip link set lo up
 hostname uniroot-vm
 [ -c $N/dev/kvm ] || [ "$NEEDS" = none ] || fail "no /dev/kvm in the guest"
 [ "$NEEDS" != dm ] || [ -c $N/dev/mapper/control ] || fail "no /dev/mapper/control in the guest"
+# a heartbeat on the console: the host takes its silence, with no output
+# either, for a wedged guest
+(i=0; while sleep 5; do i=$((i + 1)); echo "@@uniroot-vm $NONCE alive $i@@" >/dev/ttyS0; done) &
 say start
 chroot $N /bin/bash /run/uniroot-vm/job.sh </dev/null >/dev/ttyS1 2>&1
 rc=$?
@@ -184,7 +193,7 @@ PIDS=()
 # stop_vm: qemu first (it holds the virtiofsd connections), then virtiofsd.
 stop_vm() {
     local p
-    exec 8<&- 2>/dev/null
+    { exec 8<&-; } 2>/dev/null # (a bare "exec 8<&- 2>/dev/null" would silence stderr for good)
     for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
     for p in "${PIDS[@]}"; do
         for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$p" 2>/dev/null || break; sleep 0.2; done
@@ -195,8 +204,9 @@ stop_vm() {
 }
 cleanup() {
     stop_vm
-    if [ "${UR_VM_CONSOLE:-0}" = 1 ] && [ -f "$RUN/console.log" ]; then
-        tr -d '\r' <"$RUN/console.log" | sed 's/^/run-in-vm: console: /' >&2
+    if [ "${UR_VM_CONSOLE:-0}" = 1 ]; then
+        cat "$RUN"/console-*.log "$RUN/console.log" 2>/dev/null | tr -d '\r' | grep -v "^@@uniroot-vm ${NONCE:-} alive" |
+            sed 's/^/run-in-vm: console: /' >&2
     fi
     rm -rf "$RUN"
 }
@@ -232,6 +242,7 @@ NONCE=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
 } >"$RUN/guest.conf"
 
 
+t_begin=$SECONDS
 # start_vm: the two virtiofsd, then qemu with ttyS1 on a fifo read through fd 8.
 start_vm() {
     rm -f "$RUN/root.sock" "$RUN/work.sock" "$RUN/out"
@@ -246,7 +257,11 @@ start_vm() {
         die "virtiofsd did not start: $(cat "$RUN"/virtiofsd-*.log | tail -3 | tr '\n' ' ')"
     mkfifo "$RUN/out"
     # no_timer_check: on a loaded host the emulated IO-APIC timer check can hang the boot
-    timeout -k 10 "$timeout_s" qemu-system-x86_64 -accel tcg,thread=multi -cpu qemu64,+svm,+npt -smp "$SMP" \
+    # the time limit covers every boot: a rerun gets what is left
+    local left=$((timeout_s - (SECONDS - t_begin)))
+    [ "$left" -gt 0 ] || left=1
+    timeout -k 10 "$left" qemu-system-x86_64 -accel "$ACCEL" -cpu qemu64,+svm,+npt -smp "$SMP" \
+        -qmp unix:"$RUN/qmp.sock",server=on,wait=off \
         -m "${MEM}M" -object memory-backend-memfd,id=mem,size="${MEM}M",share=on -numa node,memdev=mem \
         -chardev socket,id=fs0,path="$RUN/root.sock" -device vhost-user-fs-pci,chardev=fs0,tag=host \
         -chardev socket,id=fs1,path="$RUN/work.sock" -device vhost-user-fs-pci,chardev=fs1,tag=work \
@@ -259,56 +274,134 @@ start_vm() {
     exec 8<"$RUN/out"
 }
 
-# Boot; a guest that has not reached CMD within UR_VM_BOOT_TIMEOUT seconds
-# (default 300) is stopped and booted once more.
-t_all=$EPOCHREALTIME
+# boot_vm: boot; a guest that has not reached CMD within UR_VM_BOOT_TIMEOUT
+# seconds (default 300) is stopped and booted once more. Returns with the
+# guest running CMD, or exits.
 boot_s=${UR_VM_BOOT_TIMEOUT:-300}
-why='' started=''
-for attempt in 1 2; do
-    t0=$EPOCHREALTIME
-    start_vm
-    deadline=$((SECONDS + boot_s))
+boot_vm() {
+    local why='' started=''
+    for attempt in 1 2; do
+        t0=$EPOCHREALTIME
+        start_vm
+        deadline=$((SECONDS + boot_s))
+        while :; do
+            if IFS= read -r -t 5 -u 8 line; then
+                line=${line//$'\r'/}
+                case $line in
+                "@@uniroot-vm $NONCE start@@") started=1; break ;;
+                "@@uniroot-vm $NONCE fail "*"@@") why=${line#"@@uniroot-vm $NONCE fail "}; why=${why%@@}; break ;;
+                *) printf '%s\n' "$line" ;;
+                esac
+            elif [ $? -gt 128 ]; then
+                [ $SECONDS -lt $deadline ] && continue
+                why="the guest did not reach CMD within $boot_s s; console: $(console_tail 3)"
+                break
+            else
+                wait "$QPID"
+                [ $? -eq 124 ] && { echo "$PROG: timed out after $timeout_s s (CMD had not started)" >&2; exit 124; }
+                why="the guest stopped before reaching CMD (qemu: $(tail -2 "$RUN/qemu.err" | tr '\n' ' ')); console: $(console_tail 5)"
+                break
+            fi
+        done
+        [ -n "$started" ] && return 0
+        case $why in *"did not reach CMD"*) [ $attempt = 1 ] && { echo "$PROG: $why; booting again" >&2; stop_vm; why=''; continue; } ;; esac
+        break
+    done
+    stop_vm
+    echo "$PROG: $why" >&2
+    exit 125
+}
+
+# The console without the heartbeat lines, its last N lines on one line.
+console_tail() { tr -d '\r' <"$RUN/console.log" | grep -v "^@@uniroot-vm $NONCE alive" | tail -"$1" | tr '\n' '|'; }
+
+# cpu_now PID: the CPU share PID uses now (over 2 s), in percent.
+cpu_now() {
+    local a b
+    a=$(awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null) || return
+    sleep 2
+    b=$(awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null) || return
+    echo $(((b - a) * 100 / (2 * $(getconf CLK_TCK))))
+}
+
+# qemu's view of a wedged guest, for the report: each vCPU's state and where it is.
+qmp_state() {
+    python3 - "$RUN/qmp.sock" <<'PY' 2>/dev/null
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX); s.settimeout(5); s.connect(sys.argv[1]); f = s.makefile("rw")
+def call(cmd, **a):
+    f.write(json.dumps({"execute": cmd, "arguments": a} if a else {"execute": cmd}) + "\n"); f.flush()
+    while True:
+        m = json.loads(f.readline())
+        if "event" not in m: return m.get("return")
+json.loads(f.readline()); call("qmp_capabilities")
+out = []
+for c in call("query-cpus-fast"):
+    call("cpu", index=c["cpu-index"])
+    r = call("human-monitor-command", **{"command-line": "info registers"})
+    g = lambda k: (r.split(k + "=", 1)[1].split()[0] if k + "=" in r else "?")
+    out.append("vCPU%d %s RIP=%s CPL=%s II=%s HLT=%s" % (c["cpu-index"], c.get("target", ""), g("RIP"), g("CPL"), g("II"), g("HLT")))
+print("; ".join(out))
+PY
+}
+
+# Stream ttyS1, CMD's output, up to the exit marker; STATUS is then CMD's
+# status, or empty when qemu ended first or (WEDGED=1) the guest wedged: no
+# heartbeat on the console and no output for WEDGE_S seconds.
+WEDGE_S=${UR_VM_WEDGE_TIMEOUT:-120}
+stream() {
+    local line partial='' held=0 alive=$SECONDS size=0 now_size
+    STATUS='' WEDGED=0
+    t_start=$EPOCHREALTIME
     while :; do
         if IFS= read -r -t 5 -u 8 line; then
-            line=${line//$'\r'/}
+            line=$partial${line//$'\r'/}
+            partial='' alive=$SECONDS
             case $line in
-            "@@uniroot-vm $NONCE start@@") started=1; break ;;
-            "@@uniroot-vm $NONCE fail "*"@@") why=${line#"@@uniroot-vm $NONCE fail "}; why=${why%@@}; break ;;
-            *) printf '%s\n' "$line" ;;
+            "@@uniroot-vm $NONCE exit "*"@@") STATUS=${line#"@@uniroot-vm $NONCE exit "}; STATUS=${STATUS%@@}; break ;;
+            "") held=$((held + 1)); continue ;;
             esac
-        elif [ $? -gt 128 ]; then
-            [ $SECONDS -lt $deadline ] && continue
-            why="the guest did not reach CMD within $boot_s s; console: $(tr -d '\r' <"$RUN/console.log" | tail -3 | tr '\n' '|')"
-            break
-        else
-            wait "$QPID"
-            [ $? -eq 124 ] && { echo "$PROG: timed out after $timeout_s s (CMD had not started)" >&2; exit 124; }
-            why="the guest stopped before reaching CMD (qemu: $(tail -2 "$RUN/qemu.err" | tr '\n' ' ')); console: $(tr -d '\r' <"$RUN/console.log" | tail -5 | tr '\n' '|')"
+            for (( ; held > 0; held--)); do echo; done
+            printf '%s\n' "$line"
+        elif [ $? -gt 128 ]; then # no whole line within 5 s (a partial one is kept)
+            partial+=${line//$'\r'/}
+            [ -n "$line" ] && alive=$SECONDS
+            now_size=$(stat -c %s "$RUN/console.log" 2>/dev/null || echo 0)
+            [ "$now_size" != "$size" ] && size=$now_size alive=$SECONDS
+            if [ $((SECONDS - alive)) -ge "$WEDGE_S" ]; then
+                [ -n "$partial" ] && printf '%s\n' "$partial"
+                WEDGED=1
+                break
+            fi
+        else # end of file: qemu has gone
+            [ -n "$partial" ] && printf '%s\n' "$partial"
             break
         fi
     done
-    [ -n "$started" ] && break
-    case $why in *"did not reach CMD"*) [ $attempt = 1 ] && { echo "$PROG: $why; booting again" >&2; stop_vm; why=''; continue; } ;; esac
-    break
-done
-[ -n "$started" ] || { stop_vm; echo "$PROG: $why" >&2; exit 125; }
+    t_end=$EPOCHREALTIME
+    for (( held--; held > 0; held--)); do echo; done # the guest adds one newline before its exit marker
+}
 
-# Stream ttyS1: CMD's output, up to the exit marker.
-t_start=$EPOCHREALTIME
-status='' held=0
-while IFS= read -r -u 8 line || [ -n "$line" ]; do
-    line=${line//$'\r'/}
-    case $line in
-    "@@uniroot-vm $NONCE exit "*"@@") status=${line#"@@uniroot-vm $NONCE exit "}; status=${status%@@}; break ;;
-    "") held=$((held + 1)); continue ;;
-    esac
-    for (( ; held > 0; held--)); do echo; done
-    printf '%s\n' "$line"
+# Boot and run CMD; a guest that wedges while CMD runs is stopped, booted
+# again and CMD runs once more from the start (said on stderr: a line
+# "run-in-vm: ... rerunning CMD" after which CMD's output starts over); a
+# second wedge fails (125).
+t_all=$EPOCHREALTIME
+for run in 1 2; do
+    boot_vm
+    stream
+    [ "$WEDGED" = 1 ] || break
+    load=$(cut -d' ' -f1-3 /proc/loadavg)
+    qcpu=$(cpu_now "$QPID")
+    state=$(qmp_state)
+    stop_vm
+    mv -f "$RUN/console.log" "$RUN/console-$run.log"
+    msg="the guest wedged while CMD ran: no heartbeat and no output for $WEDGE_S s (qemu ${qcpu:-?}% CPU, host load $load${state:+; $state})"
+    [ $run = 1 ] || { echo "$PROG: $msg, again after the rerun; giving up" >&2; exit 125; }
+    echo "$PROG: $msg; booting again and rerunning CMD from the start (its output above does not count)" >&2
 done
-t_end=$EPOCHREALTIME
-for (( held--; held > 0; held--)); do echo; done # the guest adds one newline before its exit marker
 
-if [ -z "$status" ]; then
+if [ -z "$STATUS" ]; then
     wait "$QPID"
     qrc=$?
     PIDS=("${PIDS[@]:1}")
@@ -316,13 +409,14 @@ if [ -z "$status" ]; then
         echo "$PROG: timed out after $timeout_s s (CMD was running)" >&2
         exit 124
     fi
-    echo "$PROG: the guest stopped before CMD finished (qemu status $qrc: $(tail -2 "$RUN/qemu.err" | tr '\n' ' ')); console: $(tr -d '\r' <"$RUN/console.log" | tail -5 | tr '\n' '|')" >&2
+    echo "$PROG: the guest stopped before CMD finished (qemu status $qrc: $(tail -2 "$RUN/qemu.err" | tr '\n' ' ')); console: $(console_tail 5)" >&2
     exit 125
 fi
 # The guest powers off by itself once it has reported.
 for _ in $(seq 100); do kill -0 "$QPID" 2>/dev/null || break; sleep 0.1; done
 if [ "${UR_VM_TIMES:-0}" = 1 ]; then
-    awk -v a="$t0" -v b="$t_start" -v c="$t_end" -v n="$needs" -v z="$t_all" -v k="$attempt" \
-        'BEGIN {printf "run-in-vm: qemu start to CMD %.1f s (--needs %s, boot %d, %.1f s in all), CMD %.1f s\n", b - a, n, k, b - z, c - b}' >&2
+    awk -v a="$t0" -v b="$t_start" -v c="$t_end" -v n="$needs" -v z="$t_all" -v k="$attempt" -v r="$run" \
+        'BEGIN {printf "run-in-vm: qemu start to CMD %.1f s (--needs %s, boot %d, run %d, %.1f s in all), CMD %.1f s\n", b - a, n, k, r, b - z, c - b}' >&2
 fi
-exit "$status"
+[ "$run" = 1 ] || echo "$PROG: CMD ended with status $STATUS on its rerun after a wedge of the guest" >&2
+exit "$STATUS"

@@ -227,17 +227,45 @@ static void uk_validate_errors(void **st)
     strcpy(d.type, "unikraft");
     assert_int_equal(uk_validate(&d, &e), -ENOTSUP);
     assert_non_null(strstr(e.msg, "supported: solo5, rumprun"));
+    /* spt runs urunc's spt types (rumprun, mirage) and our solo5 guests, not includeos */
+    strcpy(d.hypervisor, "spt");
+    strcpy(d.type, "includeos");
+    assert_int_equal(uk_validate(&d, &e), -ENOTSUP);
+    assert_non_null(strstr(e.msg, "unikernel type \"includeos\" is not supported on spt "
+                                  "(supported: solo5, rumprun, mirage)"));
+    static const char *const spt_ok[] = {"solo5", "rumprun", "mirage"};
+    for (unsigned i = 0; i < 3; i++) {
+        strcpy(d.type, spt_ok[i]);
+        assert_int_equal(uk_validate(&d, &e), 0);
+    }
+    strcpy(d.hypervisor, "qemu");
+    assert_int_equal(uk_validate(&d, &e), -ENOTSUP);
+    assert_non_null(strstr(e.msg, "\"hvt\" (uniroot-vmm) and \"spt\" (uniroot-spt)"));
+}
+
+/* Does type T on hypervisor H read filesystem F? */
+static bool fs_ok(const char *h, const char *t, const char *f)
+{
+    struct uk_desc d = {0};
+    snprintf(d.hypervisor, sizeof(d.hypervisor), "%s", h);
+    snprintf(d.type, sizeof(d.type), "%s", t);
+    return uk_supports_fs(&d, f);
 }
 
 static void uk_fs_table(void **st)
 {
     (void)st;
-    assert_true(uk_supports_fs("solo5", "ext4"));
-    assert_true(uk_supports_fs("rumprun", "ext2"));
-    assert_false(uk_supports_fs("rumprun", "ext4"));
-    assert_false(uk_supports_fs("mirage", "ext4"));
-    assert_false(uk_supports_fs("nosuch", "ext4"));
-    assert_false(uk_supports_fs("solo5", "xfs"));
+    static const char *const hv[] = {"hvt", "spt"};
+    for (unsigned i = 0; i < 2; i++) {
+        assert_true(fs_ok(hv[i], "solo5", "ext4"));
+        assert_true(fs_ok(hv[i], "rumprun", "ext2"));
+        assert_false(fs_ok(hv[i], "rumprun", "ext4"));
+        assert_false(fs_ok(hv[i], "mirage", "ext4"));
+        assert_false(fs_ok(hv[i], "nosuch", "ext4"));
+        assert_false(fs_ok(hv[i], "solo5", "xfs"));
+    }
+    assert_false(fs_ok("qemu", "solo5", "ext4"));
+    assert_false(fs_ok("spt", "includeos", "ext4"));
 }
 
 static void uk_urunc_json(void **st)

@@ -96,7 +96,7 @@ static void valid_guest(void **st)
     write_file(buf, n);
     struct kernel_info ki;
     struct ur_err e;
-    assert_int_equal(kernel_inspect(path, &ki, &e), 0);
+    assert_int_equal(kernel_inspect(path, SOLO5_ABI_TARGET_HVT, &ki, &e), 0);
     assert_true(ki.has_manifest);
     assert_int_equal(ki.ndev, 2);
     assert_non_null(kernel_find_dev(&ki, "rootfs", false));
@@ -112,43 +112,52 @@ static void refusals(void **st)
     struct ur_err e;
     size_t n = build(buf, sizeof(buf), SOLO5_ABI_TARGET_SPT, HVT_ABI_VERSION, 3);
     write_file(buf, n);
-    assert_int_equal(kernel_inspect(path, &ki, &e), -ENOEXEC);
+    assert_int_equal(kernel_inspect(path, SOLO5_ABI_TARGET_HVT, &ki, &e), -ENOEXEC);
     assert_non_null(strstr(e.msg, "built for Solo5 spt, not hvt"));
+    /* the same spt image is what the spt backend wants, an hvt one is not */
+    n = build(buf, sizeof(buf), SOLO5_ABI_TARGET_SPT, SPT_ABI_VERSION, 3);
+    write_file(buf, n);
+    assert_int_equal(kernel_inspect(path, SOLO5_ABI_TARGET_SPT, &ki, &e), 0);
+    assert_int_equal(ki.ndev, 2);
+    n = build(buf, sizeof(buf), SOLO5_ABI_TARGET_HVT, HVT_ABI_VERSION, 3);
+    write_file(buf, n);
+    assert_int_equal(kernel_inspect(path, SOLO5_ABI_TARGET_SPT, &ki, &e), -ENOEXEC);
+    assert_non_null(strstr(e.msg, "built for Solo5 hvt, not spt"));
     n = build(buf, sizeof(buf), SOLO5_ABI_TARGET_HVT, 1, 3);
     write_file(buf, n);
-    assert_int_equal(kernel_inspect(path, &ki, &e), -ENOEXEC);
+    assert_int_equal(kernel_inspect(path, SOLO5_ABI_TARGET_HVT, &ki, &e), -ENOEXEC);
     assert_non_null(strstr(e.msg, "ABI version 1"));
     n = build(buf, sizeof(buf), SOLO5_ABI_TARGET_HVT, HVT_ABI_VERSION, 4); /* claims more entries */
     write_file(buf, n);
-    assert_int_equal(kernel_inspect(path, &ki, &e), -ENOEXEC);
+    assert_int_equal(kernel_inspect(path, SOLO5_ABI_TARGET_HVT, &ki, &e), -ENOEXEC);
     assert_non_null(strstr(e.msg, "malformed Solo5 manifest"));
     n = build(buf, sizeof(buf), SOLO5_ABI_TARGET_HVT, HVT_ABI_VERSION, 0xffffffffu);
     write_file(buf, n);
-    assert_int_equal(kernel_inspect(path, &ki, &e), -ENOEXEC);
+    assert_int_equal(kernel_inspect(path, SOLO5_ABI_TARGET_HVT, &ki, &e), -ENOEXEC);
     n = build(buf, sizeof(buf), SOLO5_ABI_TARGET_HVT, HVT_ABI_VERSION, 3);
     buf[n - 3 * sizeof(struct mft_entry) + sizeof(struct mft_entry) + 67] = 'x'; /* name unterminated */
     memset(buf + n - 2 * sizeof(struct mft_entry), 'x', MFT_NAME_SIZE);
     write_file(buf, n);
-    assert_int_equal(kernel_inspect(path, &ki, &e), -ENOEXEC);
+    assert_int_equal(kernel_inspect(path, SOLO5_ABI_TARGET_HVT, &ki, &e), -ENOEXEC);
     n = build(buf, sizeof(buf), SOLO5_ABI_TARGET_HVT, HVT_ABI_VERSION, 3);
     ((Elf64_Ehdr *)buf)->e_machine = EM_AARCH64;
     write_file(buf, n);
-    assert_int_equal(kernel_inspect(path, &ki, &e), -ENOEXEC);
+    assert_int_equal(kernel_inspect(path, SOLO5_ABI_TARGET_HVT, &ki, &e), -ENOEXEC);
     assert_non_null(strstr(e.msg, "not an x86_64 ELF"));
     n = build(buf, sizeof(buf), SOLO5_ABI_TARGET_HVT, HVT_ABI_VERSION, 3);
     memset(buf + sizeof(Elf64_Ehdr) + sizeof(Elf64_Phdr) + 12, 0, 8); /* ABI note renamed */
     write_file(buf, n);
-    assert_int_equal(kernel_inspect(path, &ki, &e), -ENOEXEC);
+    assert_int_equal(kernel_inspect(path, SOLO5_ABI_TARGET_HVT, &ki, &e), -ENOEXEC);
     assert_non_null(strstr(e.msg, "no Solo5 ABI note"));
     n = build(buf, sizeof(buf), SOLO5_ABI_TARGET_HVT, HVT_ABI_VERSION, 3);
     ((Elf64_Phdr *)(buf + sizeof(Elf64_Ehdr)))->p_filesz = 1u << 30;
     write_file(buf, n);
-    assert_int_equal(kernel_inspect(path, &ki, &e), -ENOEXEC);
+    assert_int_equal(kernel_inspect(path, SOLO5_ABI_TARGET_HVT, &ki, &e), -ENOEXEC);
     n = build(buf, sizeof(buf), SOLO5_ABI_TARGET_HVT, HVT_ABI_VERSION, 3);
     ((Elf64_Nhdr *)(buf + sizeof(Elf64_Ehdr) + sizeof(Elf64_Phdr)))->n_descsz = 0xfffffff0u;
     write_file(buf, n);
-    assert_int_equal(kernel_inspect(path, &ki, &e), -ENOEXEC);
-    assert_int_equal(kernel_inspect("/nonexistent/kernel", &ki, &e), -ENOENT);
+    assert_int_equal(kernel_inspect(path, SOLO5_ABI_TARGET_HVT, &ki, &e), -ENOEXEC);
+    assert_int_equal(kernel_inspect("/nonexistent/kernel", SOLO5_ABI_TARGET_HVT, &ki, &e), -ENOENT);
 }
 
 static void every_truncation(void **st)
@@ -159,7 +168,7 @@ static void every_truncation(void **st)
         write_file(buf, len);
         struct kernel_info ki;
         struct ur_err e;
-        if (kernel_inspect(path, &ki, &e) == 0)
+        if (kernel_inspect(path, SOLO5_ABI_TARGET_HVT, &ki, &e) == 0)
             fail_msg("a file truncated to %zu of %zu bytes was accepted", len, n);
     }
 }

@@ -174,7 +174,7 @@ static void selection_table(void **st)
         const struct rcase *c = &cases[i];
         struct world w = c->w;
         struct rootfs_probes p = {fake_verify, fake_agent, fake_lookup, &w};
-        struct uk_desc uk = {.mount_rootfs = c->mount_rootfs};
+        struct uk_desc uk = {.mount_rootfs = c->mount_rootfs, .hypervisor = "hvt"};
         snprintf(uk.type, sizeof(uk.type), "%s", c->type);
         snprintf(uk.initrd, sizeof(uk.initrd), "%s", c->initrd ? c->initrd : "");
         snprintf(uk.block, sizeof(uk.block), "%s", c->block ? c->block : "");

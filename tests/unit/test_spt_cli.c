@@ -1,5 +1,5 @@
 /* test_spt_cli.c: uniroot-spt's command line, which is uniroot-vmm's parser
- * (runtime/vmm/cli.c) taking solo5-spt's options: what a runtime passes for
+ * (runtime/tender/cli.c) taking solo5-spt's options: what a runtime passes for
  * an spt guest must parse into the same options, and mistakes must be one
  * clear error. */
 #include <setjmp.h>
@@ -7,12 +7,19 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "spt.h"
-#include "vmm.h"
+#include "tender_fixture.h"
 
 #define ARGC(a) ((int)(sizeof(a) / sizeof((a)[0])) - 1)
+
+static const struct tender_registry *reg(void)
+{
+    return test_registry(&spt_monitor);
+}
 
 static void test_full_line(void **s)
 {
@@ -21,15 +28,15 @@ static void test_full_line(void **s)
                     "--block-sector-size:rootfs=4096", "--net:service=@5",
                     "--net-mac:service=02:00:00:00:00:07", "--ready-fd=3",
                     "--start-fifo=/run/x/start", "--", "app.spt", "-l", "x", NULL};
-    struct vmm_opts o;
+    struct tender_opts o;
     struct ur_err e = {0};
-    assert_int_equal(vmm_parse_args(ARGC(argv), argv, &o, &e), 0);
+    assert_int_equal(tender_parse_args(reg(), ARGC(argv), argv, &o, &e), 0);
     assert_int_equal(o.mem_bytes, 64ull << 20);
     assert_int_equal(o.ndev, 4);
-    assert_int_equal(o.dev[0].kind, VMM_OPT_BLOCK);
+    assert_int_equal((void *)o.dev[0].opt, (void *)&tender_block_module.opts[0]);
     assert_string_equal(o.dev[0].name, "rootfs");
     assert_string_equal(o.dev[0].value, "/tmp/x.img");
-    assert_int_equal(o.dev[2].kind, VMM_OPT_NET);
+    assert_int_equal((void *)o.dev[2].opt, (void *)&tender_net_module.opts[0]);
     assert_string_equal(o.dev[2].value, "@5");
     assert_int_equal(o.ready_fd, 3);
     assert_string_equal(o.start_fifo, "/run/x/start");
@@ -55,16 +62,44 @@ static void test_errors(void **s)
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         char *argv[] = {"uniroot-spt", bad[i].arg, "k.spt", NULL};
-        struct vmm_opts o;
+        struct tender_opts o;
         struct ur_err e = {0};
-        assert_int_equal(vmm_parse_args(ARGC(argv), argv, &o, &e), -EINVAL);
+        assert_int_equal(tender_parse_args(reg(), ARGC(argv), argv, &o, &e), -EINVAL);
         assert_non_null(strstr(e.msg, bad[i].msg));
     }
     char *none[] = {"uniroot-spt", "--mem=8", NULL};
-    struct vmm_opts o;
+    struct tender_opts o;
     struct ur_err e = {0};
-    assert_true(vmm_parse_args(ARGC(none), none, &o, &e) < 0);
+    assert_true(tender_parse_args(reg(), ARGC(none), none, &o, &e) < 0);
     assert_non_null(strstr(e.msg, "no unikernel"));
+}
+
+/* spt's own memory bound: more than hvt's 4096 MB (an hvt limit, not an spt
+ * one), up to SPT_MAX_MEM; the usage names uniroot-spt and that bound. */
+static void test_memory_bound(void **s)
+{
+    (void)s;
+    struct tender_opts o;
+    struct ur_err e = {0};
+    char *ok[] = {"uniroot-spt", "--mem=8192", "k.spt", NULL};
+    assert_int_equal(tender_parse_args(reg(), ARGC(ok), ok, &o, &e), 0);
+    assert_int_equal(o.mem_bytes, 8192ull << 20);
+    char *max[] = {"uniroot-spt", "--mem=65536", "k.spt", NULL};
+    assert_int_equal(tender_parse_args(reg(), ARGC(max), max, &o, &e), 0);
+    assert_int_equal(o.mem_bytes, SPT_MAX_MEM);
+    char *big[] = {"uniroot-spt", "--mem=65537", "k.spt", NULL};
+    assert_int_equal(tender_parse_args(reg(), ARGC(big), big, &o, &e), -EINVAL);
+    assert_non_null(strstr(e.msg, "can have at most 65536 MB"));
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    tender_usage(reg(), f);
+    fclose(f);
+    assert_non_null(strstr(text, "usage: uniroot-spt "));
+    assert_non_null(strstr(text, "2 to 65536"));
+    assert_null(strstr(text, "uniroot-vmm"));
+    assert_null(strstr(text, "hvt"));
+    free(text);
 }
 
 int main(void)
@@ -72,6 +107,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_full_line),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_memory_bound),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

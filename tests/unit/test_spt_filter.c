@@ -1,4 +1,4 @@
-/* test_spt_filter.c: uniroot-spt's seccomp assembler (runtime/spt/bpf.c) and
+/* test_spt_filter.c: uniroot-spt's seccomp assembler (runtime/tender/bpf.c) and
  * the guest's rules (filter.c). Each filter is installed for real in a forked
  * child that makes one system call and exits: allowed calls must return,
  * anything else must kill the child with SIGSYS. close() of a descriptor
@@ -32,7 +32,7 @@ static int run(const struct sock_filter *f, unsigned n, long nr, long a0, long a
     assert_true(p >= 0);
     if (p == 0) {
         struct ur_err e;
-        if (spt_bpf_install(f, n, &e) < 0)
+        if (tender_bpf_install(f, n, &e) < 0)
             _exit(99);
         syscall(nr, a0, a1, a2, a3, 0l, 0l);
         syscall(SYS_exit_group, 0);
@@ -45,10 +45,10 @@ static int run(const struct sock_filter *f, unsigned n, long nr, long a0, long a
     return WEXITSTATUS(st);
 }
 
-static unsigned build(const struct spt_rule *r, unsigned nr, struct sock_filter *out)
+static unsigned build(const struct tender_rule *r, unsigned nr, struct sock_filter *out)
 {
     struct ur_err e = {0};
-    int n = spt_bpf_build(r, nr, out, MAXF, &e);
+    int n = tender_bpf_build(r, nr, out, MAXF, &e);
     assert_true(n > 0);
     return (unsigned)n;
 }
@@ -59,7 +59,7 @@ static unsigned build(const struct spt_rule *r, unsigned nr, struct sock_filter 
 static void test_eq(void **s)
 {
     (void)s;
-    const struct spt_rule r[] = {EXIT_RULE, {SYS_close, 1, {{0, SPT_EQ, BIG}}}};
+    const struct tender_rule r[] = {EXIT_RULE, {SYS_close, 1, {{0, TENDER_EQ, BIG}}}};
     struct sock_filter f[MAXF];
     unsigned n = build(r, 2, f);
     assert_int_equal(run(f, n, SYS_close, BIG, 0, 0, 0), PASS);
@@ -72,8 +72,8 @@ static void test_eq(void **s)
 static void test_le_ge(void **s)
 {
     (void)s;
-    const struct spt_rule le[] = {EXIT_RULE, {SYS_close, 1, {{0, SPT_LE, BIG}}}};
-    const struct spt_rule ge[] = {EXIT_RULE, {SYS_close, 1, {{0, SPT_GE, BIG}}}};
+    const struct tender_rule le[] = {EXIT_RULE, {SYS_close, 1, {{0, TENDER_LE, BIG}}}};
+    const struct tender_rule ge[] = {EXIT_RULE, {SYS_close, 1, {{0, TENDER_GE, BIG}}}};
     struct sock_filter f[MAXF];
     unsigned n = build(le, 2, f);
     assert_int_equal(run(f, n, SYS_close, 5, 0, 0, 0), PASS);
@@ -93,11 +93,11 @@ static void test_le_ge(void **s)
 static void test_and_or(void **s)
 {
     (void)s;
-    const struct spt_rule r[] = {
+    const struct tender_rule r[] = {
         EXIT_RULE,
-        {SYS_close, 2, {{0, SPT_GE, 1000}, {0, SPT_LE, 2000}}},
-        {SYS_close, 1, {{0, SPT_EQ, 7}}},
-        {SYS_lseek, 2, {{0, SPT_EQ, 1000}, {2, SPT_EQ, SEEK_SET}}},
+        {SYS_close, 2, {{0, TENDER_GE, 1000}, {0, TENDER_LE, 2000}}},
+        {SYS_close, 1, {{0, TENDER_EQ, 7}}},
+        {SYS_lseek, 2, {{0, TENDER_EQ, 1000}, {2, TENDER_EQ, SEEK_SET}}},
     };
     struct sock_filter f[MAXF];
     unsigned n = build(r, 4, f);
@@ -115,12 +115,12 @@ static void test_and_or(void **s)
 static void test_limits(void **s)
 {
     (void)s;
-    struct spt_rule r[] = {{SYS_close, 1, {{6, SPT_EQ, 0}}}};
+    struct tender_rule r[] = {{SYS_close, 1, {{6, TENDER_EQ, 0}}}};
     struct sock_filter f[MAXF];
     struct ur_err e = {0};
-    assert_int_equal(spt_bpf_build(r, 1, f, MAXF, &e), -EINVAL);  /* argument 6 */
+    assert_int_equal(tender_bpf_build(r, 1, f, MAXF, &e), -EINVAL);  /* argument 6 */
     r[0].a[0].arg = 0;
-    assert_int_equal(spt_bpf_build(r, 1, f, 8, &e), -E2BIG);      /* no room */
+    assert_int_equal(tender_bpf_build(r, 1, f, 8, &e), -E2BIG);      /* no room */
     assert_non_null(strstr(e.msg, "longer"));
 }
 
@@ -143,13 +143,17 @@ static void test_guest_rules(void **s)
     /* guest memory is the child's own: a static buffer stands in for it */
     static char buf[4096] __attribute__((aligned(4096)));
     uintptr_t lo = (uintptr_t)buf;
-    struct spt_fds fds = {.epollfd = 1000, .timerfd = 1001, .mem_size = lo + sizeof(buf)};
-    struct spt_rule r[SPT_MAX_RULES];
-    unsigned nr = spt_filter_rules(&fds, mp, r);
+    struct spt_fds fds = {.epollfd = 1000, .timerfd = 1001};
+    struct tender_ctx ctx = {.mem_size = lo + sizeof(buf), .mft = mp};
+    struct tender_registry reg;
+    struct ur_err re = {0};
+    assert_int_equal(tender_registry_init(&reg, &spt_monitor, &re), 0);
+    static struct tender_rule r[SPT_MAX_RULES];
+    unsigned nr = spt_filter_rules(&fds, &reg, &ctx, r);
     /* the rules assume memory from SPT_HOST_MEM_BASE: move the floor to buf */
     for (unsigned i = 0; i < nr; i++)
         for (unsigned k = 0; k < r[i].nargs; k++)
-            if (r[i].a[k].cmp == SPT_GE && r[i].a[k].val == SPT_HOST_MEM_BASE)
+            if (r[i].a[k].cmp == TENDER_GE && r[i].a[k].val == SPT_HOST_MEM_BASE)
                 r[i].a[k].val = lo;
     struct sock_filter f[MAXF];
     unsigned n = build(r, nr, f);
@@ -163,7 +167,7 @@ static void test_guest_rules(void **s)
     assert_int_equal(run(f, n, SYS_pread64, 0, b, 512, 0), KILLED);             /* other fd */
     assert_int_equal(run(f, n, SYS_write, 1, b, 0, 0), PASS);
     assert_int_equal(run(f, n, SYS_write, 2, b, 0, 0), KILLED);
-    assert_int_equal(run(f, n, SYS_write, 1, b, (long)fds.mem_size + 1, 0), KILLED);
+    assert_int_equal(run(f, n, SYS_write, 1, b, (long)ctx.mem_size + 1, 0), KILLED);
     assert_int_equal(run(f, n, SYS_read, bfd, b, 1, 0), KILLED);                /* not a tap */
     assert_int_equal(run(f, n, SYS_clock_gettime, CLOCK_MONOTONIC, b, 0, 0), PASS);
     assert_int_equal(run(f, n, SYS_clock_gettime, CLOCK_BOOTTIME, b, 0, 0), KILLED);

@@ -7,25 +7,31 @@
 #include <stdio.h>
 
 #include "vmm_fixture.h"
+#include "tender_fixture.h"
 
 #define ARGV(...) ((char *const[]){"uniroot-vmm", __VA_ARGS__, NULL})
 #define ARGC(...) ((int)(sizeof((char *const[]){"uniroot-vmm", __VA_ARGS__}) / sizeof(char *)))
-#define PARSE(o, err, ...) vmm_parse_args(ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), o, err)
+#define PARSE(o, err, ...) tender_parse_args(reg(), ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), o, err)
+
+static const struct tender_registry *reg(void)
+{
+    return test_registry(&vmm_monitor);
+}
 
 static void full_command_line(void **state)
 {
     (void)state;
-    struct vmm_opts o;
+    struct tender_opts o;
     struct ur_err err = {0};
     assert_int_equal(PARSE(&o, &err, "--mem=64", "--block:rootfs=/dev/loop3",
                            "--block-sector-size:rootfs=4096", "--net:service=tap0",
                            "--net-mac:service=02:00:00:00:00:01", "--", "kernel.hvt", "-x", "y"), 0);
     assert_int_equal(o.mem_bytes, 64ull << 20);
     assert_int_equal(o.ndev, 4);
-    assert_int_equal(o.dev[0].kind, VMM_OPT_BLOCK);
+    assert_int_equal((void *)o.dev[0].opt, (void *)&tender_block_module.opts[0]);
     assert_string_equal(o.dev[0].name, "rootfs");
     assert_string_equal(o.dev[0].value, "/dev/loop3");
-    assert_int_equal(o.dev[1].kind, VMM_OPT_BLOCK_SECTOR);
+    assert_int_equal((void *)o.dev[1].opt, (void *)&tender_block_module.opts[1]);
     assert_string_equal(o.dev[2].name, "service");
     assert_string_equal(o.kernel, "kernel.hvt");
     assert_int_equal(o.guest_argc, 2);
@@ -37,10 +43,10 @@ static void full_command_line(void **state)
 static void defaults_and_extensions(void **state)
 {
     (void)state;
-    struct vmm_opts o;
+    struct tender_opts o;
     struct ur_err err = {0};
     assert_int_equal(PARSE(&o, &err, "--ready-fd=5", "--start-fifo=/run/x/exec.fifo", "k"), 0);
-    assert_int_equal(o.mem_bytes, (uint64_t)VMM_DEFAULT_MEM_MB << 20);
+    assert_int_equal(o.mem_bytes, (uint64_t)TENDER_DEFAULT_MEM_MB << 20);
     assert_int_equal(o.ready_fd, 5);
     assert_string_equal(o.start_fifo, "/run/x/exec.fifo");
     assert_int_equal(o.guest_argc, 0);
@@ -53,7 +59,7 @@ static void defaults_and_extensions(void **state)
 static void rejects(void **state)
 {
     (void)state;
-    struct vmm_opts o;
+    struct tender_opts o;
     const struct { char *const *argv; int argc; const char *needle; } cases[] = {
         {ARGV("--frobnicate", "k"), 3, "unknown option '--frobnicate'"},
         {ARGV("-x", "k"), 3, "unknown option"},
@@ -84,7 +90,7 @@ static void rejects(void **state)
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct ur_err err = {0};
-        int rc = vmm_parse_args(cases[i].argc, cases[i].argv, &o, &err);
+        int rc = tender_parse_args(reg(), cases[i].argc, cases[i].argv, &o, &err);
         if (rc >= 0 || !strstr(err.msg, cases[i].needle))
             fail_msg("case %zu (%s): rc=%d msg='%s', want '%s'", i, cases[i].argv[1], rc, err.msg,
                      cases[i].needle);
@@ -95,7 +101,7 @@ static void rejects(void **state)
 static void memory_limits(void **state)
 {
     (void)state;
-    struct vmm_opts o;
+    struct tender_opts o;
     struct ur_err err = {0};
     assert_int_equal(PARSE(&o, &err, "--mem=2", "k"), 0);
     assert_int_equal(o.mem_bytes, 2ull << 20);
@@ -108,19 +114,19 @@ static void memory_limits(void **state)
 static void too_many_devices(void **state)
 {
     (void)state;
-    char *argv[VMM_MAX_DEVICE_OPTS + 4];
-    char names[VMM_MAX_DEVICE_OPTS + 1][32];
+    char *argv[TENDER_MAX_DEVICE_OPTS + 4];
+    char names[TENDER_MAX_DEVICE_OPTS + 1][32];
     int argc = 0;
     argv[argc++] = "uniroot-vmm";
-    for (int i = 0; i <= VMM_MAX_DEVICE_OPTS; i++) {
+    for (int i = 0; i <= TENDER_MAX_DEVICE_OPTS; i++) {
         snprintf(names[i], sizeof(names[i]), "--block:d%d=/x", i);
         argv[argc++] = names[i];
     }
     argv[argc++] = "k";
     argv[argc] = NULL;
-    struct vmm_opts o;
+    struct tender_opts o;
     struct ur_err err = {0};
-    assert_true(vmm_parse_args(argc, argv, &o, &err) < 0);
+    assert_true(tender_parse_args(reg(), argc, argv, &o, &err) < 0);
     assert_non_null(strstr(err.msg, "too many"));
 }
 

@@ -9,7 +9,7 @@
 #include "vmm_fixture.h"
 
 static const uint32_t one_block[] = {MFT_DEV_BLOCK_BASIC};
-static struct vmm_ro last_ro; /* read-only ranges of the last load */
+static struct tender_ro last_ro; /* read-only ranges of the last load */
 
 /* Open, check ABI, read manifest and load; returns the first error. */
 static int load_all(struct test_image *t, uint8_t *mem, uint64_t mem_size, struct ur_err *err,

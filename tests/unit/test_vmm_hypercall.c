@@ -30,14 +30,15 @@ static int setup_block(void **state)
     f->fd = mkstemp(path);
     unlink(path);
     assert_int_equal(ftruncate(f->fd, DISK_SECTORS * 512), 0);
-    struct mft_entry *e = &f->vmm->mft->e[1];
+    struct mft_entry *e = &f->vmm->t.mft->e[1];
     e->u.block_basic.capacity = DISK_SECTORS * 512;
     e->u.block_basic.block_size = 512;
     e->b.hostfd = f->fd;
     e->attached = 1;
-    struct vmm_opts o = {.ndev = 0};
+    struct tender_opts o = {.ndev = 0};
     struct ur_err err = {0};
-    assert_int_equal(vmm_block_module.attach(f->vmm, &o, &err), 0); /* registers hypercalls */
+    assert_int_equal(tender_register(&f->vmm->reg, &tender_block_module, &err), 0); /* its hypercalls */
+    assert_int_equal(tender_block_module.attach(&f->vmm->t, &o, &err), 0);
     *state = f;
     return 0;
 }
@@ -51,7 +52,7 @@ static int teardown(void **state)
     return 0;
 }
 
-static void *at(struct vmm *v, uint64_t gpa) { return v->mem + gpa; }
+static void *at(struct vmm *v, uint64_t gpa) { return v->t.mem + gpa; }
 
 static int block_io(struct vmm *v, unsigned nr, uint64_t handle, uint64_t off, uint64_t data,
                     uint64_t len, int32_t *ret, struct ur_err *err)
@@ -116,7 +117,7 @@ static void block_bad_requests_get_einval(void **state)
 static void block_wild_pointers_stop_the_guest(void **state)
 {
     struct fx *f = *state;
-    const uint64_t mem = f->vmm->mem_size;
+    const uint64_t mem = f->vmm->t.mem_size;
     const struct { uint64_t data, len; } cases[] = {
         {mem, 512},                 /* just past the end */
         {mem - 511, 512},           /* straddles the end */
@@ -144,14 +145,14 @@ static void puts_checks(void **state)
     struct vmm *v = f->vmm;
     struct ur_err err = {0};
     struct hvt_hc_puts *a = at(v, ARG);
-    *a = (struct hvt_hc_puts){.data = v->mem_size - 4, .len = 8};
+    *a = (struct hvt_hc_puts){.data = v->t.mem_size - 4, .len = 8};
     assert_true(hypercall_dispatch(v, HVT_HYPERCALL_PUTS, ARG, &err) < 0);
     assert_non_null(strstr(err.msg, "puts"));
     *a = (struct hvt_hc_puts){.data = 16, .len = UINT64_MAX - 8};
     assert_true(hypercall_dispatch(v, HVT_HYPERCALL_PUTS, ARG, &err) < 0);
     *a = (struct hvt_hc_puts){.data = BUF, .len = 0};
     assert_int_equal(hypercall_dispatch(v, HVT_HYPERCALL_PUTS, ARG, &err), 0);
-    assert_true(hypercall_dispatch(v, HVT_HYPERCALL_PUTS, v->mem_size, &err) < 0);
+    assert_true(hypercall_dispatch(v, HVT_HYPERCALL_PUTS, v->t.mem_size, &err) < 0);
 }
 
 static void halt_status_and_cookie(void **state)
@@ -161,20 +162,20 @@ static void halt_status_and_cookie(void **state)
     struct ur_err err = {0};
     struct hvt_hc_halt *a = at(v, ARG);
     *a = (struct hvt_hc_halt){.cookie = 0, .exit_status = 42};
-    assert_int_equal(hypercall_dispatch(v, HVT_HYPERCALL_HALT, ARG, &err), VMM_HC_HALT);
-    assert_int_equal(v->exit_status, 42);
+    assert_int_equal(hypercall_dispatch(v, HVT_HYPERCALL_HALT, ARG, &err), TENDER_HC_HALT);
+    assert_int_equal(v->t.exit_status, 42);
     const int wide[] = {256, 512, -1, INT32_MIN};
     for (size_t i = 0; i < sizeof(wide) / sizeof(wide[0]); i++) {
         *a = (struct hvt_hc_halt){.cookie = 0, .exit_status = wide[i]};
-        assert_int_equal(hypercall_dispatch(v, HVT_HYPERCALL_HALT, ARG, &err), VMM_HC_HALT);
-        assert_int_equal(v->exit_status, 255); /* never wraps to 0 */
+        assert_int_equal(hypercall_dispatch(v, HVT_HYPERCALL_HALT, ARG, &err), TENDER_HC_HALT);
+        assert_int_equal(v->t.exit_status, 255); /* never wraps to 0 */
     }
-    *a = (struct hvt_hc_halt){.cookie = v->mem_size - 100, .exit_status = 1};
+    *a = (struct hvt_hc_halt){.cookie = v->t.mem_size - 100, .exit_status = 1};
     assert_true(hypercall_dispatch(v, HVT_HYPERCALL_HALT, ARG, &err) < 0);
     assert_non_null(strstr(err.msg, "cookie"));
     *a = (struct hvt_hc_halt){.cookie = BUF, .exit_status = 3};
-    assert_int_equal(hypercall_dispatch(v, HVT_HYPERCALL_HALT, ARG, &err), VMM_HC_HALT);
-    assert_int_equal(v->exit_status, 3);
+    assert_int_equal(hypercall_dispatch(v, HVT_HYPERCALL_HALT, ARG, &err), TENDER_HC_HALT);
+    assert_int_equal(v->t.exit_status, 3);
 }
 
 static void walltime_and_poll(void **state)
@@ -202,7 +203,7 @@ static void unknown_hypercalls(void **state)
     assert_non_null(strstr(err.msg, "unknown hypercall 0"));
     assert_true(hypercall_dispatch(f->vmm, HVT_HYPERCALL_MAX, ARG, &err) < 0);
     assert_true(hypercall_dispatch(f->vmm, 0xffff, ARG, &err) < 0);
-    /* net hypercalls are not registered when the net module did not attach */
+    /* net hypercalls are not there when the net module is not registered */
     assert_true(hypercall_dispatch(f->vmm, HVT_HYPERCALL_NET_READ, ARG, &err) < 0);
 }
 
@@ -212,7 +213,7 @@ static void read_only_memory_is_never_written(void **state)
     struct fx *f = *state;
     struct vmm *v = f->vmm;
     const uint64_t ro = 0x100000;
-    v->ro = (struct vmm_ro){.start = {ro}, .end = {ro + 0x2000}, .n = 1};
+    v->t.ro = (struct tender_ro){.start = {ro}, .end = {ro + 0x2000}, .n = 1};
     struct ur_err err = {0};
     int32_t ret;
     /* a block read into read-only memory */
@@ -230,21 +231,21 @@ static void read_only_memory_is_never_written(void **state)
     struct hvt_hc_walltime *w = at(v, ro + 0x2000);
     assert_int_equal(hypercall_dispatch(v, HVT_HYPERCALL_WALLTIME, ro + 0x2000, &err), 0);
     assert_true(w->nsecs != 0);
-    assert_null(vmm_gpa_w(v, ro + 0x1fff, 1));
-    assert_non_null(vmm_gpa(v, ro + 0x1fff, 1));
-    assert_null(vmm_gpa_w(v, ro - 4, 8));
+    assert_null(tender_gpa_w(&v->t, ro + 0x1fff, 1));
+    assert_non_null(tender_gpa(&v->t, ro + 0x1fff, 1));
+    assert_null(tender_gpa_w(&v->t, ro - 4, 8));
 }
 
 static void gpa_gate(void **state)
 {
     struct fx *f = *state;
     struct vmm *v = f->vmm;
-    assert_non_null(vmm_gpa(v, 0, v->mem_size));
-    assert_non_null(vmm_gpa(v, v->mem_size - 1, 1));
-    assert_null(vmm_gpa(v, v->mem_size, 0));
-    assert_null(vmm_gpa(v, v->mem_size - 1, 2));
-    assert_null(vmm_gpa(v, 1, UINT64_MAX));
-    assert_null(vmm_gpa(v, UINT64_MAX, 1));
+    assert_non_null(tender_gpa(&v->t, 0, v->t.mem_size));
+    assert_non_null(tender_gpa(&v->t, v->t.mem_size - 1, 1));
+    assert_null(tender_gpa(&v->t, v->t.mem_size, 0));
+    assert_null(tender_gpa(&v->t, v->t.mem_size - 1, 2));
+    assert_null(tender_gpa(&v->t, 1, UINT64_MAX));
+    assert_null(tender_gpa(&v->t, UINT64_MAX, 1));
 }
 
 int main(void)

@@ -40,7 +40,7 @@ static uint64_t walk(const uint8_t *mem, uint64_t va, bool *large)
 
 /* A synthetic image layout over 16 MiB, and what every page of it must be. */
 #define BIG_MEM (16 * MIB)
-static const struct vmm_ro big_ro = {
+static const struct tender_ro big_ro = {
     .start = {0x100000, 0x301000, 0x600000, 0x800000},
     .end = {0x301000, 0x400000, 0x800000, 0xa00000},
     .exec = {true, false, false, true},
@@ -109,7 +109,7 @@ static void page_tables_every_page(void **state)
 static void page_tables_identity_map(void **state)
 {
     (void)state;
-    const struct vmm_ro none = {.n = 0};
+    const struct tender_ro none = {.n = 0};
     uint64_t mem_size = HVT_X86_MAX_MEM;
     /* Only the low 2 MiB are written: a sparse allocation is enough. */
     uint8_t *mem = calloc(1, HVT_X86_PAGE_2M);
@@ -135,7 +135,7 @@ static void page_table_pool_is_bounded(void **state)
 {
     (void)state;
     uint8_t *mem = calloc(1, HVT_X86_PAGE_2M);
-    struct vmm_ro ro = {.n = 0};
+    struct tender_ro ro = {.n = 0};
     struct ur_err err = {0};
     unsigned pool = (VMM_X86_PT_POOL_END - VMM_X86_PT_POOL) / 0x1000;
     for (unsigned i = 1; i <= pool; i++) { /* one page of text inside regions 1..pool */
@@ -191,9 +191,9 @@ static void exception_messages(void **state)
 {
     (void)state;
     struct vmm *v = fake_vmm(0, NULL);
-    v->ro = (struct vmm_ro){.start = {0x100000, 0x101000}, .end = {0x101000, 0x102000},
+    v->t.ro = (struct tender_ro){.start = {0x100000, 0x101000}, .end = {0x101000, 0x102000},
                             .exec = {true, false}, .n = 2};
-    v->kernel_end = 0x110000;
+    v->t.kernel_end = 0x110000;
     char msg[256];
     struct trap_frame f = {.error_code = 0x11, .rip = 0x103000, .rsp = 0x3ffff0};
     trap_describe(v, 14, &f, 0x103000, msg, sizeof(msg));
@@ -269,27 +269,27 @@ static void boot_info_layout(void **state)
     (void)state;
     static const uint32_t types[] = {MFT_DEV_BLOCK_BASIC};
     struct vmm *v = fake_vmm(1, types);
-    v->kernel_end = 0x123000;
+    v->t.kernel_end = 0x123000;
     v->tsc_hz = 2000000000ull;
-    v->mft->e[1].b.hostfd = 77;
-    v->mft->e[1].attached = 1;
-    v->mft->e[1].u.block_basic.capacity = 4096;
+    v->t.mft->e[1].b.hostfd = 77;
+    v->t.mft->e[1].attached = 1;
+    v->t.mft->e[1].u.block_basic.capacity = 4096;
     char *argv[] = {"hello", "world", NULL};
     struct ur_err err = {0};
     assert_int_equal(boot_info_write(v, argv, &err), 0);
-    const struct hvt_boot_info *bi = (const void *)(v->mem + HVT_X86_BOOT_INFO_BASE);
+    const struct hvt_boot_info *bi = (const void *)(v->t.mem + HVT_X86_BOOT_INFO_BASE);
     assert_int_equal(bi->mem_size, FAKE_MEM);
     assert_int_equal(bi->kernel_end, 0x123000);
     assert_int_equal(bi->cpu_cycle_freq, 2000000000ull);
     assert_int_equal(bi->host_features, 0);
-    assert_string_equal((const char *)v->mem + bi->cmdline, "hello world");
+    assert_string_equal((const char *)v->t.mem + bi->cmdline, "hello world");
     assert_true(bi->cmdline + HVT_CMDLINE_SIZE <= HVT_GUEST_MIN_BASE);
-    const struct mft *gm = (const void *)(v->mem + bi->mft);
+    const struct mft *gm = (const void *)(v->t.mem + bi->mft);
     assert_int_equal(gm->entries, 2);
     assert_int_equal(gm->e[1].u.block_basic.capacity, 4096);
     assert_int_equal(gm->e[1].attached, 1);
     assert_int_equal(gm->e[1].b.data, 0); /* host fd not shown to the guest */
-    assert_int_equal(v->mft->e[1].b.hostfd, 77);
+    assert_int_equal(v->t.mft->e[1].b.hostfd, 77);
     fake_vmm_free(v);
 }
 
@@ -319,14 +319,14 @@ static void every_declared_device_must_be_given(void **state)
     static const uint32_t types[] = {MFT_DEV_BLOCK_BASIC, MFT_DEV_NET_BASIC};
     struct vmm *v = fake_vmm(2, types);
     struct ur_err err = {0};
-    v->mft->e[1].attached = 1;
-    assert_true(mft_check_all_attached(v->mft, &err) < 0);
+    v->t.mft->e[1].attached = 1;
+    assert_true(mft_check_all_attached(v->t.mft, &err) < 0);
     assert_non_null(strstr(err.msg, "--net:dev2=TAP"));
-    v->mft->e[2].attached = 1;
-    assert_int_equal(mft_check_all_attached(v->mft, &err), 0);
-    assert_null(mft_at(v->mft, 0, MFT_RESERVED_FIRST));
-    assert_non_null(mft_at(v->mft, 2, MFT_DEV_NET_BASIC));
-    assert_null(mft_at(v->mft, 2, MFT_DEV_BLOCK_BASIC));
+    v->t.mft->e[2].attached = 1;
+    assert_int_equal(mft_check_all_attached(v->t.mft, &err), 0);
+    assert_null(mft_at(v->t.mft, 0, MFT_RESERVED_FIRST));
+    assert_non_null(mft_at(v->t.mft, 2, MFT_DEV_NET_BASIC));
+    assert_null(mft_at(v->t.mft, 2, MFT_DEV_BLOCK_BASIC));
     fake_vmm_free(v);
 }
 

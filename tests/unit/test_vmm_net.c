@@ -40,7 +40,7 @@ struct fx {
     int peer; /* the host's end: what the tap's other side would see */
 };
 
-static void *at(struct vmm *v, uint64_t gpa) { return v->mem + gpa; }
+static void *at(struct vmm *v, uint64_t gpa) { return v->t.mem + gpa; }
 
 static int setup(void **state)
 {
@@ -49,17 +49,18 @@ static int setup(void **state)
     f->vmm = fake_vmm(2, types);
     int sv[2];
     assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
-    struct mft_entry *e = &f->vmm->mft->e[1];
+    struct mft_entry *e = &f->vmm->t.mft->e[1];
     e->u.net_basic.mtu = MTU;
     e->b.hostfd = sv[0];
     e->attached = 1;
-    f->vmm->mft->e[2].b.hostfd = -1;
-    f->vmm->mft->e[2].attached = 1;
+    f->vmm->t.mft->e[2].b.hostfd = -1;
+    f->vmm->t.mft->e[2].attached = 1;
     f->peer = sv[1];
-    struct vmm_opts o = {.ndev = 0};
+    struct tender_opts o = {.ndev = 0};
     struct ur_err err = {0};
-    assert_int_equal(vmm_net_module.attach(f->vmm, &o, &err), 0); /* registers the hypercalls */
-    assert_int_equal(vmm_add_pollfd(f->vmm, sv[0], 1, &err), 0);
+    assert_int_equal(tender_register(&f->vmm->reg, &tender_net_module, &err), 0); /* its hypercalls */
+    assert_int_equal(tender_net_module.attach(&f->vmm->t, &o, &err), 0);
+    assert_int_equal(tender_add_pollfd(&f->vmm->t, sv[0], 1, &err), 0);
     *state = f;
     return 0;
 }
@@ -67,8 +68,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fx *f = *state;
-    vmm_net_module.cleanup(f->vmm); /* closes dev1's host side */
-    assert_int_equal(f->vmm->mft->e[1].attached, 0);
+    tender_net_module.cleanup(&f->vmm->t); /* closes dev1's host side */
+    assert_int_equal(f->vmm->t.mft->e[1].attached, 0);
     close(f->peer);
     fake_vmm_free(f->vmm);
     free(f);
@@ -153,9 +154,9 @@ static void write_bad_requests_get_einval(void **state)
     /* a device the manifest declares but that is not attached */
     struct ur_err err = {0};
     int32_t ret;
-    f->vmm->mft->e[1].attached = 0;
+    f->vmm->t.mft->e[1].attached = 0;
     assert_int_equal(net_io(f->vmm, HVT_HYPERCALL_NET_WRITE, 1, BUF, 60, &ret, NULL, &err), 0);
-    f->vmm->mft->e[1].attached = 1;
+    f->vmm->t.mft->e[1].attached = 1;
     assert_int_equal(ret, SOLO5_R_EINVAL);
     assert_peer_empty(f->peer);
 }
@@ -248,7 +249,7 @@ static void read_bad_requests_get_einval(void **state)
 static void wild_pointers_stop_the_guest(void **state)
 {
     struct fx *f = *state;
-    const uint64_t mem = f->vmm->mem_size;
+    const uint64_t mem = f->vmm->t.mem_size;
     const struct { uint64_t data, len; } cases[] = {
         {mem, 60},               /* just past the end */
         {mem - 59, 60},          /* straddles the end */
@@ -279,7 +280,7 @@ static void wild_pointers_stop_the_guest(void **state)
     assert_non_null(strstr(err.msg, "argument"));
     assert_peer_empty(f->peer);                    /* nothing was sent */
     uint8_t b[64];
-    assert_int_equal(recv(f->vmm->mft->e[1].b.hostfd, b, sizeof(b), MSG_DONTWAIT), 60); /* nor read */
+    assert_int_equal(recv(f->vmm->t.mft->e[1].b.hostfd, b, sizeof(b), MSG_DONTWAIT), 60); /* nor read */
 }
 
 /* The image's read-only pages: a frame may be sent from there, never received into it. */
@@ -288,7 +289,7 @@ static void read_only_memory_is_never_written(void **state)
     struct fx *f = *state;
     struct vmm *v = f->vmm;
     const uint64_t ro = 0x100000;
-    v->ro = (struct vmm_ro){.start = {ro}, .end = {ro + 0x2000}, .n = 1};
+    v->t.ro = (struct tender_ro){.start = {ro}, .end = {ro + 0x2000}, .n = 1};
     memset(at(v, ro), 0x11, 0x2000);
     struct ur_err err = {0};
     int32_t ret;
@@ -378,16 +379,17 @@ static void real_tap_in_private_netns(void **state)
     }
     static const uint32_t types[] = {MFT_DEV_NET_BASIC};
     struct vmm *v = fake_vmm(1, types);
-    struct vmm_opts o = {.ndev = 2};
-    o.dev[0] = (struct vmm_dev_opt){.kind = VMM_OPT_NET, .name = "dev1", .value = TAP_NAME};
-    o.dev[1] = (struct vmm_dev_opt){.kind = VMM_OPT_NET_MAC, .name = "dev1", .value = "02:75:72:00:00:01"};
+    struct tender_opts o = {.ndev = 2};
+    o.dev[0] = (struct tender_dev_opt){.opt = &tender_net_module.opts[0], .name = "dev1", .value = TAP_NAME};
+    o.dev[1] = (struct tender_dev_opt){.opt = &tender_net_module.opts[1], .name = "dev1", .value = "02:75:72:00:00:01"};
     struct ur_err err = {0};
-    assert_int_equal(vmm_net_module.attach(v, &o, &err), 0);
-    struct mft_entry *e = &v->mft->e[1];
+    assert_int_equal(tender_register(&v->reg, &tender_net_module, &err), 0);
+    assert_int_equal(tender_net_module.attach(&v->t, &o, &err), 0);
+    struct mft_entry *e = &v->t.mft->e[1];
     assert_true(e->attached);
     assert_int_equal(e->u.net_basic.mtu, TAP_MTU); /* the guest is told the tap's MTU */
     assert_memory_equal(e->u.net_basic.mac, guest_mac, 6);
-    assert_int_equal(v->npollfds, 1);
+    assert_int_equal(v->t.npollfds, 1);
 
     /* the host side: a packet socket on the tap */
     unsigned ifindex = if_nametoindex(TAP_NAME);
@@ -437,7 +439,7 @@ static void real_tap_in_private_netns(void **state)
     /* the monitor's descriptor is the last one: drop persistence, so closing removes the tap */
     assert_int_equal(ioctl(e->b.hostfd, TUNSETPERSIST, 0), 0);
     close(ps);
-    vmm_net_module.cleanup(v);
+    tender_net_module.cleanup(&v->t);
     fake_vmm_free(v);
     assert_int_equal(if_nametoindex(TAP_NAME), 0);
     assert_int_equal(setns(home, CLONE_NEWNET), 0);

@@ -29,6 +29,8 @@ static int setup(void **state)
     static const uint32_t types[] = {MFT_DEV_BLOCK_BASIC};
     struct fx *f = calloc(1, sizeof(*f));
     f->vmm = fake_vmm(1, types);
+    struct ur_err err = {0};
+    assert_int_equal(tender_register(&f->vmm->reg, &tender_block_module, &err), 0); /* its rules */
     f->vcpu = open("/dev/null", O_RDWR);
     char path[] = "/tmp/uniroot-sc-XXXXXX";
     f->blk = mkstemp(path);
@@ -36,8 +38,8 @@ static int setup(void **state)
     assert_int_equal(ftruncate(f->blk, 4096), 0);
     f->other = open("/dev/zero", O_RDONLY);
     f->vmm->vcpu_fd = f->vcpu;
-    f->vmm->mft->e[1].attached = 1;
-    f->vmm->mft->e[1].b.hostfd = f->blk;
+    f->vmm->t.mft->e[1].attached = 1;
+    f->vmm->t.mft->e[1].b.hostfd = f->blk;
     *state = f;
     return 0;
 }

@@ -10,36 +10,41 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../runtime/vmm/vmm.h"
+#include "vmm.h"
 
 #define FAKE_MEM (4ull << 20)
 
 /* A struct vmm over heap memory with a manifest of the given devices
- * (types[i] for entry i+1, named dev1, dev2, ...). */
+ * (types[i] for entry i+1, named dev1, dev2, ...), its registry holding the
+ * core module only. */
 static inline struct vmm *fake_vmm(unsigned ndev, const uint32_t *types)
 {
     struct vmm *v = calloc(1, sizeof(*v));
-    v->mem_size = FAKE_MEM;
-    v->mem = calloc(1, FAKE_MEM);
+    v->t.mem_size = FAKE_MEM;
+    v->t.mem = calloc(1, FAKE_MEM);
     v->kvm_fd = v->vm_fd = v->vcpu_fd = -1;
-    v->mft_size = sizeof(struct mft) + (ndev + 1) * sizeof(struct mft_entry);
-    v->mft = calloc(1, v->mft_size);
-    v->mft->version = MFT_VERSION;
-    v->mft->entries = ndev + 1;
-    v->mft->e[0].type = MFT_RESERVED_FIRST;
+    v->t.mft_size = sizeof(struct mft) + (ndev + 1) * sizeof(struct mft_entry);
+    v->t.mft = calloc(1, v->t.mft_size);
+    v->t.mft->version = MFT_VERSION;
+    v->t.mft->entries = ndev + 1;
+    v->t.mft->e[0].type = MFT_RESERVED_FIRST;
     for (unsigned i = 0; i < ndev; i++) {
-        struct mft_entry *e = &v->mft->e[i + 1];
+        struct mft_entry *e = &v->t.mft->e[i + 1];
         e->type = types[i];
         e->name[0] = 'd', e->name[1] = 'e', e->name[2] = 'v', e->name[3] = (char)('1' + i);
     }
-    hypercall_register_core(v);
+    /* only the core hypercalls: a test registers the device modules it uses */
+    struct ur_err err = {0};
+    v->reg.mon = &vmm_monitor;
+    if (tender_register(&v->reg, &vmm_core_module, &err) < 0)
+        abort();
     return v;
 }
 
 static inline void fake_vmm_free(struct vmm *v)
 {
-    free(v->mem);
-    free(v->mft);
+    free(v->t.mem);
+    free(v->t.mft);
     free(v);
 }
 

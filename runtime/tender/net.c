@@ -1,7 +1,8 @@
 /* net.c: the network module. --net:NAME=TAP attaches an existing tap
  * interface (or, as --net:NAME=@FD, a tap descriptor passed down by the
  * caller) to the manifest entry NAME; the guest sends and receives whole
- * Ethernet frames, and poll wakes when a frame is waiting.
+ * Ethernet frames (hvt: two hypercalls; spt: read/write on the tap, within
+ * the seccomp rules here), and its wait wakes when a frame is waiting.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,12 +15,14 @@
 #include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
-#include "vmm.h"
+#include "tender.h"
 
 #define ETHER_HDR 14
 
+/* A unicast MAC address written as six hex pairs: 02:00:00:00:00:01. */
 int net_parse_mac(const char *s, uint8_t mac[6])
 {
     unsigned v[6];
@@ -33,6 +36,21 @@ int net_parse_mac(const char *s, uint8_t mac[6])
         return -EINVAL;
     return 0;
 }
+
+
+static const char *check_mac(const char *v)
+{
+    uint8_t mac[6];
+    return net_parse_mac(v, mac) < 0 ? "MAC must look like 02:00:00:00:00:01 (unicast)" : NULL;
+}
+
+static const struct tender_option opts[] = {
+    {"--net:", "TAP|@FD", "attach tap interface TAP (or open tap descriptor FD)\nas network device NAME",
+     NULL},
+    {"--net-mac:", "MAC", "MAC address of NAME (default: random, locally administered)", check_mac},
+};
+#define OPT_NET (&opts[0])
+#define OPT_MAC (&opts[1])
 
 /* MTU of interface ifr->ifr_name, into *mtu. */
 static int read_mtu(struct ifreq *ifr, int *mtu, struct ur_err *err)
@@ -105,20 +123,18 @@ static int tap_open(const char *ifname, int *mtu, struct ur_err *err)
     return fd;
 }
 
-static int attach_one(struct vmm *vmm, const struct vmm_opts *o, const struct vmm_dev_opt *d,
-                      struct ur_err *err)
+static int attach_one(struct tender_ctx *ctx, const struct tender_opts *o,
+                      const struct tender_dev_opt *d, struct ur_err *err)
 {
     unsigned idx = 0;
-    struct mft_entry *e = mft_find(vmm->mft, d->name, MFT_DEV_NET_BASIC);
+    struct mft_entry *e = mft_find(ctx->mft, d->name, MFT_DEV_NET_BASIC);
     if (!e)
         return ur_errf(err, -ENODEV, "--net:%s: the unikernel declares no network device '%s'",
                        d->name, d->name);
-    idx = (unsigned)(e - vmm->mft->e);
+    idx = (unsigned)(e - ctx->mft->e);
     uint8_t mac[6];
-    bool have_mac = false;
-    for (unsigned i = 0; i < o->ndev; i++)
-        if (o->dev[i].kind == VMM_OPT_NET_MAC && strcmp(o->dev[i].name, d->name) == 0)
-            have_mac = net_parse_mac(o->dev[i].value, mac) == 0;
+    const char *given = tender_opt_value(o, OPT_MAC, d->name);
+    bool have_mac = given && net_parse_mac(given, mac) == 0;
     if (!have_mac) {
         if (getrandom(mac, sizeof(mac), 0) != sizeof(mac))
             return ur_errf_sys(err, -errno, "getrandom");
@@ -128,7 +144,7 @@ static int attach_one(struct vmm *vmm, const struct vmm_opts *o, const struct vm
     int fd = tap_open(d->value, &mtu, err);
     if (fd < 0)
         return ur_err_wrap(err, "--net:%s", d->name);
-    int rc = vmm_add_pollfd(vmm, fd, idx, err);
+    int rc = tender_add_pollfd(ctx, fd, idx, err);
     if (rc < 0) {
         close(fd);
         return rc;
@@ -140,20 +156,20 @@ static int attach_one(struct vmm *vmm, const struct vmm_opts *o, const struct vm
     return 0;
 }
 
-static int hc_net_write(struct vmm *vmm, uint64_t gpa, struct ur_err *err)
+static int hc_net_write(struct tender_ctx *ctx, uint64_t gpa, struct ur_err *err)
 {
-    struct hvt_hc_net_write *a = vmm_gpa_w(vmm, gpa, sizeof(*a));
+    struct hvt_hc_net_write *a = tender_gpa_w(ctx, gpa, sizeof(*a));
     if (!a)
-        return vmm_violation(err, "net write", "argument", gpa, sizeof(*a));
+        return tender_violation(err, "net write", "argument", gpa, sizeof(*a));
     uint64_t data = a->data, len = a->len;
-    struct mft_entry *e = mft_at(vmm->mft, a->handle, MFT_DEV_NET_BASIC);
+    struct mft_entry *e = mft_at(ctx->mft, a->handle, MFT_DEV_NET_BASIC);
     if (!e || len == 0 || len > (uint64_t)e->u.net_basic.mtu + ETHER_HDR) {
         a->ret = SOLO5_R_EINVAL;
         return 0;
     }
-    const void *p = vmm_gpa(vmm, data, len);
+    const void *p = tender_gpa(ctx, data, len);
     if (!p)
-        return vmm_violation(err, "net write", "data", data, len);
+        return tender_violation(err, "net write", "data", data, len);
     ssize_t n;
     do
         n = write(e->b.hostfd, p, len);
@@ -163,20 +179,20 @@ static int hc_net_write(struct vmm *vmm, uint64_t gpa, struct ur_err *err)
     return 0;
 }
 
-static int hc_net_read(struct vmm *vmm, uint64_t gpa, struct ur_err *err)
+static int hc_net_read(struct tender_ctx *ctx, uint64_t gpa, struct ur_err *err)
 {
-    struct hvt_hc_net_read *a = vmm_gpa_w(vmm, gpa, sizeof(*a));
+    struct hvt_hc_net_read *a = tender_gpa_w(ctx, gpa, sizeof(*a));
     if (!a)
-        return vmm_violation(err, "net read", "argument", gpa, sizeof(*a));
+        return tender_violation(err, "net read", "argument", gpa, sizeof(*a));
     uint64_t data = a->data, len = a->len;
-    struct mft_entry *e = mft_at(vmm->mft, a->handle, MFT_DEV_NET_BASIC);
+    struct mft_entry *e = mft_at(ctx->mft, a->handle, MFT_DEV_NET_BASIC);
     if (!e || len == 0) {
         a->ret = SOLO5_R_EINVAL;
         return 0;
     }
-    void *p = vmm_gpa_w(vmm, data, len);
+    void *p = tender_gpa_w(ctx, data, len);
     if (!p)
-        return vmm_violation(err, "net read", "data", data, len);
+        return tender_violation(err, "net read", "data", data, len);
     ssize_t n;
     do
         n = read(e->b.hostfd, p, len);
@@ -190,41 +206,64 @@ static int hc_net_read(struct vmm *vmm, uint64_t gpa, struct ur_err *err)
     return 0;
 }
 
-static int net_attach(struct vmm *vmm, const struct vmm_opts *o, struct ur_err *err)
+static int net_attach(struct tender_ctx *ctx, const struct tender_opts *o, struct ur_err *err)
 {
     for (unsigned i = 0; i < o->ndev; i++) {
-        const struct vmm_dev_opt *d = &o->dev[i];
-        if (d->kind == VMM_OPT_NET_MAC) {
-            bool given = false;
-            for (unsigned j = 0; j < o->ndev; j++)
-                given |= o->dev[j].kind == VMM_OPT_NET && strcmp(o->dev[j].name, d->name) == 0;
-            if (!given)
-                return ur_errf(err, -EINVAL, "--net-mac:%s given without --net:%s", d->name, d->name);
-        } else if (d->kind == VMM_OPT_NET) {
-            int rc = attach_one(vmm, o, d, err);
+        const struct tender_dev_opt *d = &o->dev[i];
+        if (d->opt == OPT_MAC && !tender_opt_value(o, OPT_NET, d->name))
+            return ur_errf(err, -EINVAL, "--net-mac:%s given without --net:%s", d->name, d->name);
+        if (d->opt == OPT_NET) {
+            int rc = attach_one(ctx, o, d, err);
             if (rc < 0)
                 return rc;
         }
     }
-    vmm->hc[HVT_HYPERCALL_NET_WRITE] = hc_net_write;
-    vmm->hc[HVT_HYPERCALL_NET_READ] = hc_net_read;
     return 0;
 }
 
-static void net_cleanup(struct vmm *vmm)
+static void net_cleanup(struct tender_ctx *ctx)
 {
-    for (unsigned i = 1; vmm->mft && i < vmm->mft->entries; i++) {
-        struct mft_entry *e = &vmm->mft->e[i];
-        if (e->type == MFT_DEV_NET_BASIC && e->attached) {
-            close(e->b.hostfd);
-            e->attached = 0;
-        }
-    }
-    vmm->npollfds = 0;
+    tender_detach_all(ctx, MFT_DEV_NET_BASIC);
+    ctx->npollfds = 0;
 }
 
-const struct vmm_module vmm_net_module = {
+/* hvt: the monitor reads and writes the tap (and polls it: a core call). */
+static unsigned net_hvt_rules(const struct tender_ctx *ctx, const struct mft_entry *e,
+                              struct tender_rule *out, unsigned n)
+{
+    (void)ctx;
+    TENDER_RULE(out, n, SYS_read, tender_eq32(0, (uint32_t)e->b.hostfd));
+    TENDER_RULE(out, n, SYS_write, tender_eq32(0, (uint32_t)e->b.hostfd));
+    return n;
+}
+
+/* spt: the guest reads and writes frames on the tap, buffers in guest memory. */
+static unsigned net_spt_rules(const struct tender_ctx *ctx, const struct mft_entry *e,
+                              struct tender_rule *out, unsigned n)
+{
+    const uint64_t lo = SPT_HOST_MEM_BASE, hi = ctx->mem_size - 1, max = ctx->mem_size;
+    const uint64_t fd = (uint64_t)e->b.hostfd;
+    TENDER_RULE(out, n, SYS_read, tender_eq(0, fd), tender_ge(1, lo), tender_le(1, hi),
+                tender_le(2, max));
+    TENDER_RULE(out, n, SYS_write, tender_eq(0, fd), tender_ge(1, lo), tender_le(1, hi),
+                tender_le(2, max));
+    return n;
+}
+
+static const struct tender_hypercall calls[] = {
+    {HVT_HYPERCALL_NET_WRITE, hc_net_write},
+    {HVT_HYPERCALL_NET_READ, hc_net_read},
+};
+
+const struct tender_module tender_net_module = {
     .name = "net",
+    .mft_type = MFT_DEV_NET_BASIC,
+    .opts = opts,
+    .nopts = sizeof(opts) / sizeof(opts[0]),
     .attach = net_attach,
     .cleanup = net_cleanup,
+    .hvt_calls = calls,
+    .nhvt_calls = sizeof(calls) / sizeof(calls[0]),
+    .hvt_rules = net_hvt_rules,
+    .spt_rules = net_spt_rules,
 };

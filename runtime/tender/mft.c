@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "vmm.h"
+#include "image.h"
 
 int mft_validate(const struct mft *m, size_t size, struct ur_err *err)
 {

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vmm.h"
+#include "image.h"
 
 struct elf_image {
     Elf *elf;
@@ -207,7 +207,7 @@ int elf_image_manifest(const struct elf_image *img, struct mft **out, size_t *ou
  * permissions. *ro receives the pages of the segments that are not writable,
  * those of executable segments marked exec, for the caller to protect. */
 int elf_image_load(const struct elf_image *img, uint8_t *mem, uint64_t mem_size,
-                   uint64_t *entry, uint64_t *kernel_end, struct vmm_ro *ro, struct ur_err *err)
+                   uint64_t *entry, uint64_t *kernel_end, struct tender_ro *ro, struct ur_err *err)
 {
     uint64_t top = 0;
     ro->n = 0;
@@ -245,8 +245,8 @@ int elf_image_load(const struct elf_image *img, uint8_t *mem, uint64_t mem_size,
         if ((p->p_flags & PF_X) && ep >= p->p_paddr && ep < end)
             entry_ok = true;
         if (!(p->p_flags & PF_W)) {
-            if (ro->n == VMM_MAX_RO)
-                return ur_errf(err, -ENOEXEC, "more than %d read-only segments", VMM_MAX_RO);
+            if (ro->n == TENDER_MAX_RO)
+                return ur_errf(err, -ENOEXEC, "more than %d read-only segments", TENDER_MAX_RO);
             ro->start[ro->n] = lo;
             ro->end[ro->n] = hi;
             ro->exec[ro->n] = (p->p_flags & PF_X) != 0;

@@ -1,0 +1,88 @@
+/* netecho.c: a network responder on device "service" (lib/netecho.h):
+ * ARP for its address, ICMP echo, UDP echo. Its address comes from its
+ * command line, as mirage guests take theirs:
+ *
+ *   netecho --ipv4=A.B.C.D/P [--ipv4-gateway=G] [--seconds=N]
+ *
+ * It runs until stopped, N seconds or the UDP datagram "netecho-quit",
+ * then prints what it answered:
+ * "netecho: arp=N icmp=N udp=N ignored=N". */
+#include "guest.h"
+#include "netecho.h"
+
+GUEST_MANIFEST(MFT_NET("service"));
+
+#define SEC 1000000000ull
+
+static uint8_t frame[2048] __attribute__((aligned(8)));
+
+static int starts(const char *s, const char *p)
+{
+    while (*p)
+        if (*s++ != *p++)
+            return 0;
+    return 1;
+}
+
+int guest_main(int argc, char **argv)
+{
+    struct netecho_cfg cfg = { .prefix = 0 };
+    struct netecho_stats st = { 0, 0, 0, 0, 0 };
+    const struct mft_entry *e;
+    uint64_t handle, seconds = 0, deadline = 0;
+    int have_ip = 0;
+
+    for (int i = 0; i < argc; i++) {
+        if (starts(argv[i], "--ipv4=") && netecho_parse_ip(argv[i] + 7, cfg.ip, &cfg.prefix) == 0)
+            have_ip = 1;
+        else if (starts(argv[i], "--ipv4-gateway=") && netecho_parse_ip(argv[i] + 15, cfg.gw, NULL) == 0)
+            ;
+        else if (starts(argv[i], "--seconds=") && guest_parse_u64(argv[i] + 10, &seconds) == 0)
+            ;
+        else {
+            guest_printf("netecho: bad argument '%s' (want --ipv4=A/P [--ipv4-gateway=G] [--seconds=N])\n",
+                         argv[i]);
+            return 2;
+        }
+    }
+    if (!have_ip) {
+        guest_puts("netecho: no --ipv4=A.B.C.D/P given");
+        return 2;
+    }
+    e = guest_mft_find("service", MFT_DEV_NET_BASIC, &handle);
+    if (!e) {
+        guest_puts("netecho: no network device \"service\" in the manifest");
+        return 1;
+    }
+    if (e->u.net_basic.mtu + 14u > sizeof(frame)) {
+        guest_puts("netecho: MTU too large for this guest");
+        return 1;
+    }
+    memcpy(cfg.mac, e->u.net_basic.mac, 6);
+    guest_printf("netecho: ready ip=%u.%u.%u.%u/%u gateway=%u.%u.%u.%u mac=%02x:%02x:%02x:%02x:%02x:%02x\n",
+                 cfg.ip[0], cfg.ip[1], cfg.ip[2], cfg.ip[3], cfg.prefix, cfg.gw[0], cfg.gw[1],
+                 cfg.gw[2], cfg.gw[3], cfg.mac[0], cfg.mac[1], cfg.mac[2], cfg.mac[3], cfg.mac[4],
+                 cfg.mac[5]);
+    if (seconds)
+        deadline = guest_walltime() + seconds * SEC;
+    while (!st.quit && (!deadline || guest_walltime() < deadline)) {
+        uint64_t ready = 0, len = 0;
+        size_t out;
+
+        guest_poll(SEC, &ready);
+        if (!(ready & (1ull << handle)))
+            continue;
+        /* Drain what is queued before yielding again. */
+        while (!st.quit && guest_net_read(handle, frame, sizeof(frame), &len) == SOLO5_R_OK) {
+            if (len > sizeof(frame))
+                return 1;
+            out = netecho_reply(&cfg, frame, (size_t)len, &st);
+            if (out && guest_net_write(handle, frame, out) != SOLO5_R_OK)
+                st.ignored++;
+        }
+    }
+    guest_printf("netecho: arp=%llu icmp=%llu udp=%llu ignored=%llu\n", (unsigned long long)st.arp,
+                 (unsigned long long)st.icmp, (unsigned long long)st.udp,
+                 (unsigned long long)st.ignored);
+    return 0;
+}
