@@ -56,6 +56,7 @@ struct backend {
     const char *monitor_env;   /* environment variable naming another monitor */
     uint32_t solo5_target;     /* SOLO5_ABI_TARGET_* its images carry */
     uint32_t solo5_abi;        /* the ABI version of that target the monitor speaks */
+    uint64_t max_mem_mb;       /* the most guest memory its monitor gives (--mem) */
     const struct backend_type *types;
     unsigned ntypes;
     /* What the node must have; NULL: nothing. Not asked when monitor_env

@@ -33,6 +33,9 @@ const struct backend backend_hvt = {
     .monitor_env = "UNIROOT_VMM",
     .solo5_target = SOLO5_ABI_TARGET_HVT,
     .solo5_abi = HVT_ABI_VERSION,
+    /* hypercall arguments are 32-bit guest addresses and the stack starts at
+     * the top of guest memory: Solo5 and uniroot-vmm stop at 4 GiB */
+    .max_mem_mb = HVT_X86_MAX_MEM >> 20,
     .types = hvt_types,
     .ntypes = sizeof(hvt_types) / sizeof(hvt_types[0]),
     .node_check = hvt_node_check,

@@ -17,6 +17,7 @@ const struct backend backend_spt = {
     .monitor_env = "UNIROOT_SPT",
     .solo5_target = SOLO5_ABI_TARGET_SPT,
     .solo5_abi = SPT_ABI_VERSION,
+    .max_mem_mb = 64 * 1024, /* uniroot-spt's --mem bound (runtime/spt: SPT_MAX_MEM) */
     .types = spt_types,
     .ntypes = sizeof(spt_types) / sizeof(spt_types[0]),
     .node_check = NULL,

@@ -1,10 +1,13 @@
 # runtime/oci/build.mk: the OCI runtime `uniroot` and its unit tests.
+# The binary check (kernel.c) reads images with the monitors' own reader
+# (runtime/tender/image.h: elf_image.c, mft.c), linked into the runtime's library.
 UNIROOT_SRC  := $(filter-out runtime/oci/main.c,$(wildcard runtime/oci/*.c))
-UNIROOT_OBJ  := $(UNIROOT_SRC:%.c=$(OBJ)/%.o)
-UNIROOT_AOBJ := $(UNIROOT_SRC:%.c=$(ASAN)/obj/%.o)
+UNIROOT_OBJ  := $(UNIROOT_SRC:%.c=$(OBJ)/%.o) $(TENDER_IMAGE_OBJ)
+UNIROOT_AOBJ := $(UNIROOT_SRC:%.c=$(ASAN)/obj/%.o) $(TENDER_IMAGE_SRC:%.c=$(ASAN)/obj/%.o)
 UNIROOT_LIB  := $(BUILD)/libuniroot-oci.a
 UNIROOT_ALIB := $(ASAN)/libuniroot-oci.a
-UNIROOT_LDLIBS := -lcjson -lmount
+UNIROOT_LDLIBS := -lcjson -lmount $(TENDER_IMAGE_LIBS)
+$(OBJ)/runtime/oci/kernel.o $(ASAN)/obj/runtime/oci/kernel.o: CFLAGS += $(TENDER_INC)
 # the network plumbing (runtime/net), by path: its build.mk may be read after this one
 UNIROOT_NETLIB := $(BUILD)/libnet.a
 UNIROOT_NETALIB := $(ASAN)/libnet.a

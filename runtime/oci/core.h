@@ -51,6 +51,11 @@ int core_list(struct ctx *c, cJSON **out, struct ur_err *err);
 /* The monitor's pid (*pid 0 when the container is stopped). */
 int core_pid(struct ctx *c, const char *id, pid_t *pid, struct ur_err *err);
 
+struct cstate;
+/* Open and lock container id for a command (core_life.c): 1 when it is ours;
+ * runc's is handed to runc (no return unless that fails: negative). */
+int core_open(struct ctx *c, const char *id, struct cstate *cs, struct ur_err *err);
+
 /* ---- core_rootfs.c: the container rootfs as the guest's block device */
 struct rootfs_takeover {
     bool unmounted;                   /* root.path was unmounted from the host */

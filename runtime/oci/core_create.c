@@ -221,7 +221,8 @@ static int launch(const struct core_create_opts *o, struct creation *cr, char *c
         l.net[i].fd = cr->net.dev[i].fd;
     }
     if (cr->spec.mem_limit) {
-        if ((rc = guest_mem_mb(cr->spec.mem_limit, &l.mem_mb, err)) < 0)
+        if ((rc = guest_mem_mb(cr->spec.mem_limit, cr->be->max_mem_mb, cr->be->name, &l.mem_mb,
+                               err)) < 0)
             return rc;
         if (rc > 0)
             log_warn("memory limit %llu MiB is more than an %s guest can address: the guest "

@@ -38,9 +38,7 @@ static cJSON *oci_state(struct cstate *cs)
 int core_state(struct ctx *c, const char *id, cJSON **out, struct ur_err *err)
 {
     struct cstate cs;
-    int rc = state_open(c, id, &cs, err);
-    if (rc == -EMEDIUMTYPE)
-        return handoff_runc(c, err);
+    int rc = core_open(c, id, &cs, err);
     if (rc < 0)
         return rc;
     *out = oci_state(&cs);
@@ -106,9 +104,7 @@ int core_list(struct ctx *c, cJSON **out, struct ur_err *err)
 int core_pid(struct ctx *c, const char *id, pid_t *pid, struct ur_err *err)
 {
     struct cstate cs;
-    int rc = state_open(c, id, &cs, err);
-    if (rc == -EMEDIUMTYPE)
-        return handoff_runc(c, err);
+    int rc = core_open(c, id, &cs, err);
     if (rc < 0)
         return rc;
     bool alive = strcmp(state_status(&cs), "stopped") != 0;

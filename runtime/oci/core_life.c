@@ -13,9 +13,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
-/* Open id for a command: 1 = ours and locked, 0 = handed off (never returns
- * then, unless the hand-off failed: negative). */
-static int open_or_handoff(struct ctx *c, const char *id, struct cstate *cs, struct ur_err *err)
+int core_open(struct ctx *c, const char *id, struct cstate *cs, struct ur_err *err)
 {
     int rc = state_open(c, id, cs, err);
     if (rc == -EMEDIUMTYPE)
@@ -32,7 +30,7 @@ static bool monitor_gone(void *arg)
 int core_start(struct ctx *c, const char *id, struct ur_err *err)
 {
     struct cstate cs;
-    int rc = open_or_handoff(c, id, &cs, err);
+    int rc = core_open(c, id, &cs, err);
     if (rc < 0)
         return rc;
     const char *status = state_status(&cs);
@@ -60,7 +58,7 @@ out:
 int core_kill(struct ctx *c, const char *id, int sig, bool all, struct ur_err *err)
 {
     struct cstate cs;
-    int rc = open_or_handoff(c, id, &cs, err);
+    int rc = core_open(c, id, &cs, err);
     if (rc < 0)
         return rc;
     const char *status = state_status(&cs);
@@ -132,7 +130,7 @@ int core_delete(struct ctx *c, const char *id, bool force, struct ur_err *err)
 int core_pause(struct ctx *c, const char *id, bool pause, struct ur_err *err)
 {
     struct cstate cs;
-    int rc = open_or_handoff(c, id, &cs, err);
+    int rc = core_open(c, id, &cs, err);
     if (rc < 0)
         return rc;
     const char *status = state_status(&cs);

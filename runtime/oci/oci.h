@@ -92,10 +92,11 @@ void spec_free(struct oci_spec *s);
 /* The string value of annotation key, or NULL. */
 const char *spec_annotation(const struct oci_spec *s, const char *key);
 
-/* ---- guest_mem.c: guest memory (MiB) for a memory limit (bytes, not 0):
- * 0 when the guest gets the limit, 1 when it gets less (the most an hvt guest
- * can address: the caller says so), negative when the limit is too small. */
-int guest_mem_mb(uint64_t limit, uint64_t *mb, struct ur_err *err);
+/* ---- guest_mem.c: guest memory (MiB) for a memory limit (bytes, not 0) on a
+ * backend whose guests have at most max_mb (hv names it in messages): 0 when
+ * the guest gets the limit, 1 when it gets less (max_mb: the caller says so),
+ * negative when the limit is too small. */
+int guest_mem_mb(uint64_t limit, uint64_t max_mb, const char *hv, uint64_t *mb, struct ur_err *err);
 
 /* ---- unikernel.c: the urunc-compatible unikernel description */
 #define UK_PREFIX UR_UK_PREFIX  /* common/ukbundle.h: what a unikernel bundle is */
@@ -123,22 +124,23 @@ bool uk_supports_fs(const struct uk_desc *d, const char *fstype);
 /* Decode base64 (standard alphabet, padding optional); *out NUL-terminated, malloc'ed. */
 int base64_decode(const char *in, char **out, size_t *outlen, struct ur_err *err);
 
-/* ---- kernel.c: what the unikernel binary expects */
+/* ---- kernel.c: what the unikernel binary expects, read by the monitors'
+ * own image reader (runtime/tender/image.h) */
 #define KERNEL_MAX_DEVS 64
 struct kernel_dev {
     char name[68];
     bool net;       /* net device, else block */
 };
 struct kernel_info {
-    bool has_abi, has_manifest;
-    uint32_t abi_target, abi_version;
-    struct kernel_dev dev[KERNEL_MAX_DEVS];
+    uint32_t abi_target;  /* SOLO5_ABI_TARGET_*: the one asked for */
+    struct kernel_dev dev[KERNEL_MAX_DEVS]; /* the manifest's devices */
     unsigned ndev;
 };
-/* An x86_64 ELF with Solo5's ABI note for target (SOLO5_ABI_TARGET_*) at the
- * version uniroot's monitor of that target speaks; fills the manifest's devices. */
+/* An x86_64 Solo5 ELF of target (SOLO5_ABI_TARGET_*) at the ABI version
+ * uniroot's monitor of that target speaks; fills the manifest's devices. An
+ * image of another known target is refused naming both. */
 int kernel_inspect(const char *path, uint32_t target, struct kernel_info *ki, struct ur_err *err);
-/* The same on an open fd (pread only); path names it in messages. */
+/* The same on an open fd (read whole, pread only); path names it in messages. */
 int kernel_inspect_fd(int fd, const char *path, uint32_t target, struct kernel_info *ki,
                       struct ur_err *err);
 const struct kernel_dev *kernel_find_dev(const struct kernel_info *ki, const char *name, bool net);

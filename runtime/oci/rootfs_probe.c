@@ -208,8 +208,8 @@ static int real_mount_lookup(void *ctx, const char *rootfs, struct rootfs_record
     r->major = major(dev);
     r->minor = minor(dev);
     rc = 1;
-    struct stat st;
-    if (!src || src[0] != '/' || stat(src, &st) < 0 || !S_ISBLK(st.st_mode) || st.st_rdev != dev ||
+    /* the source is the block device node of that number (mountcheck.h's check) */
+    if (!src || src[0] != '/' || ur_blockdev_is(src, major(dev), minor(dev), NULL) < 0 ||
         (root && strcmp(root, "/") != 0)) {
         r->type = ROOTFS_NONE; /* overlay, tmpfs, a bind mount of a subdirectory, ... */
         goto out;

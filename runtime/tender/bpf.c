@@ -103,12 +103,12 @@ static int emit_cond(struct asm_ctx *c, const struct tender_arg_cond *a, unsigne
     return -EINVAL;
 }
 
-/* Rules sorted by number, then by their given order. */
-static const struct tender_rule *sort_base;
-static int cmp_index(const void *x, const void *y)
+/* Rules sorted by number, then by their given order (rules is qsort_r's arg). */
+static int cmp_index(const void *x, const void *y, void *rules)
 {
+    const struct tender_rule *r = rules;
     unsigned a = *(const unsigned *)x, b = *(const unsigned *)y;
-    int na = sort_base[a].nr, nb = sort_base[b].nr;
+    int na = r[a].nr, nb = r[b].nr;
     return na != nb ? (na > nb) - (na < nb) : (a > b) - (a < b);
 }
 
@@ -156,8 +156,7 @@ int tender_bpf_build(const struct tender_rule *rules, unsigned n, struct sock_fi
     }
     for (unsigned r = 0; r < n; r++)
         order[r] = r;
-    sort_base = rules;
-    qsort(order, n, sizeof(order[0]), cmp_index);
+    qsort_r(order, n, sizeof(order[0]), cmp_index, (void *)rules);
     unsigned ngroups = 0, *first = order + n, *ja = order + 2 * n; /* first rule of each number */
     for (unsigned k = 0; k < n; k++)
         if (k == 0 || rules[order[k]].nr != rules[order[k - 1]].nr) {

@@ -10,7 +10,7 @@
 #   - peak RSS (VmHWM) of a booted guest vs the memory the guest has touched
 #     (Rss of its mapping at 0x10000..2*mem), the difference; and the hello
 #     run's peak RSS beside the static hello's;
-#   - block read throughput: blkread.spt reading a 64 MiB file (64 KiB guest
+#   - block read throughput: blkread.spt reading a 64 MiB file (BLK_MIB) (64 KiB guest
 #     requests, which the spt binding makes one pread64 per sector) vs host
 #     pread of the same file in sector-sized requests (the same system calls),
 #     ratio; host pread in 64 KiB requests beside it.
@@ -29,6 +29,7 @@ SPT=${UNIROOT_SPT:-$B/uniroot-spt}
 RUNS=${RUNS:-40}
 RSS_RUNS=5
 BLK_RUNS=5
+BLK_MIB=${BLK_MIB:-64}
 MEM=32
 for f in "$SPT" $B/static-hello $B/spawn-stats $B/host-read $G/hello.spt $G/sleep.spt $G/blkread.spt; do
     [ -e "$f" ] || { bench_fail "spt bench" "$f missing (make bench builds it)"; bench_end; }
@@ -123,7 +124,7 @@ fi
 # ---- block read throughput vs host pread
 img=$(mktemp /tmp/uniroot-bench-spt.XXXXXX)
 trap 'rm -f "$img"' EXIT
-head -c $((64 << 20)) /dev/urandom >"$img"
+head -c $((BLK_MIB << 20)) /dev/urandom >"$img"
 best_g=0 best_s=0 best_h=0 ok=1
 for i in $(seq "$BLK_RUNS"); do
     bench_run o "block read, uniroot-spt blkread (run $i of $BLK_RUNS)" \

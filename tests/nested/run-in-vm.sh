@@ -39,7 +39,8 @@
 # cache in build/vm (taken under a lock).
 # Knobs: UR_VM_MEM (MiB, default 4096; memfd, so only touched pages cost),
 #   UR_VM_SMP (vCPUs, default 2), UR_VM_ACCEL (qemu -accel, default
-#   tcg,thread=multi), UR_VM_KERNEL_PKG (linux-image-cloud-amd64),
+#   tcg,thread=single: with thread=multi the guest wedged within minutes
+#   when nested guests were started and signalled in a loop), UR_VM_KERNEL_PKG (linux-image-cloud-amd64),
 #   UR_VM_TIMES=1 (print "run-in-vm: ..." timing lines on stderr: qemu start
 #   to CMD, CMD's run time), UR_VM_CONSOLE=1 (print the guest's kernel
 #   console at the end), UR_VM_BOOT_TIMEOUT (seconds to reach CMD, default
@@ -71,7 +72,7 @@ UR_TOP=$(cd "$UR_TOP" && pwd -P) || die "UR_TOP $UR_TOP is not a directory"
 export UR_TOP
 VM=$UR_TOP/build/vm
 VIRTIOFSD=${UR_VM_VIRTIOFSD:-/usr/lib/qemu/virtiofsd}
-MEM=${UR_VM_MEM:-4096} SMP=${UR_VM_SMP:-2} ACCEL=${UR_VM_ACCEL:-tcg,thread=multi}
+MEM=${UR_VM_MEM:-4096} SMP=${UR_VM_SMP:-2} ACCEL=${UR_VM_ACCEL:-tcg,thread=single}
 KPKG=${UR_VM_KERNEL_PKG:-linux-image-cloud-amd64}
 
 [ "$(id -u)" -eq 0 ] || die "needs root (virtiofsd shares / with sandbox=chroot)"
@@ -148,6 +149,9 @@ mount -t bpf -o mode=700 bpf $N/sys/fs/bpf
 mount -t tracefs tracefs $N/sys/kernel/tracing
 mount -t debugfs debugfs $N/sys/kernel/debug
 mkdir -p "$N$TOP" && mount -t virtiofs work "$N$TOP" || fail "cannot mount $TOP (virtiofs, read-write)"
+# the kernel's symbols (the same every boot: nokaslr), for naming where a wedged guest spins
+K=$N$TOP/build/vm/kallsyms-$(uname -r)
+[ -s "$K" ] || { grep ' [tT] ' /proc/kallsyms >"$K.$$" && mv "$K.$$" "$K"; } 2>/dev/null
 mkdir -p $N/run/uniroot-vm && cp "/host$RUN/job.sh" $N/run/uniroot-vm/job.sh
 echo 1 >/proc/sys/vm/overcommit_memory
 ip link set lo up
@@ -266,7 +270,7 @@ start_vm() {
         -chardev socket,id=fs0,path="$RUN/root.sock" -device vhost-user-fs-pci,chardev=fs0,tag=host \
         -chardev socket,id=fs1,path="$RUN/work.sock" -device vhost-user-fs-pci,chardev=fs1,tag=work \
         -kernel "$VMLINUZ" -initrd "$INITRD" \
-        -append "console=ttyS0 quiet panic=-1 mitigations=off no_timer_check rdinit=/init uniroot.run=$RUN uniroot.nonce=$NONCE" \
+        -append "console=ttyS0 quiet nokaslr panic=-1 mitigations=off no_timer_check rdinit=/init uniroot.run=$RUN uniroot.nonce=$NONCE" \
         -nodefaults -display none -monitor none -no-reboot \
         -serial file:"$RUN/console.log" -serial stdio </dev/null >"$RUN/out" 2>"$RUN/qemu.err" &
     QPID=$!
@@ -326,7 +330,7 @@ cpu_now() {
 
 # qemu's view of a wedged guest, for the report: each vCPU's state and where it is.
 qmp_state() {
-    python3 - "$RUN/qmp.sock" <<'PY' 2>/dev/null
+    python3 - "$RUN/qmp.sock" "$1" <<'PY' 2>/dev/null
 import json, socket, sys
 s = socket.socket(socket.AF_UNIX); s.settimeout(5); s.connect(sys.argv[1]); f = s.makefile("rw")
 def call(cmd, **a):
@@ -335,14 +339,31 @@ def call(cmd, **a):
         m = json.loads(f.readline())
         if "event" not in m: return m.get("return")
 json.loads(f.readline()); call("qmp_capabilities")
+with open(sys.argv[2], "w") as d:  # the whole state, three times a second apart
+    import time
+    for i in range(3):
+        for c in call("query-cpus-fast"):
+            for cmd in ("info registers", "info lapic"):
+                d.write("== %d: vCPU%d %s\n" % (i, c["cpu-index"], cmd))
+                d.write(call("human-monitor-command", **{"command-line": cmd, "cpu-index": c["cpu-index"]}) or "")
+        time.sleep(1)
 out = []
 for c in call("query-cpus-fast"):
-    call("cpu", index=c["cpu-index"])
-    r = call("human-monitor-command", **{"command-line": "info registers"})
+    r = call("human-monitor-command", **{"command-line": "info registers", "cpu-index": c["cpu-index"]})
     g = lambda k: (r.split(k + "=", 1)[1].split()[0] if k + "=" in r else "?")
     out.append("vCPU%d %s RIP=%s CPL=%s II=%s HLT=%s" % (c["cpu-index"], c.get("target", ""), g("RIP"), g("CPL"), g("II"), g("HLT")))
 print("; ".join(out))
 PY
+}
+
+# sym RIP: the kernel function holding RIP (from build/vm/kallsyms-KVER, which the guest writes once).
+sym() {
+    local k=$VM/kallsyms-$KVER r best
+    r=$1 # 16 hex digits, as qemu prints RIP
+    [ ${#r} = 16 ] && [ -s "$k" ] || { echo "$1"; return; }
+    best=$(awk -v r="$r" '$1 <= r && $1 > b { b = $1; n = $3 } END { if (n != "") print b, n }' "$k")
+    [ -n "$best" ] || { echo "$1"; return; }
+    printf '%s+0x%x\n' "${best#* }" $((0x$r - 0x${best%% *}))
 }
 
 # Stream ttyS1, CMD's output, up to the exit marker; STATUS is then CMD's
@@ -392,8 +413,14 @@ for run in 1 2; do
     stream
     [ "$WEDGED" = 1 ] || break
     load=$(cut -d' ' -f1-3 /proc/loadavg)
-    qcpu=$(cpu_now "$QPID")
-    state=$(qmp_state)
+    qemu=$(pgrep -P "$QPID" -x qemu-system-x86) || qemu=$QPID # (QPID is the timeout wrapper)
+    qcpu=$(cpu_now "$qemu")
+    dump=$VM/wedge-$(date -u +%Y%m%dT%H%M%S)-$$.txt
+    state=$(qmp_state "$dump")
+    [ -s "$dump" ] && state="$state; registers and LAPICs in $dump"
+    for r in $(grep -o 'RIP=[0-9a-f]*' <<<"$state" | sort -u); do state=${state//$r/$r($(sym "${r#RIP=}"))}; done
+    [ -n "$state" ] && state="$state; qemu threads by state: $(for t in /proc/"$qemu"/task/*/stat; do
+        sed 's/.*) \(.\).*/\1/' "$t"; done 2>/dev/null | sort | uniq -c | awk '{printf "%s%s=%s", (NR > 1 ? " " : ""), $2, $1}')"
     stop_vm
     mv -f "$RUN/console.log" "$RUN/console-$run.log"
     msg="the guest wedged while CMD ran: no heartbeat and no output for $WEDGE_S s (qemu ${qcpu:-?}% CPU, host load $load${state:+; $state})"

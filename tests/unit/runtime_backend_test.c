@@ -29,6 +29,8 @@ static void table(void **st)
     assert_int_equal(backend_spt.solo5_target, SOLO5_ABI_TARGET_SPT);
     assert_string_equal(backend_spt.monitor, "uniroot-spt");
     assert_string_equal(backend_spt.monitor_env, "UNIROOT_SPT");
+    assert_int_equal(backend_hvt.max_mem_mb, 4096);  /* hvt's 32-bit hypercall addresses */
+    assert_int_equal(backend_spt.max_mem_mb, 65536); /* uniroot-spt's --mem bound */
     char buf[256];
     backend_names(buf, sizeof(buf), ",");
     assert_string_equal(buf, "hvt,spt");

@@ -1,4 +1,4 @@
-/* test_spt_cli.c: uniroot-spt's command line, which is uniroot-vmm's parser
+/* test_spt_cli.c: uniroot-spt's command line: the monitors' shared parser
  * (runtime/tender/cli.c) taking solo5-spt's options: what a runtime passes for
  * an spt guest must parse into the same options, and mistakes must be one
  * clear error. */
