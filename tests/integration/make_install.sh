@@ -40,7 +40,8 @@ for p in $PROGRAMS; do
         echo "# $n has no --version"
     fi
 done
-expect "installed uniroot finds the installed uniroot-vmm beside it" 0 "^vmm: $D$P/bin/uniroot-vmm\$" -- bare "$D$P/bin/uniroot" --version
+expect "installed uniroot finds the installed uniroot-vmm beside it" 0 "^hvt: $D$P/bin/uniroot-vmm\$" -- bare "$D$P/bin/uniroot" --version
+expect "installed uniroot finds the installed uniroot-spt beside it" 0 "^spt: $D$P/bin/uniroot-spt\$" -- bare "$D$P/bin/uniroot" --version
 V1=$(bare "$D$P/bin/uniroot" --version 2>/dev/null | head -1 | grep -Eo '[0-9]+\.[0-9]+\.[0-9]+')
 V2=$(bare "$D$P/bin/uniroot-vmm" --version 2>/dev/null | head -1 | grep -Eo '[0-9]+\.[0-9]+\.[0-9]+' | head -1)
 [ -n "$V1" ] && [ "$V1" = "$V2" ] && ok "runtime and monitor report one version ($V1)" ||

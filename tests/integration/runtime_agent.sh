@@ -26,7 +26,7 @@ ALOG=$T_TMP/agent.log
 mkdir -p "$STATE" && mount -t tmpfs tmpfs "$STATE"
 at_exit "umount -R -l $STATE"
 "$UNIROOTD" --config /dev/null --state-dir "$STATE" --socket "$SOCK" --pin-dir "$PIN" \
-    --reconcile-interval 0 >"$ALOG" 2>&1 &
+    --reconcile-interval 0 --bundle-watch no >"$ALOG" 2>&1 &
 AGENT=$!
 at_exit "'$UNIROOTD' --cleanup --pin-dir $PIN; rmdir $(dirname "$PIN")"
 at_exit "kill -CONT $AGENT; kill $AGENT; wait $AGENT"
@@ -42,8 +42,8 @@ LOOP=$(losetup -f --show "$T_TMP/img") || { skip runtime-agent "no loop device";
 at_exit "losetup -d $LOOP"
 
 # bundle ID [plain]: a containerd-style bundle in the watched state dir; a
-# plain one has no unikernel annotations (the agent leaves its config.json
-# alone; the runtime reads urunc.json from the rootfs)
+# plain one has no unikernel annotations (the description is urunc.json in
+# the rootfs, which both the agent and the runtime read)
 bundle() {
     local b=$STATE/io.containerd.runtime.v2.task/default/$1
     mkdir -p "$b/rootfs"
@@ -75,13 +75,29 @@ grep -q 'rootfs: agent: no answer within 50 ms' "$RT_LOG" && [ "$(source_of)" = 
     ok "agent timeout logged, libmount decided" || not_ok "agent timeout then libmount" "$(grep rootfs: "$RT_LOG")"
 kill -CONT "$AGENT"
 
-# 3. no annotation (description in urunc.json), the agent answers on its socket
+# 3. description only in urunc.json (common/ukbundle.h): the agent reads it
+# inside the rootfs and annotates the bundle before create, like any other
 B=$(bundle c3 plain)
 mount "$LOOP" "$B/rootfs"
-sleep 0.2
+for _ in $(seq 100); do grep -q 'dev.uniroot.rootfs' "$B/config.json" && break; sleep 0.02; done
+grep -q 'dev.uniroot.rootfs' "$B/config.json" && ok "agent annotated the urunc.json-only bundle" ||
+    not_ok "agent annotated the urunc.json-only bundle" "no annotation"
 : >"$RT_LOG"
-expect "run with the agent's socket" 0 'label=agentlbl' -- env UNIROOT_AGENT_SOCKET="$SOCK" "$UNIROOT" --root "$RT_ROOT" --log "$RT_LOG" --log-format json run --bundle "$B" c3
-grep -q 'dev.uniroot.rootfs' "$B/config.json" && echo "# note: the agent annotated a bundle without unikernel annotations"
+expect "run the urunc.json-only bundle" 0 'label=agentlbl' -- env UNIROOT_AGENT_SOCKET="$SOCK" "$UNIROOT" --root "$RT_ROOT" --log "$RT_LOG" --log-format json run --bundle "$B" c3
+[ "$(source_of)" = annotation ] && ok "urunc.json-only bundle decided by the verified annotation" ||
+    not_ok "urunc.json-only bundle decided by the annotation" "$(grep rootfs: "$RT_LOG")"
+
+# 4. no annotation in config.json (removed here after the agent wrote it, as
+# if the runtime came first; the agent runs with --bundle-watch no, so it does
+# not see the rewrite; every bundle here exists before its mount): the runtime
+# asks the agent on its socket
+B=$(bundle c4 plain)
+mount "$LOOP" "$B/rootfs"
+for _ in $(seq 100); do grep -q 'dev.uniroot.rootfs' "$B/config.json" && break; sleep 0.02; done
+jq '.annotations |= with_entries(select(.key | startswith("dev.uniroot.") | not))' "$B/config.json" >"$B/config.json.new" &&
+    mv "$B/config.json.new" "$B/config.json"
+: >"$RT_LOG"
+expect "run with the agent's socket" 0 'label=agentlbl' -- env UNIROOT_AGENT_SOCKET="$SOCK" "$UNIROOT" --root "$RT_ROOT" --log "$RT_LOG" --log-format json run --bundle "$B" c4
 [ "$(source_of)" = agent ] && grep -q 'rootfs: agent: verified' "$RT_LOG" &&
     ok "decided by the agent's socket answer" || not_ok "decided by the agent" "$(grep rootfs: "$RT_LOG")"
 finish

@@ -68,7 +68,7 @@ if [ -x "$UNIROOTD" ]; then
     at_exit "'$UNIROOTD' --cleanup --pin-dir $PIN; rmdir $(dirname "$PIN")"
     at_exit "kill $AGENT; wait $AGENT"
     for _ in $(seq 100); do grep -q '"event":"ready"' "$T_TMP/agent.log" && break; sleep 0.05; done
-    decision d2 agent "with unirootd: the device comes from the agent's socket, verified"
+    decision d2 annotation "with unirootd: the agent annotated the bundle of the urunc.json image before create, verified"
 else
     skip "with unirootd" "build/bin/unirootd is not built"
 fi
