@@ -56,13 +56,13 @@ $(ASAN)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SANFLAGS) -c $< -o $@
 
-check: all $(UNIT_TESTS) $(patsubst $(BIN)/%,$(ASAN)/bin/%,$(UNIT_TESTS)) $(ASAN)/bin/uniroot-vmm
+check: all $(UNIT_TESTS) $(patsubst $(BIN)/%,$(ASAN)/bin/%,$(UNIT_TESTS))
 	tests/run.sh
 
 unit: $(UNIT_TESTS) $(patsubst $(BIN)/%,$(ASAN)/bin/%,$(UNIT_TESTS))
 	tests/run.sh unit
 
-integration: all $(ASAN)/bin/uniroot-vmm
+integration: all
 	tests/run.sh integration
 
 bench: all $(BENCH_DEPS)

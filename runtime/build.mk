@@ -18,6 +18,8 @@ $(BIN)/uniroot-vmm: $(OBJ)/runtime/vmm/main.o $(VMM_OBJ) $(COMMON_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(VMM_STATIC) $(LDFLAGS) -o $@ $^ $(VMM_LIBS)
 
+# the monitor with ASan+UBSan, for the integration tests to run it too
+TEST_DEPS += $(ASAN)/bin/uniroot-vmm
 $(ASAN)/bin/uniroot-vmm: $(ASAN)/obj/runtime/vmm/main.o $(VMM_ASAN_OBJ) $(COMMON_ASAN_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $^ $(VMM_LIBS)

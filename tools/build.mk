@@ -2,7 +2,8 @@
 # socket client), with mkimage's unit test. (demo.sh and install-deps.sh are
 # scripts: nothing to build.)
 
-# unirootctl (tools/unirootctl.c): the protocol is in userspace/server.h.
+# unirootctl (tools/unirootctl.c): the protocol is in userspace/server.h, its
+# lines in common/agentproto.c.
 PROGRAMS += $(BIN)/unirootctl
 $(BIN)/unirootctl: $(OBJ)/tools/unirootctl.o $(COMMON_LIB)
 	@mkdir -p $(@D)

@@ -1,4 +1,5 @@
-/* unirootctl.c: talk to unirootd's socket (protocol in userspace/server.h).
+/* unirootctl.c: talk to unirootd's socket (protocol in userspace/server.h,
+ * its lines built and read by common/agentproto.h).
  *
  *   unirootctl [--socket PATH] [--timeout MS] get BUNDLE_DIR   (MS >= 1, default 2000)
  *   unirootctl ... get NAMESPACE ID
@@ -16,18 +17,15 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <limits.h>
-#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/un.h>
-#include <time.h>
-#include <unistd.h>
 
+#include "agentproto.h"
 #include "agentsock.h"
 #include "err.h"
 #include "mountcheck.h"
@@ -99,9 +97,8 @@ static bool verify_one(const char *what, const char *json, const char *rootfs,
  * (common/mountcheck.c). */
 static int explain(const char *bundle, const char *agent_line)
 {
-    cJSON *resp = cJSON_Parse(agent_line);
-    const cJSON *rec = cJSON_GetObjectItemCaseSensitive(resp, "record");
-    char *recs = cJSON_IsObject(rec) ? cJSON_PrintUnformatted(rec) : NULL;
+    char *recs;
+    ur_agent_answer(agent_line, "record", &recs, NULL);
     char rootfs[8200];
     char *ann = read_bundle(bundle, rootfs, sizeof(rootfs));
     cJSON *arec = ann ? cJSON_Parse(ann) : NULL;
@@ -151,7 +148,6 @@ static int explain(const char *bundle, const char *agent_line)
     free(recs);
     free(ann);
     cJSON_Delete(arec);
-    cJSON_Delete(resp);
     return rc;
 }
 
@@ -167,44 +163,6 @@ static long parse_num(const char *opt, const char *s, long min, long max)
         return -1;
     }
     return v;
-}
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Read one line into buf within the deadline (-1 = none). 0 ok, -1 error/timeout. */
-static int read_line(int fd, char *buf, size_t n, long long deadline, size_t *have)
-{
-    for (;;) {
-        char *nl = memchr(buf, '\n', *have);
-        if (nl) {
-            *nl = '\0';
-            return 0;
-        }
-        if (*have + 1 >= n)
-            return -1;
-        int wait = -1;
-        if (deadline >= 0) {
-            long long left = deadline - now_ms();
-            if (left <= 0)
-                return -1;
-            wait = (int)left;
-        }
-        struct pollfd p = {.fd = fd, .events = POLLIN};
-        int r = poll(&p, 1, wait);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return -1;
-        ssize_t got = read(fd, buf + *have, n - 1 - *have);
-        if (got <= 0)
-            return -1;
-        *have += (size_t)got;
-    }
 }
 
 int main(int argc, char **argv)
@@ -227,90 +185,72 @@ int main(int argc, char **argv)
     if (i >= argc)
         return usage();
     const char *op = argv[i++];
-    cJSON *req = cJSON_CreateObject();
+    struct ur_agent_req q = {.op = UR_AGENT_BAD};
     char *line = NULL;
-    if (!strcmp(op, "get") && argc - i == 1) {
-        cJSON_AddStringToObject(req, "op", "get");
-        cJSON_AddStringToObject(req, "bundle", argv[i]);
+    if ((!strcmp(op, "get") || !strcmp(op, "explain")) && argc - i == 1) {
+        q = (struct ur_agent_req){.op = UR_AGENT_GET, .bundle = argv[i]};
     } else if (!strcmp(op, "get") && argc - i == 2) {
-        cJSON_AddStringToObject(req, "op", "get");
-        cJSON_AddStringToObject(req, "namespace", argv[i]);
-        cJSON_AddStringToObject(req, "id", argv[i + 1]);
+        q = (struct ur_agent_req){.op = UR_AGENT_GET, .ns = argv[i], .id = argv[i + 1]};
     } else if ((!strcmp(op, "list") || !strcmp(op, "status")) && argc == i) {
-        cJSON_AddStringToObject(req, "op", op);
+        q.op = !strcmp(op, "list") ? UR_AGENT_LIST : UR_AGENT_STATUS;
     } else if (!strcmp(op, "watch")) {
-        cJSON_AddStringToObject(req, "op", "watch");
+        q.op = UR_AGENT_WATCH;
         if (argc - i == 2 && !strcmp(argv[i], "--count")) {
-            if ((count = parse_num("--count", argv[i + 1], 0, LONG_MAX)) < 0) {
-                cJSON_Delete(req);
+            if ((count = parse_num("--count", argv[i + 1], 0, LONG_MAX)) < 0)
                 return 2;
-            }
         } else if (argc != i)
             return usage();
-    } else if (!strcmp(op, "explain") && argc - i == 1) {
-        cJSON_AddStringToObject(req, "op", "get");
-        cJSON_AddStringToObject(req, "bundle", argv[i]);
     } else if (!strcmp(op, "raw") && argc - i == 1) {
-        line = strdup(argv[i]);
+        if (asprintf(&line, "%s\n", argv[i]) < 0)
+            line = NULL;
     } else {
-        cJSON_Delete(req);
         return usage();
     }
     if (!line)
-        line = cJSON_PrintUnformatted(req);
-    cJSON_Delete(req);
+        line = ur_agent_req_line(&q);
+    if (!line) {
+        fprintf(stderr, "unirootctl: out of memory\n");
+        return 2;
+    }
 
-    struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    if (strlen(sock) >= sizeof(sa.sun_path)) {
-        fprintf(stderr, "unirootctl: socket path %s is longer than a unix socket address allows "
-                        "(%zu bytes)\n", sock, sizeof(sa.sun_path) - 1);
-        free(line);
-        return 2;
-    }
-    memcpy(sa.sun_path, sock, strlen(sock) + 1);
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-        fprintf(stderr, "unirootctl: connect %s: %s\n", sock, strerror(errno));
-        free(line);
-        return 2;
-    }
-    size_t len = strlen(line);
-    line[len] = '\n';
-    ssize_t w = write(fd, line, len + 1);
-    free(line);
-    if (w != (ssize_t)len + 1) {
-        fprintf(stderr, "unirootctl: write: %s\n", strerror(errno));
-        return 2;
-    }
     static char buf[8 << 20];
-    size_t have = 0;
-    long long deadline = now_ms() + timeout;
-    if (read_line(fd, buf, sizeof(buf), deadline, &have) < 0) {
+    struct ur_agent_conn c;
+    struct ur_err e;
+    int rc = ur_agent_connect(&c, sock, (int)timeout, buf, sizeof(buf), &e);
+    if (rc == -ENAMETOOLONG)
+        fprintf(stderr, "unirootctl: socket path %s is longer than a unix socket address allows "
+                        "(%zu bytes)\n", sock, sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
+    else if (rc < 0)
+        fprintf(stderr, "unirootctl: connect %s: %s\n", sock, strerror(-rc));
+    else if ((rc = ur_agent_send(&c, line, &e)) < 0)
+        fprintf(stderr, "unirootctl: write: %s\n", strerror(-rc));
+    free(line);
+    if (rc < 0) {
+        ur_agent_close(&c);
+        return 2;
+    }
+    char *ans;
+    if (ur_agent_recv_line(&c, &ans, &e) < 0) {
         fprintf(stderr, "unirootctl: no answer from %s within %ld ms\n", sock, timeout);
+        ur_agent_close(&c);
         return 2;
     }
     if (!strcmp(op, "explain")) {
-        close(fd);
-        return explain(argv[argc - 1], buf);
+        ur_agent_close(&c);
+        return explain(argv[argc - 1], ans);
     }
-    printf("%s\n", buf);
+    printf("%s\n", ans);
     fflush(stdout);
-    cJSON *resp = cJSON_Parse(buf);
-    int ok = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(resp, "ok"));
-    cJSON_Delete(resp);
+    int ok = ur_agent_answer(ans, NULL, NULL, NULL) == 0;
     if (!ok || strcmp(op, "watch") != 0) {
-        close(fd);
+        ur_agent_close(&c);
         return ok ? 0 : 1;
     }
-    for (long n = 0; count < 0 || n < count; n++) {
-        size_t used = strlen(buf) + 1;
-        memmove(buf, buf + used, have - used);
-        have -= used;
-        if (read_line(fd, buf, sizeof(buf), -1, &have) < 0)
-            break;
-        printf("%s\n", buf);
+    c.deadline = -1; /* change lines come when they come */
+    for (long n = 0; (count < 0 || n < count) && ur_agent_recv_line(&c, &ans, &e) == 0; n++) {
+        printf("%s\n", ans);
         fflush(stdout);
     }
-    close(fd);
+    ur_agent_close(&c);
     return 0;
 }

@@ -14,9 +14,9 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "agentproto.h"
 #include "log.h"
 #include "matcher.h"
-#include "request.h"
 #include "rootfs_record.h"
 
 #define LINE_MAX_ 65536
@@ -259,10 +259,10 @@ static cJSON *status_json(struct agent *a)
 
 static int handle_request(struct server *s, struct client *c, const char *line)
 {
-    struct request req;
+    struct ur_agent_req req;
     int rc;
-    request_parse(line, &req);
-    if (req.op == REQ_GET) {
+    ur_agent_req_parse(line, &req);
+    if (req.op == UR_AGENT_GET) {
         const struct trec *r = agent_get(s->a, req.bundle, req.ns, req.id);
         char what[600];
         if (req.bundle)
@@ -276,7 +276,7 @@ static int handle_request(struct server *s, struct client *c, const char *line)
             rc = j ? send_ok_raw(s, c, "record", j) : send_error(s, c, "out of memory");
             free(j);
         }
-    } else if (req.op == REQ_LIST) {
+    } else if (req.op == UR_AGENT_LIST) {
         agent_drain(s->a);
         cJSON *arr = cJSON_CreateArray();
         agent_foreach(s->a, add_to_list, arr);
@@ -284,20 +284,20 @@ static int handle_request(struct server *s, struct client *c, const char *line)
         cJSON_Delete(arr);
         rc = j ? send_ok_raw(s, c, "records", j) : send_error(s, c, "out of memory");
         free(j);
-    } else if (req.op == REQ_STATUS) {
+    } else if (req.op == UR_AGENT_STATUS) {
         agent_drain(s->a);
         cJSON *st = status_json(s->a);
         char *j = cJSON_PrintUnformatted(st);
         cJSON_Delete(st);
         rc = j ? send_ok_raw(s, c, "status", j) : send_error(s, c, "out of memory");
         free(j);
-    } else if (req.op == REQ_WATCH) {
+    } else if (req.op == UR_AGENT_WATCH) {
         c->watching = 1;
         rc = send_line(s, c, "{\"ok\":true,\"watching\":true}");
     } else {
         rc = send_error(s, c, req.error);
     }
-    request_free(&req);
+    ur_agent_req_free(&req);
     return rc;
 }
 
@@ -349,7 +349,7 @@ static void read_client(struct server *s, struct client *c)
         }
         c->in_len += (size_t)r;
         size_t used;
-        while ((used = request_take_line(c->in, c->in_len))) {
+        while ((used = ur_agent_take_line(c->in, c->in_len))) {
             int rc = c->in[0] ? handle_request(s, c, c->in) : 0;
             memmove(c->in, c->in + used, c->in_len - used);
             c->in_len -= used;

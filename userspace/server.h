@@ -1,4 +1,5 @@
-/* server.h: unirootd's query socket (where: common/agentsock.h).
+/* server.h: unirootd's query socket (where: common/agentsock.h; the request
+ * and answer lines are built and parsed in common/agentproto.c).
  *
  * Protocol: JSON lines over a SOCK_STREAM unix socket, mode 0600, and peers
  * other than uid 0 are refused (SO_PEERCRED). One request per line, one

@@ -6,6 +6,7 @@
  *
  * Global options come before the command (--root, --log, --log-format,
  * --debug, --systemd-cgroup). This is the only place that prints errors. */
+#include "agentsock.h"
 #include "backend.h"
 #include "oci.h"
 
@@ -62,7 +63,7 @@ static void usage(FILE *f)
                "ps: [--format|-f table|json] ID  list: [--format|-f table|json] [--quiet|-q]\n\n"
                "environment: UNIROOT_VMM (hvt monitor), UNIROOT_SPT (spt monitor),\n"
                "  UNIROOT_RUNC (runc for hand-off),\n"
-               "  UNIROOT_AGENT_SOCKET (agent socket, default /run/uniroot/unirootd.sock)\n");
+               "  " UR_AGENT_SOCKET_ENV " (agent socket, default " UR_AGENT_SOCKET_DEFAULT ")\n");
 }
 
 int main(int argc, char **argv)

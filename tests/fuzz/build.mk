@@ -31,7 +31,7 @@ FUZZ_BACKEND_SRC := $(wildcard runtime/oci/backend*.c) runtime/oci/opts.c runtim
 FUZZ_SRC_fuzz_spec := runtime/oci/spec.c runtime/oci/unikernel.c $(FUZZ_BACKEND_SRC)
 FUZZ_SRC_fuzz_urunc_json := runtime/oci/unikernel.c $(FUZZ_BACKEND_SRC)
 FUZZ_SRC_fuzz_rootfs_record :=
-FUZZ_SRC_fuzz_agent_request := userspace/request.c
+FUZZ_SRC_fuzz_agent_request := common/agentproto.c
 FUZZ_SRC_fuzz_config_annotate := userspace/bundle.c userspace/jsonpatch.c
 
 define FUZZ_RULE
@@ -39,7 +39,7 @@ $$(FUZZ_DIR)/$(1): tests/fuzz/$(1).c tests/fuzz/fuzz_common.h $$(FUZZ_SRC_$(1)) 
 	@mkdir -p $$(@D)
 	$$(FUZZ_CC) $$(FUZZ_FLAGS) -Iruntime/oci -Iuserspace -o $$@ $$< $$(FUZZ_SRC_$(1)) $$(FUZZ_COMMON_SRC) -lcjson
 endef
-FUZZ_HDRS := $(wildcard common/*.h) runtime/oci/oci.h userspace/request.h userspace/bundle.h userspace/jsonpatch.h
+FUZZ_HDRS := $(wildcard common/*.h) runtime/oci/oci.h userspace/bundle.h userspace/jsonpatch.h
 $(foreach t,$(filter-out fuzz_elf_image,$(FUZZ_TARGETS)),$(eval $(call FUZZ_RULE,$(t))))
 
 # make fuzz: every target for FUZZ_SECONDS each (make fuzz FUZZ_SECONDS=60);
