@@ -3,7 +3,7 @@
 # beside a plain process in the same namespace, measured in this one run:
 #   - the netecho guest (tests/guests/netecho.c) on uniroot-spt, and on
 #     uniroot-vmm (hvt) where /dev/kvm is here, else inside a nested KVM guest
-#     (tests/nested/run-in-vm.sh; NET_BENCH_HVT=0 leaves it out);
+#     (tests/nested/run-in-vm.sh, about 2 min here; NET_BENCH_HVT=0 leaves it out);
 #   - the baseline: build/bin/tap-responder, a plain process running the same
 #     responder code on the same kind of tap (runtime/net through net-plumb);
 # each behind the plumbing a container gets (veth in a "container" namespace,
@@ -17,7 +17,8 @@
 # Targets: 0% flood ping loss; spt p50 RTT <= 1.5x the plain process's.
 # A figure whose command failed (nothing answered, ping error, no output) is
 # FAILED with no ratio, and the script exits non-zero. Needs root, ip, tc,
-# ping, python3; makes namespaces named urbn*$$ and removes them at exit.
+# ping, python3. NET_BENCH_DEAD=1 aims every figure at an address nobody answers
+# (to see the FAILED path). Makes namespaces named urbn*$$ and removes them at exit.
 set -u
 cd "$(dirname "$0")/../.."
 export UR_TOP=$PWD
@@ -99,7 +100,7 @@ stop() {
 # flood: "loss_pct min avg max" of `ping -f`; fails when nothing answered or ping erred.
 flood() {
     local out s
-    out=$(ip netns exec $P ping -f -c "$NET_PINGS" -w 60 -W 1 "$TARGET" 2>&1)
+    out=$(ip netns exec $P ping -f -c "$NET_PINGS" -w 30 -W 1 "$TARGET" 2>&1)
     s=$(echo "$out" | grep -o '[0-9.]*% packet loss' | cut -d% -f1)
     if ! isnum "${s:-}" || echo "$out" | grep -q ' 0 received'; then
         echo "$out" | tail -2 >&2
@@ -110,7 +111,7 @@ flood() {
 # pctl: "n p50 p90 p99 loss_pct" of per-packet RTTs (ping -i 0.001); fails when none answered.
 pctl() {
     local out loss
-    out=$(ip netns exec $P ping -i 0.001 -c "$NET_PINGS" -w 60 -W 1 "$TARGET" 2>&1)
+    out=$(ip netns exec $P ping -i 0.001 -c "$NET_PINGS" -w 30 -W 1 "$TARGET" 2>&1)
     loss=$(echo "$out" | grep -o '[0-9.]*% packet loss' | cut -d% -f1)
     echo "$out" | grep -o 'time=[0-9.]*' | cut -d= -f2 | sort -n | awk -v loss="${loss:-?}" '
         { t[NR] = $1 }
@@ -133,6 +134,13 @@ measure() {
     fi
     OK[$who]=1
     ip -n $P neigh flush all
+    # a target that answers nothing fails once, fast, not after three 30 s deadlines
+    if ! ip netns exec $P ping -c 3 -i 0.2 -W 1 "$TARGET" >$TMP/probe.out 2>&1; then
+        bench_fail "$who: flood ping, RTT percentiles, UDP echo" \
+            "nothing answers $TARGET (3 pings): $(grep 'packet loss' $TMP/probe.out)"
+        stop
+        return
+    fi
     bench_run FL[$who] "$who: flood ping (n=$NET_PINGS)" flood
     bench_run PC[$who] "$who: RTT percentiles (n=$NET_PINGS)" pctl
     bench_run UD[$who] "$who: UDP echo packets/s (n=$NET_UDP_N)" udp
@@ -182,7 +190,7 @@ done
 # ---- hvt where this host has no /dev/kvm: a nested KVM guest (minutes)
 if [ -z "${UR_BENCH_NESTED:-}" ] && [ ! -c /dev/kvm ]; then
     if [ "$NET_BENCH_HVT" = 0 ]; then
-        bench_skip "hvt: no /dev/kvm on this host, and NET_BENCH_HVT=0 (the nested guest takes minutes)"
+        bench_skip "hvt: no /dev/kvm on this host, and NET_BENCH_HVT=0 (the nested guest adds about 2 min)"
     else
         trap - EXIT
         cleanup
