@@ -141,6 +141,8 @@ measure() {
         stop
         return
     fi
+    # warm-up, not counted: whichever target ran first measured slower percentiles without it
+    ip netns exec $P ping -q -c 500 -i 0.001 -W 1 "$TARGET" >/dev/null 2>&1
     bench_run FL[$who] "$who: flood ping (n=$NET_PINGS)" flood
     bench_run PC[$who] "$who: RTT percentiles (n=$NET_PINGS)" pctl
     bench_run UD[$who] "$who: UDP echo packets/s (n=$NET_UDP_N)" udp
@@ -159,6 +161,7 @@ field() { echo "$1" | grep -o "$2=[0-9.]*" | head -1 | cut -d= -f2; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.2fx", a/b; else print "n/a" }'; }
 col() { echo "$1" | awk -v i="$2" '{print $i}'; }
 W=$(bench_where)
+echo "(one target at a time, in this order: $WHOS; each after 500 uncounted pings; on this shared machine the first measured tends to show the longer tails)"
 printf '%-44s %15s %15s %8s   %s\n' "figure" "guest" "plain process" "ratio" "target"
 for g in ${WHOS#plain}; do
     b=plain
