@@ -20,3 +20,6 @@ BENCH_DEPS += $(BIN)/static-hello
 $(BIN)/static-hello: $(OBJ)/tests/bench/static_hello.o
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -static -o $@ $^
+
+# tests/bench/net.sh: the plumbing, the plain-process baseline and the netecho guest.
+BENCH_DEPS += $(BIN)/net-plumb $(BIN)/tap-responder $(BUILD)/guests/netecho.spt $(BUILD)/guests/netecho.hvt
