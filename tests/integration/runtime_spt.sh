@@ -21,7 +21,7 @@ SPT=$UR_TOP/build/bin/uniroot-spt
 unset UNIROOT_VMM UNIROOT_SPT
 
 for f in "$UNIROOT" "$STANDIN" "$SPT" "$GUESTS/hello.spt" "$GUESTS/hello.hvt" "$GUESTS/exit.spt" \
-    "$GUESTS/fault.spt" "$GUESTS/ext4label.spt"; do
+    "$GUESTS/fault.spt" "$GUESTS/badsys.spt" "$GUESTS/ext4label.spt"; do
     [ -e "$f" ] || { skip runtime-spt "$f is not built (make all)"; finish; exit; }
 done
 command -v jq >/dev/null || { skip runtime-spt "jq is not installed (JSON checks)"; finish; exit; }
@@ -129,6 +129,12 @@ E=$T_TMP/r2; make_bundle_on spt "$E" exit '"com.urunc.unikernel.cmdline":"42"'
 expect "real spt: run returns the guest's exit status" 42 '' -- ur run --bundle "$E" r2
 F=$T_TMP/r3; make_bundle_on spt "$F" fault
 expect "real spt: a guest fault is status 255" 255 '' -- ur run --bundle "$F" r3
+# a system call outside the filter: seccomp kills the monitor with SIGSYS, and
+# the container's exit status says so (128 + 31, as a shell reports it)
+S=$T_TMP/r4; make_bundle_on spt "$S" badsys
+expect "real spt: a guest's syscall outside the filter kills it (SIGSYS, status 159)" 159 '^badsys: calling getpid$' -- ur run --bundle "$S" r4
+echo "$T_OUT" | grep -q survived && not_ok "real spt: the forbidden call never returns" "$T_OUT" ||
+    ok "real spt: the forbidden call never returns"
 
 # the container rootfs (ext4 on a loop device) handed over as block device rootfs
 if command -v mkfs.ext4 >/dev/null && command -v losetup >/dev/null; then
