@@ -51,9 +51,11 @@ struct spt {
 };
 
 /* Guest memory at its fixed place: reserve [SPT_HOST_MEM_BASE, 2 * mem_size)
- * (the upper half stays PROT_NONE, a guard the filter relies on), load the
- * image into a scratch mapping, move that over the lower half and give each
- * segment its protection. */
+ * (the upper half stays PROT_NONE, a guard the filter relies on; the
+ * reservation refuses to replace anything), make the lower half read-write
+ * in place (MAP_FIXED over our own reservation only), load the image straight
+ * there and give each read-only segment its protection. Guest addresses are
+ * this process's, so the loader is given guest address 0 as its base. */
 static int map_guest(struct spt *s, const struct elf_image *img, struct ur_err *err)
 {
     const uint64_t m = s->t.mem_size, base = SPT_HOST_MEM_BASE;
@@ -67,22 +69,14 @@ static int map_guest(struct spt *s, const struct elf_image *img, struct ur_err *
         return ur_errf_sys(err, r == MAP_FAILED ? -errno : -EEXIST,
                            "cannot reserve guest memory at 0x%llx..0x%llx", (unsigned long long)base,
                            (unsigned long long)(2 * m));
-    uint8_t *tmp = mmap(NULL, m, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                        -1, 0);
-    if (tmp == MAP_FAILED)
+    if (mmap(r, m - base, PROT_READ | PROT_WRITE,
+             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) != r)
         return ur_errf_sys(err, -errno, "cannot allocate %llu MiB of guest memory",
                            (unsigned long long)(m >> 20));
     struct tender_ro *ro = &s->t.ro;
-    int rc = elf_image_load(img, tmp, m, &s->t.entry, &s->t.kernel_end, ro, err);
-    if (rc < 0) {
-        munmap(tmp, m);
+    int rc = elf_image_load(img, (uint8_t *)(uintptr_t)0, m, &s->t.entry, &s->t.kernel_end, ro, err);
+    if (rc < 0)
         return rc;
-    }
-    void *g = mremap(tmp + base, m - base, m - base, MREMAP_MAYMOVE | MREMAP_FIXED,
-                     (void *)(uintptr_t)base);
-    munmap(tmp, base);
-    if (g == MAP_FAILED)
-        return ur_errf_sys(err, -errno, "cannot place guest memory");
     for (unsigned i = 0; i < ro->n; i++)
         if (mprotect((void *)(uintptr_t)ro->start[i], ro->end[i] - ro->start[i],
                      PROT_READ | (ro->exec[i] ? PROT_EXEC : 0)) < 0)
@@ -173,7 +167,10 @@ static int prepare(struct spt *s, const struct tender_opts *o, struct ur_err *er
     return 0;
 }
 
-/* Handlers while the guest runs: they may only make calls the filter allows. */
+/* The signal handlers, installed once before the wait for start and kept
+ * while the guest runs (so they may only make calls the filter allows): a
+ * stop signal ends the process with 128+N at once, in either phase (there is
+ * nothing to undo: the guest has not started, or it is gone with us). */
 static void on_stop(int sig)
 {
     syscall(SYS_exit_group, TENDER_EXIT_SIGNAL_BASE + sig);
@@ -187,7 +184,7 @@ static void on_fault(int sig)
 
 static uint8_t altstack[64 * 1024] __attribute__((aligned(16)));
 
-static int install_run_signals(struct ur_err *err)
+static int install_signals(struct ur_err *err)
 {
     stack_t ss = {.ss_sp = altstack, .ss_size = sizeof(altstack)};
     if (sigaltstack(&ss, NULL) < 0)
@@ -207,6 +204,11 @@ static int install_run_signals(struct ur_err *err)
     for (unsigned i = 0; i < sizeof(faults) / sizeof(faults[0]); i++)
         if (sigaction(faults[i], &sa, NULL) < 0)
             return ur_errf_sys(err, -errno, "sigaction");
+    /* A closed console is a serial line nobody reads (as runtime/tender/signal.c). */
+    sa.sa_handler = SIG_IGN;
+    sa.sa_flags = 0;
+    if (sigaction(SIGPIPE, &sa, NULL) < 0)
+        return ur_errf_sys(err, -errno, "sigaction");
     return 0;
 }
 
@@ -246,19 +248,10 @@ int main(int argc, char *argv[])
         tender_report_setup_error(&spt.reg, &o, &err);
         return TENDER_EXIT_SETUP;
     }
-    tender_install_stop_signals(NULL);
-    if (tender_wait_for_start(&o, &err) < 0) {
-        if (tender_stop_signal())
-            return TENDER_EXIT_SIGNAL_BASE + tender_stop_signal();
-        fprintf(stderr, "uniroot-spt: %s\n", err.msg);
-        return TENDER_EXIT_SETUP;
-    }
-    if (install_run_signals(&err) < 0 || fflush(NULL) != 0 ||
+    if (install_signals(&err) < 0 || tender_wait_for_start(&o, &err) < 0 || fflush(NULL) != 0 ||
         tender_bpf_install(spt.filter, spt.filter_len, &err) < 0) {
         fprintf(stderr, "uniroot-spt: %s\n", err.msg);
         return TENDER_EXIT_SETUP;
     }
-    if (tender_stop_signal()) /* arrived between the start and the filter */
-        return TENDER_EXIT_SIGNAL_BASE + tender_stop_signal();
     launch(spt.t.entry, spt.t.mem_size - 8, SPT_BOOT_INFO_BASE);
 }
