@@ -61,7 +61,10 @@ run_one() {
     shift 3
     if [ -n "$pings" ]; then
         for p in ${pings//,/ }; do
-            (sleep 1; timeout 60s ping -fq -c "${p%%:*}" "${p#*:}" >/dev/null 2>&1) & pids+=($!)
+            # exec: the pid killed below is timeout's, which passes the signal to ping (a
+            # ping left flooding with its default payload breaks the next test, net_ring).
+            (sleep 1; exec timeout 60s ping -fq -c "${p%%:*}" "${p#*:}" >/dev/null 2>&1) &
+            pids+=($!)
         done
     fi
     (cd "$SRC/tests" && timeout --foreground 60s "$mon" --mem=2 "$@") >"$out.out" 2>"$out.err"
