@@ -38,7 +38,7 @@
 #include "spt.h"
 
 #define SPT_VERSION TENDER_VERSION
-#define MAX_FILTER 1024
+#define MAX_FILTER BPF_MAXINSNS /* the kernel's bound: 63 block devices need ~2800 */
 
 extern char __executable_start;
 

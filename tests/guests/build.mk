@@ -69,7 +69,7 @@ $(BIN)/tap-responder: $(OBJ)/tests/helpers/tap_responder.o
 # abi_note.c names target spt. hostile_spt is spt's own hostile guest
 # (hostile.c attacks the hvt hypercall ABI, which spt does not have).
 SPT_GUEST_OBJ     := $(GUEST_OUT)/spt-obj
-SPT_GUEST_NAMES   := hello exit block ext4label walltime fault badsys net sleep multi bigbss nxexec hostile_spt netecho
+SPT_GUEST_NAMES   := hello exit block ext4label walltime fault badsys net sleep multi bigbss nxexec hostile_spt netecho maxblk
 SPT_GUEST_LIB_SRC := start.S spt.c console.c string.c cmdline.c manifest.c abi_note.c
 SPT_GUEST_LIB_OBJ := $(addprefix $(SPT_GUEST_OBJ)/lib/,$(addsuffix .o,$(basename $(SPT_GUEST_LIB_SRC))))
 SPT_GUESTS := $(addprefix $(GUEST_OUT)/,$(addsuffix .spt,$(SPT_GUEST_NAMES)))

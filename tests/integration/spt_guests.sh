@@ -33,7 +33,7 @@ SIGSYS_RC=159
 
 missing=
 [ -x "$SPT" ] || missing="$SPT"
-for g in hello exit block ext4label walltime fault net sleep multi bigbss nxexec hostile_spt; do
+for g in hello exit block ext4label walltime fault net sleep multi bigbss nxexec hostile_spt maxblk; do
     [ -f "$GUESTS/$g.spt" ] || missing="$missing $GUESTS/$g.spt"
 done
 if [ -n "$missing" ]; then
@@ -163,6 +163,19 @@ vrun "$m" --block:rootfs="$ZERO" "$GUESTS/ext4label.spt"
 want "status 1" rc_is 1
 want "no 'not ext4'" out_has '^ext4label: not ext4'
 verdict "$t: ext4label on a non-ext4 file"
+
+# 63 block devices, the most a manifest holds (Solo5's test_mft_maxdevices):
+# each adds pread64/pwrite64 rules, so the filter is ~2800 instructions.
+devs=()
+for i in $(seq 0 62); do
+    printf 'uniroot maxblk %d\n' "$i" >"$T_TMP/maxblk$i.img"
+    truncate -s 4K "$T_TMP/maxblk$i.img"
+    devs+=(--block:b$i="$T_TMP/maxblk$i.img")
+done
+vrun "$m" "${devs[@]}" "$GUESTS/maxblk.spt"
+want "status 0" rc_is 0
+want "not all devices read" out_has '^maxblk: 63 devices read$'
+verdict "$t: maxblk: 63 block devices"
 
 # ---- clock, faults, no-execute, memory ----------------------------------------
 
