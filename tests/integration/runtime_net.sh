@@ -29,56 +29,17 @@ command -v jq >/dev/null || { skip runtime-net "jq is not installed (JSON checks
 at_exit rt_cleanup
 export STANDIN_VMM_LOG=$T_TMP/vmm.log
 
-# net_bundle DIR GUEST [NETNS-PATH]: an spt bundle of GUEST.spt, in NETNS-PATH if given.
-net_bundle() { # (HV=hvt: an hvt bundle of GUEST.hvt)
-    local dir=$1 guest=$2 ns=${3:-} hv=${HV:-spt}
-    mkdir -p "$dir/rootfs/unikernel"
-    cp "$GUESTS/$guest.$hv" "$dir/rootfs/unikernel/$guest.spt"
-    cat >"$dir/config.json" <<JSON
-{"ociVersion":"1.0.2","process":{"args":["/unikernel/$guest.spt"],"cwd":"/"},
- "root":{"path":"rootfs"},
- "annotations":{"com.urunc.unikernel.unikernelType":"solo5","com.urunc.unikernel.hypervisor":"$hv",
-   "com.urunc.unikernel.binary":"/unikernel/$guest.spt"},
- "linux":{"namespaces":[{"type":"pid"},{"type":"mount"}${ns:+,{\"type\":\"network\",\"path\":\"$ns\"\}}]}}
-JSON
-}
-# guest_ready OUT IP: the guest's output says it runs at IP (5 s).
-guest_ready() {
-    for _ in $(seq 50); do grep -q "netecho: ready ip=$2/" "$1" 2>/dev/null && return 0; sleep 0.1; done
-    return 1
-}
-net_json() { cat "$RT_ROOT/$1/net.json" 2>/dev/null; }
-gone_clean() { # NAME: after delete, the namespace as before and no state left
-    local w; w=$(clean)
-    [ -z "$w" ] && ok "$1: no tap, no qdisc, address and default route back" || not_ok "$1" "$w"
-}
 MAC=$(if_mac)
 B=$T_TMP/b1; net_bundle "$B" netecho $NSC
 
 # ---- create, start, traffic, delete on uniroot-spt
-if ur create --bundle "$B" n1 >"$T_TMP/n1.out" 2>&1; then ok "create: netecho in $C"; else
-    not_ok "create" "$(cat "$T_TMP/n1.out"; tail -2 "$RT_LOG")"; fi
-TAP=$(net_json n1 | jq -r '.devices[0].state.tap.name')
-[ "$(net_json n1 | jq -r '.devices[0].name')" = service ] && [ -n "$TAP" ] && [ "$TAP" != null ] &&
-    ok "net.json: device service, tap $TAP" || not_ok "net.json" "$(net_json n1)"
-[ "$(taps)" = 1 ] && [ "$(ingress_count)" = 2 ] && ! has_addr $VC $IP &&
-    ok "created: one tap, two ingress qdiscs, $VC's address taken" || not_ok "created" "taps=$(taps) qdiscs=$(ingress_count) $(ip -n $C -4 addr show dev $VC)"
+cli_create n1 "$B"
 A=$(jq -r .vmm_cmdline "$RT_ROOT/n1/state.json")
 [[ "$A" == *" --net:service=@5 --net-mac:service=$MAC -- /proc/self/fd/4 --ipv4=$IP/24 --ipv4-gateway=$GW" ]] &&
     ok "argv: tap as inherited fd 5, the interface's MAC, --ipv4/--ipv4-gateway first in the guest's cmdline" ||
     not_ok "argv" "$A"
-if ur start n1 && guest_ready "$T_TMP/n1.out" $IP; then ok "start: the guest runs ($(grep -o 'netecho: ready.*' "$T_TMP/n1.out"))"; else
-    not_ok "start" "$(cat "$T_TMP/n1.out")"; fi
-grep -q "netecho: ready ip=$IP/24 gateway=$GW mac=$MAC" "$T_TMP/n1.out" &&
-    ok "guest: the container's address, gateway and MAC" || not_ok "guest identity" "$(cat "$T_TMP/n1.out")"
-ping_ok "ping from the peer: 3 of 3"
-n=$(icmp_verify $IP 5); [ "$n" = 5 ] && ok "icmp: 5 of 5 with correct checksum and payload" || not_ok "icmp" "$n of 5"
-n=$(udp_echo $IP 5); [ "$n" = 5 ] && ok "udp: 5 of 5 echoed" || not_ok "udp" "$n of 5"
-echo "# rtt to the guest through the CLI: $(rtt 100)"
-expect "delete --force: succeeds" 0 "" -- ur delete --force n1
-gone_clean "delete"
-[ ! -e "$RT_ROOT/n1" ] && ok "delete: state gone" || not_ok "delete: state" "$(ls "$RT_ROOT/n1")"
-grep -q 'network: undone 1 device' "$RT_LOG" && ok "log: the undo" || not_ok "log: the undo" "$(tail -3 "$RT_LOG")"
+cli_run n1 spt
+cli_delete n1
 
 # ---- faults
 # the monitor dies before start
