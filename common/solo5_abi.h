@@ -138,6 +138,45 @@ struct hvt_hc_net_write { uint64_t handle; uint64_t data; uint64_t len; int32_t 
 struct hvt_hc_net_read { uint64_t handle; uint64_t data; uint64_t len; int32_t ret; };
 struct hvt_hc_halt { uint64_t cookie; int32_t exit_status; };
 
+/* ---- hvt net ring (ring-I/O feature) --------------------------------------
+ * Offered in hvt_boot_info.host_features; the ring sits in guest memory at
+ * hvt_boot_info.net_ring. The guest produces submission entries (advancing
+ * ent_tail) and consumes commits (advancing com_head); the monitor consumes
+ * entries (ent_head) and produces commits (com_tail). Writes get no commit,
+ * reads get one each. The guest wakes a sleeping monitor (needs_kick != 0)
+ * with a 32-bit outl to HVT_RING_KICK_PIO_BASE. Indices run freely and are
+ * taken modulo HVT_RING_SIZE. */
+#define HVT_FEATURE_RING_IO    (1u << 0)
+#define HVT_RING_KICK_PIO_BASE 0x600u
+#define HVT_RING_SIZE          1024u
+#define HVT_RING_NET_WRITE     1u
+#define HVT_RING_NET_READ      2u
+
+struct hvt_ring_entry {
+    uint32_t operation;
+    uint32_t handle;
+    uint64_t data; /* gpa of the frame buffer */
+    uint32_t len;
+    uint32_t id;
+    uint64_t reserved;
+};
+
+struct hvt_ring_commit {
+    uint32_t id;
+    int32_t ret;
+    uint32_t len;
+    uint32_t reserved;
+};
+
+struct hvt_ring {
+    uint32_t ent_tail, com_head; /* guest-written (cache line 0) */
+    uint8_t pad0[56];
+    uint32_t ent_head, com_tail, needs_kick; /* monitor-written (cache line 1) */
+    uint8_t pad1[52];
+    struct hvt_ring_entry entries[HVT_RING_SIZE];
+    struct hvt_ring_commit commits[HVT_RING_SIZE];
+};
+
 /* Trap frame a Solo5 guest may point the halt cookie at when it aborts. */
 struct hvt_x86_trap_regs {
     uint64_t cr2, ec, rip, cs, rflags, rsp, ss;
@@ -158,6 +197,11 @@ SOLO5_ABI_PIN(struct hvt_boot_info, net_ring, 48);
 SOLO5_ABI_PIN(struct hvt_hc_block_read, ret, 32);
 SOLO5_ABI_PIN(struct hvt_hc_net_read, ret, 24);
 SOLO5_ABI_PIN(struct hvt_hc_poll, ret, 16);
+SOLO5_ABI_PIN(struct hvt_ring, ent_head, 64);
+SOLO5_ABI_PIN(struct hvt_ring, entries, 128);
+SOLO5_ABI_PIN(struct hvt_ring_entry, len, 16);
+_Static_assert(sizeof(struct hvt_ring_entry) == 32, "ring entry size");
+_Static_assert(sizeof(struct hvt_ring_commit) == 16, "ring commit size");
 SOLO5_ABI_PIN(struct hvt_hc_halt, exit_status, 8);
 
 /* ---- x86_64 guest physical memory map used by hvt ----------------------- */

@@ -20,7 +20,6 @@
 
 #include "tender.h"
 
-#define ETHER_HDR 14
 
 /* A unicast MAC address written as six hex pairs: 02:00:00:00:00:01. */
 int net_parse_mac(const char *s, uint8_t mac[6])
@@ -156,6 +155,32 @@ static int attach_one(struct tender_ctx *ctx, const struct tender_opts *o,
     return 0;
 }
 
+/* Send one whole frame [p, p+len) on device e's tap; a Solo5 result. */
+int net_frame_write(const struct mft_entry *e, const void *p, uint64_t len)
+{
+    ssize_t n;
+    do
+        n = write(e->b.hostfd, p, len);
+    while (n < 0 && errno == EINTR);
+    return (n == (ssize_t)len) ? SOLO5_R_OK : (n < 0 && errno == EAGAIN) ? SOLO5_R_AGAIN
+                                                                         : SOLO5_R_EUNSPEC;
+}
+
+/* Receive one frame into [p, p+len) from device e's tap, its size into
+ * *got; SOLO5_R_AGAIN (and *got untouched) when none is waiting. */
+int net_frame_read(const struct mft_entry *e, void *p, uint64_t len, uint64_t *got)
+{
+    ssize_t n;
+    do
+        n = read(e->b.hostfd, p, len);
+    while (n < 0 && errno == EINTR);
+    if (n > 0) {
+        *got = (uint64_t)n;
+        return SOLO5_R_OK;
+    }
+    return (n == 0 || errno == EAGAIN) ? SOLO5_R_AGAIN : SOLO5_R_EUNSPEC;
+}
+
 static int hc_net_write(struct tender_ctx *ctx, uint64_t gpa, struct ur_err *err)
 {
     struct hvt_hc_net_write *a = tender_gpa_w(ctx, gpa, sizeof(*a));
@@ -163,19 +188,14 @@ static int hc_net_write(struct tender_ctx *ctx, uint64_t gpa, struct ur_err *err
         return tender_violation(err, "net write", "argument", gpa, sizeof(*a));
     uint64_t data = a->data, len = a->len;
     struct mft_entry *e = mft_at(ctx->mft, a->handle, MFT_DEV_NET_BASIC);
-    if (!e || len == 0 || len > (uint64_t)e->u.net_basic.mtu + ETHER_HDR) {
+    if (!e || len == 0 || len > (uint64_t)e->u.net_basic.mtu + NET_ETHER_HDR) {
         a->ret = SOLO5_R_EINVAL;
         return 0;
     }
     const void *p = tender_gpa(ctx, data, len);
     if (!p)
         return tender_violation(err, "net write", "data", data, len);
-    ssize_t n;
-    do
-        n = write(e->b.hostfd, p, len);
-    while (n < 0 && errno == EINTR);
-    a->ret = (n == (ssize_t)len) ? SOLO5_R_OK : (n < 0 && errno == EAGAIN) ? SOLO5_R_AGAIN
-                                                                           : SOLO5_R_EUNSPEC;
+    a->ret = net_frame_write(e, p, len);
     return 0;
 }
 
@@ -193,16 +213,7 @@ static int hc_net_read(struct tender_ctx *ctx, uint64_t gpa, struct ur_err *err)
     void *p = tender_gpa_w(ctx, data, len);
     if (!p)
         return tender_violation(err, "net read", "data", data, len);
-    ssize_t n;
-    do
-        n = read(e->b.hostfd, p, len);
-    while (n < 0 && errno == EINTR);
-    if (n > 0) {
-        a->len = (uint64_t)n;
-        a->ret = SOLO5_R_OK;
-    } else {
-        a->ret = (n == 0 || errno == EAGAIN) ? SOLO5_R_AGAIN : SOLO5_R_EUNSPEC;
-    }
+    a->ret = net_frame_read(e, p, len, &a->len);
     return 0;
 }
 

@@ -187,6 +187,24 @@ struct tender_module {
 extern const struct tender_module tender_block_module, tender_net_module;
 /* net.c: a unicast MAC written as six hex pairs (02:00:00:00:00:01). */
 int net_parse_mac(const char *s, uint8_t mac[6]);
+#define NET_ETHER_HDR 14 /* a frame may be MTU + this many bytes */
+int net_frame_write(const struct mft_entry *e, const void *p, uint64_t len);
+int net_frame_read(const struct mft_entry *e, void *p, uint64_t len, uint64_t *got);
+
+/* ---- net_ring.c: the hvt net ring (HVT_FEATURE_RING_IO, common/solo5_abi.h).
+ * The monitor keeps its own copies of the indices it owns: what the guest
+ * writes into ent_head/com_tail is never read back. */
+struct tender_net_ring {
+    uint64_t gpa;               /* the ring in guest memory */
+    uint32_t ent_head, com_tail;
+};
+/* Start serving the ring at gpa (zeroed by the caller, wholly in writable guest memory). */
+int tender_net_ring_init(const struct tender_ctx *ctx, struct tender_net_ring *r, uint64_t gpa,
+                         struct ur_err *err);
+/* Serve every entry the guest has submitted; *served counts them. -EFAULT
+ * (err says why) when the guest broke the ring: stop the guest. */
+int tender_net_ring_service(const struct tender_ctx *ctx, struct tender_net_ring *r,
+                            unsigned *served, struct ur_err *err);
 /* The device modules, in attach order, NULL-terminated: the one list. */
 extern const struct tender_module *const tender_modules[];
 

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "vmm_fixture.h"
+#include "net_fixture.h"
 
 #define ARG 0x200000ull /* where tests put argument structs */
 #define BUF 0x300000ull /* and frames */
@@ -44,23 +45,13 @@ static void *at(struct vmm *v, uint64_t gpa) { return v->t.mem + gpa; }
 
 static int setup(void **state)
 {
-    static const uint32_t types[] = {MFT_DEV_NET_BASIC, MFT_DEV_BLOCK_BASIC};
     struct fx *f = calloc(1, sizeof(*f));
-    f->vmm = fake_vmm(2, types);
-    int sv[2];
-    assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
-    struct mft_entry *e = &f->vmm->t.mft->e[1];
-    e->u.net_basic.mtu = MTU;
-    e->b.hostfd = sv[0];
-    e->attached = 1;
-    f->vmm->t.mft->e[2].b.hostfd = -1;
-    f->vmm->t.mft->e[2].attached = 1;
-    f->peer = sv[1];
+    f->vmm = fake_net_vmm(MTU, &f->peer);
     struct tender_opts o = {.ndev = 0};
     struct ur_err err = {0};
     assert_int_equal(tender_register(&f->vmm->reg, &tender_net_module, &err), 0); /* its hypercalls */
     assert_int_equal(tender_net_module.attach(&f->vmm->t, &o, &err), 0);
-    assert_int_equal(tender_add_pollfd(&f->vmm->t, sv[0], 1, &err), 0);
+    assert_int_equal(tender_add_pollfd(&f->vmm->t, f->vmm->t.mft->e[1].b.hostfd, 1, &err), 0);
     *state = f;
     return 0;
 }
@@ -98,20 +89,6 @@ static uint64_t poll_ready(struct vmm *v, unsigned ms)
     assert_int_equal(hypercall_dispatch(v, HVT_HYPERCALL_POLL, ARG, &err), 0);
     assert_int_equal(p->ret, SOLO5_R_OK);
     return p->ready_set;
-}
-
-static void fill(uint8_t *p, size_t n, uint8_t seed)
-{
-    for (size_t i = 0; i < n; i++)
-        p[i] = (uint8_t)(seed + i * 7);
-}
-
-/* Nothing waiting at the host's end. */
-static void assert_peer_empty(int peer)
-{
-    uint8_t b[16];
-    assert_int_equal(recv(peer, b, sizeof(b), MSG_DONTWAIT), -1);
-    assert_int_equal(errno, EAGAIN);
 }
 
 static void write_sends_one_whole_frame(void **state)
