@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "agentsock.h"
+#include "kvconf.h"
 #include "uniroot_events.h"
 
 #define DEFAULT_CONFIG "/etc/uniroot/unirootd.conf"
@@ -116,58 +117,17 @@ int config_set(struct agent_config *c, const char *key, const char *v, struct ur
     return ur_errf(err, -EINVAL, "unknown setting \"%s\"", key);
 }
 
-static char *trim(char *s)
+/* One setting of the file (kvconf.h calls it per line). */
+static int file_setting(void *arg, const char *key, const char *value, unsigned line,
+                        struct ur_err *err)
 {
-    while (*s == ' ' || *s == '\t')
-        s++;
-    size_t n = strlen(s);
-    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
-        s[--n] = '\0';
-    return s;
+    (void)line;
+    return config_set(arg, key, value, err);
 }
 
 int config_parse_text(struct agent_config *c, const char *text, const char *name, struct ur_err *err)
 {
-    char *copy = strdup(text), *save = NULL;
-    int lineno = 0, rc = 0;
-    if (!copy)
-        return ur_errf(err, -ENOMEM, "out of memory");
-    for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        lineno++;
-        char *hash = strchr(line, '#');
-        if (hash)
-            *hash = '\0';
-        char *l = trim(line);
-        if (!*l)
-            continue;
-        char *eq = strchr(l, '=');
-        if (!eq) {
-            rc = ur_errf(err, -EINVAL, "%s:%d: want \"key = value\"", name, lineno);
-            break;
-        }
-        *eq = '\0';
-        if ((rc = config_set(c, trim(l), trim(eq + 1), err)) < 0) {
-            ur_err_wrap(err, "%s:%d", name, lineno);
-            break;
-        }
-    }
-    free(copy);
-    return rc;
-}
-
-static int load_file(struct agent_config *c, const char *path, bool must_exist, struct ur_err *err)
-{
-    FILE *f = fopen(path, "re");
-    if (!f) {
-        if (errno == ENOENT && !must_exist)
-            return 0;
-        return ur_errf_sys(err, -errno, "config file %s", path);
-    }
-    char buf[65536];
-    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    return config_parse_text(c, buf, path, err);
+    return ur_kv_parse(text, strlen(text), name, file_setting, c, err);
 }
 
 static void usage(void)
@@ -224,7 +184,7 @@ int config_load(struct agent_config *c, int argc, char **argv, struct ur_err *er
         }
     }
     snprintf(c->config_file, sizeof(c->config_file), "%s", file);
-    int rc = load_file(c, file, explicit_file, err);
+    int rc = ur_kv_load(file, explicit_file, file_setting, c, err);
     if (rc < 0)
         return rc;
     bool cli_dirs = false;

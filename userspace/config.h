@@ -1,8 +1,10 @@
 /* config.h: unirootd's settings, from a config file and then the command line.
  *
  * Config file (default /etc/uniroot/unirootd.conf, missing is fine unless
- * named with --config): lines "key = value", '#' comments. Keys are the long
- * option names below without the dashes, e.g.
+ * named with --config; a regular file of at most 64 KiB, or /dev/null): lines
+ * "key = value", '#' comments (the format of common/kvconf.h, shared with the
+ * runtime's /etc/uniroot/config). Keys are the long option names below
+ * without the dashes, e.g.
  *   state-dir = /run/containerd        (repeatable, at most 8)
  *   observer = auto                    (auto|bpf|bpf-tracepoint|bpf-fentry|fanotify)
  *   socket = /run/uniroot/unirootd.sock   (default: $UNIROOT_AGENT_SOCKET, else this)

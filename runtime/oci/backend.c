@@ -108,7 +108,7 @@ static bool locate(const char *name, char *path, size_t n)
     return path_lookup(name, path, n);
 }
 
-const char *backend_monitor(const struct backend *b, bool *overridden)
+const char *backend_monitor(const struct backend *b, const char *configured, bool *overridden)
 {
     static char paths[8][PATH_MAX];
     unsigned k = 0;
@@ -119,6 +119,8 @@ const char *backend_monitor(const struct backend *b, bool *overridden)
         *overridden = e && *e;
     if (e && *e)
         return e;
+    if (configured && *configured)
+        return configured;
     char *path = paths[k < 8 ? k : 7];
     if (!locate(b->monitor, path, PATH_MAX))
         fmt_into(path, PATH_MAX, "/usr/local/bin/%s", b->monitor);
@@ -128,7 +130,7 @@ const char *backend_monitor(const struct backend *b, bool *overridden)
 int backend_check_node(const struct backend *b, struct ur_err *err)
 {
     bool overridden;
-    backend_monitor(b, &overridden);
+    backend_monitor(b, NULL, &overridden);
     if (!b->node_check || overridden)
         return 0;
     return b->node_check(b, err);

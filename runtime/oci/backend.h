@@ -81,10 +81,12 @@ const struct backend *backend_find(const char *hypervisor);
 int backend_for(const struct uk_desc *d, const struct backend **out, struct ur_err *err);
 /* Does type on backend b read fstype from a rootfs block device? */
 bool backend_supports_fs(const struct backend *b, const char *type, const char *fstype);
-/* The monitor to run: $monitor_env, else b->monitor beside this program, else
- * on PATH, else /usr/local/bin/<monitor>. *overridden says it came from the
- * environment. The string is static (one per backend). */
-const char *backend_monitor(const struct backend *b, bool *overridden);
+/* The monitor to run: $monitor_env, else configured (the config file's
+ * HV.monitor, may be NULL), else b->monitor beside this program, else on
+ * PATH, else /usr/local/bin/<monitor>. *overridden says it came from the
+ * environment (a configured monitor is still checked for the node's needs).
+ * The string is static (one per backend) or configured. */
+const char *backend_monitor(const struct backend *b, const char *configured, bool *overridden);
 /* The node check, unless the monitor is overridden. */
 int backend_check_node(const struct backend *b, struct ur_err *err);
 /* "a, b, c": the names of every backend (sep between them) into buf. */

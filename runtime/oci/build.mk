@@ -14,7 +14,7 @@ UNIROOT_NETALIB := $(ASAN)/libnet.a
 
 PROGRAMS   += $(BIN)/uniroot
 UNIT_TESTS += $(BIN)/test_runtime_config $(BIN)/test_runtime_rootfs $(BIN)/test_runtime_state $(BIN)/test_runtime_kernel \
-              $(BIN)/test_runtime_backend $(BIN)/test_runtime_netargs
+              $(BIN)/test_runtime_backend $(BIN)/test_runtime_netargs $(BIN)/test_runtime_settings
 BENCH_DEPS += $(BIN)/uniroot-bench-decide
 
 $(UNIROOT_LIB): $(UNIROOT_OBJ)

@@ -10,6 +10,7 @@
 #include "core.h"
 #include "fileio.h"
 #include "imagefs.h"
+#include "settings.h"
 #include "spawn.h"
 #include "state.h"
 
@@ -26,6 +27,9 @@
 
 /* One create in progress: what it learnt, and what a failure must undo. */
 struct creation {
+    const struct rt_settings *set; /* the node's config file */
+    unsigned be_index;          /* be's place in backends[] (its settings) */
+    struct guest_mem mem;       /* the guest's memory and what decided it */
     char bundle[PATH_MAX];
     struct oci_spec spec;
     struct uk_desc uk;
@@ -109,7 +113,9 @@ static int describe(const struct core_create_opts *o, struct creation *cr, struc
         return rc;
     if ((rc = backend_for(&cr->uk, &cr->be, err)) < 0 || (rc = backend_check_node(cr->be, err)) < 0)
         return rc;
-    cr->monitor = backend_monitor(cr->be, NULL);
+    while (cr->be_index < n_backends && backends[cr->be_index] != cr->be)
+        cr->be_index++;
+    cr->monitor = backend_monitor(cr->be, settings_monitor(cr->set, cr->be_index), NULL);
     log_info("unikernel %s on %s (%s) from %s, binary %s", cr->uk.type, cr->uk.hypervisor,
              cr->monitor, cr->uk.source, cr->uk.binary);
     return 1;
@@ -148,7 +154,9 @@ static int check_devices(struct creation *cr, bool giving_rootfs, struct ur_err 
 static int take_files(struct creation *cr, struct ur_err *err)
 {
     const struct uk_desc *uk = &cr->uk;
-    int rc = rootfs_decide(&rootfs_probes_real, uk, spec_annotation(&cr->spec, ROOTFS_ANNOTATION),
+    struct rootfs_probes probes = rootfs_probes_real;
+    probes.ctx = (void *)settings_agent_socket(cr->set);
+    int rc = rootfs_decide(&probes, uk, spec_annotation(&cr->spec, ROOTFS_ANNOTATION),
                            cr->bundle, cr->spec.rootfs, &cr->d, err);
     if (rc < 0)
         return rc;
@@ -196,13 +204,34 @@ static int write_pid_file(const char *path, pid_t pid, struct ur_err *err)
 
 /* Start the backend's monitor in the container's cgroups, held at its start
  * FIFO until start; cmdline gets its command line (for the state). */
+/* The guest's memory: annotation, memory limit, config file, built-in default. */
+static int decide_memory(struct creation *cr, struct ur_err *err)
+{
+    const struct rt_monitor_settings *m = &cr->set->mon[cr->be_index];
+    char where[PATH_MAX + 16];
+    snprintf(where, sizeof(where), "%s:%u", cr->set->file, m->memory_line);
+    struct guest_mem_req q = {
+        .annotation = spec_annotation(&cr->spec, GUEST_MEM_ANNOTATION), .limit = cr->spec.mem_limit,
+        .max_mb = cr->be->max_mem_mb, .hv = cr->be->name, .config_mb = m->memory_mb,
+        .config_where = m->memory_line ? where : NULL,
+    };
+    int rc = guest_mem_decide(&q, &cr->mem, err);
+    if (rc < 0)
+        return rc;
+    if (cr->mem.clipped)
+        log_warn("memory limit %llu MiB is more than an %s guest can address: the guest "
+                 "gets %llu MiB", (unsigned long long)(cr->spec.mem_limit >> 20), cr->be->name,
+                 (unsigned long long)cr->mem.mb);
+    log_info("guest memory %llu MiB (from %s)", (unsigned long long)cr->mem.mb, cr->mem.from);
+    return 0;
+}
+
 static int launch(const struct core_create_opts *o, struct creation *cr, char *cmdline, size_t n,
                   struct ur_err *err)
 {
     cr->cgroups = cJSON_CreateArray();
-    const char *cgbase = getenv("UNIROOT_CGROUP_ROOT");
-    int rc = cgroup_prepare(cgbase && *cgbase ? cgbase : "/sys/fs/cgroup", cr->spec.cgroups_path,
-                            &cr->cg, cr->cgroups, err);
+    int rc = cgroup_prepare(settings_cgroup_root(cr->set), cr->spec.cgroups_path, &cr->cg,
+                            cr->cgroups, err);
     if (rc < 0)
         return rc;
     char fifo[PATH_MAX + 16];
@@ -220,15 +249,7 @@ static int launch(const struct core_create_opts *o, struct creation *cr, char *c
         l.net[i].mac = cr->net.dev[i].mac;
         l.net[i].fd = cr->net.dev[i].fd;
     }
-    if (cr->spec.mem_limit) {
-        if ((rc = guest_mem_mb(cr->spec.mem_limit, cr->be->max_mem_mb, cr->be->name, &l.mem_mb,
-                               err)) < 0)
-            return rc;
-        if (rc > 0)
-            log_warn("memory limit %llu MiB is more than an %s guest can address: the guest "
-                     "gets %llu MiB", (unsigned long long)(cr->spec.mem_limit >> 20), cr->be->name,
-                     (unsigned long long)l.mem_mb);
-    }
+    l.mem_mb = cr->mem.mb;
     struct backend_cmd cmd;
     if ((rc = cr->be->command(cr->be, &l, &cmd, err)) < 0)
         return rc;
@@ -282,6 +303,9 @@ static void record_decision(struct creation *cr)
             annotate(a, v->string, v->valuestring);
     char num[32];
     annotate(a, "dev.uniroot.unikernel.source", cr->uk.source);
+    snprintf(num, sizeof(num), "%llu", (unsigned long long)cr->mem.mb);
+    annotate(a, "dev.uniroot.guest.memory-mb", num);
+    annotate(a, "dev.uniroot.guest.memory-from", cr->mem.from);
     annotate(a, "dev.uniroot.rootfs.outcome", rootfs_outcome_name(d->outcome));
     annotate(a, "dev.uniroot.rootfs.reason", d->reason);
     if (d->find_ran) {
@@ -322,7 +346,7 @@ int core_create(struct ctx *c, const char *id, const struct core_create_opts *o,
                 struct ur_err *err)
 {
     struct creation cr = {
-        .root_fd = -1, .kernel_fd = -1, .image_fd = -1, .cs = {.dirfd = -1},
+        .set = c->set, .root_fd = -1, .kernel_fd = -1, .image_fd = -1, .cs = {.dirfd = -1},
         .take = ROOTFS_TAKEOVER_INIT,
     };
     int rc = describe(o, &cr, err);
@@ -332,7 +356,8 @@ int core_create(struct ctx *c, const char *id, const struct core_create_opts *o,
         return rc == 0 ? handoff_runc(c, err) : rc;
     }
     char cmdline[8192];
-    if ((rc = state_create(c, id, &cr.cs, err)) < 0 || (rc = take_files(&cr, err)) < 0 ||
+    if ((rc = decide_memory(&cr, err)) < 0 || (rc = state_create(c, id, &cr.cs, err)) < 0 ||
+        (rc = take_files(&cr, err)) < 0 ||
         (rc = core_net_attach(&cr.spec, &cr.uk, &cr.ki, cr.cs.dirfd, &cr.net, cr.uk.cmdline,
                               sizeof(cr.uk.cmdline), err)) < 0 ||
         (rc = launch(o, &cr, cmdline, sizeof(cmdline), err)) < 0 ||

@@ -1,8 +1,11 @@
 /* log.c: the runtime's log. Lines go to the --log file as text
  * (time="..." level=... msg="...") or JSON ({"level":..,"msg":..,"time":..}),
  * which is where containerd reads "OCI runtime create failed: <msg>" from.
- * Errors also go to stderr as plain text; debug lines only with --debug. */
+ * Errors also go to stderr as plain text. Lines below the config file's
+ * log-level (default info) are dropped; --debug logs everything, as the more
+ * verbose of the two wins. */
 #include "oci.h"
+#include "settings.h"
 
 #include <fcntl.h>
 #include <stdarg.h>
@@ -16,12 +19,14 @@
 static struct {
     int fd;          /* -1: no --log */
     bool json, debug;
-} L = {.fd = -1};
+    enum rt_log_level min;
+} L = {.fd = -1, .min = RT_LOG_INFO};
 
 void log_init(const struct ctx *c)
 {
     L.json = c->log_json;
     L.debug = c->debug;
+    L.min = c->debug ? RT_LOG_DEBUG : RT_LOG_INFO;
     if (c->log_path && c->log_path[0])
         L.fd = open(c->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 }
@@ -69,10 +74,22 @@ static void write_line(const char *level, const char *msg)
     }
 }
 
+void log_set_level(int min)
+{
+    L.min = L.debug ? RT_LOG_DEBUG : (enum rt_log_level)min;
+}
+
+static enum rt_log_level level_of(const char *level)
+{
+    return strcmp(level, "debug") == 0 ? RT_LOG_DEBUG
+           : strcmp(level, "info") == 0 ? RT_LOG_INFO
+           : strcmp(level, "warning") == 0 ? RT_LOG_WARN
+                                           : RT_LOG_ERROR;
+}
+
 void log_msg(const char *level, const char *fmt, ...)
 {
-    bool is_debug = strcmp(level, "debug") == 0;
-    if (is_debug && !L.debug)
+    if (level_of(level) < L.min)
         return;
     char msg[1024];
     va_list ap;

@@ -9,6 +9,7 @@
 #include "agentsock.h"
 #include "backend.h"
 #include "oci.h"
+#include "settings.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -61,9 +62,14 @@ static void usage(FILE *f)
                "  --preserve-fds N, --no-pivot, --no-new-keyring (run: --detach|-d, --keep)\n"
                "kill: [--all|-a] ID [SIGNAL]    delete: [--force|-f] ID\n"
                "ps: [--format|-f table|json] ID  list: [--format|-f table|json] [--quiet|-q]\n\n"
-               "environment: UNIROOT_VMM (hvt monitor), UNIROOT_SPT (spt monitor),\n"
-               "  UNIROOT_RUNC (runc for hand-off),\n"
-               "  " UR_AGENT_SOCKET_ENV " (agent socket, default " UR_AGENT_SOCKET_DEFAULT ")\n");
+               "config file: " SETTINGS_DEFAULT_FILE " (if it exists), or $" SETTINGS_FILE_ENV "\n"
+               "  (must exist): log-level, runc, agent-socket, cgroup-root, hvt.monitor,\n"
+               "  hvt.memory-mb, hvt.vcpus, spt.monitor, spt.memory-mb, spt.vcpus\n"
+               "environment (wins over the file): UNIROOT_VMM (hvt monitor), UNIROOT_SPT (spt\n"
+               "  monitor), UNIROOT_RUNC (runc for hand-off), UNIROOT_CGROUP_ROOT,\n"
+               "  " UR_AGENT_SOCKET_ENV " (agent socket, default " UR_AGENT_SOCKET_DEFAULT ")\n"
+               "annotation dev.uniroot.memory-mb=MB: the guest's memory (over the memory limit\n"
+               "  and the file; at most the limit)\n");
 }
 
 int main(int argc, char **argv)
@@ -92,14 +98,23 @@ int main(int argc, char **argv)
         rc = ur_errf(&err, -EINVAL, "unknown --log-format \"%s\" (text or json)", log_format);
     c.log_json = strcmp(log_format, "json") == 0;
     log_init(&c);
+    /* the node's config file, for every command (a bad one is refused by all:
+     * what it says must not apply to some commands and not to others) */
+    static struct rt_settings set;
+    if (rc == 0)
+        rc = settings_load(&set, &err);
     if (rc < 0) {
         log_error(err.msg);
         return 1;
     }
+    log_set_level(set.log_level);
+    c.set = &set;
     if (version) {
         printf("uniroot version %s\nspec: %s\n", UNIROOT_VERSION, UNIROOT_OCI_VERSION);
         for (unsigned k = 0; k < n_backends; k++)
-            printf("%s: %s\n", backends[k]->name, backend_monitor(backends[k], NULL));
+            printf("%s: %s\n", backends[k]->name,
+                   backend_monitor(backends[k], settings_monitor(&set, k), NULL));
+        printf("config: %s\n", set.file[0] ? set.file : "none (built-in defaults)");
         return 0;
     }
     if (help || i >= argc || strcmp(argv[i], "help") == 0) {
@@ -115,8 +130,7 @@ int main(int argc, char **argv)
     c.runc_root = c.root ? c.root : RUNC_DEFAULT_ROOT;
     if (!c.root)
         c.root = UNIROOT_DEFAULT_ROOT;
-    const char *runc = getenv("UNIROOT_RUNC");
-    c.runc_path = runc && *runc ? runc : "runc";
+    c.runc_path = settings_runc(&set);
     const char *cmd = argv[i];
     for (size_t k = 0; k < N_COMMANDS; k++) {
         if (strcmp(commands[k].name, cmd) != 0)

@@ -27,6 +27,8 @@
 #define UNIROOT_DEFAULT_ROOT "/run/uniroot"
 #define RUNC_DEFAULT_ROOT "/run/runc"
 
+struct rt_settings;
+
 /* Global options, shared by every command. */
 struct ctx {
     const char *root;        /* --root: state directories live here */
@@ -35,12 +37,15 @@ struct ctx {
     bool log_json;           /* --log-format json */
     bool debug;              /* --debug */
     const char *runc_path;   /* runc for the hand-off */
+    const struct rt_settings *set; /* the node's config file (settings.h) */
     int argc;                /* the whole original command line, for the hand-off */
     char **argv;
 };
 
 /* ---- log.c: the --log file (text or JSON lines) and stderr */
 void log_init(const struct ctx *c);
+/* The config file's log-level (an enum rt_log_level); --debug still logs all. */
+void log_set_level(int min);
 void log_msg(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 #define log_info(...) log_msg("info", __VA_ARGS__)
 #define log_debug(...) log_msg("debug", __VA_ARGS__)
@@ -97,6 +102,23 @@ const char *spec_annotation(const struct oci_spec *s, const char *key);
  * the guest gets the limit, 1 when it gets less (max_mb: the caller says so),
  * negative when the limit is too small. */
 int guest_mem_mb(uint64_t limit, uint64_t max_mb, const char *hv, uint64_t *mb, struct ur_err *err);
+/* What decides a guest's memory, first match wins: the annotation, the
+ * memory limit, the config file, the built-in default (guest_mem.c). */
+#define GUEST_MEM_ANNOTATION "dev.uniroot.memory-mb"
+struct guest_mem_req {
+    const char *annotation;    /* GUEST_MEM_ANNOTATION's value, NULL when absent */
+    uint64_t limit;            /* linux.resources.memory.limit, 0 when unset */
+    uint64_t max_mb;           /* the most the backend's guests can have */
+    const char *hv;            /* the backend's name, for messages */
+    uint64_t config_mb;        /* HV.memory-mb of the config file, else the built-in default */
+    const char *config_where;  /* "FILE:LINE" of that setting, NULL for the built-in default */
+};
+struct guest_mem {
+    uint64_t mb;               /* what the monitor is given (--mem) */
+    bool clipped;              /* the limit was more than max_mb: the guest has less */
+    char from[PATH_MAX + 48];  /* what decided: "annotation ...", "memory limit", "FILE:LINE", "built-in default" */
+};
+int guest_mem_decide(const struct guest_mem_req *q, struct guest_mem *out, struct ur_err *err);
 
 /* ---- unikernel.c: the urunc-compatible unikernel description */
 #define UK_PREFIX UR_UK_PREFIX  /* common/ukbundle.h: what a unikernel bundle is */

@@ -27,15 +27,16 @@ static int real_verify(void *ctx, const char *rootfs, const struct rootfs_record
 }
 
 /* Ask the agent for the bundle's record within ROOTFS_AGENT_TIMEOUT_MS
- * 1: a record; 0: no agent there. */
+ * 1: a record; 0: no agent there. ctx is the socket's path (NULL: the
+ * environment's, else the default; common/agentsock.h). */
 static int real_agent_get(void *ctx, const char *bundle, struct rootfs_record *r,
                           struct ur_err *err)
 {
-    (void)ctx;
+    const char *sock = ctx ? ctx : ur_agent_socket_path();
     struct ur_agent_req q = {.op = UR_AGENT_GET, .bundle = bundle};
     struct ur_agent_conn c;
     char buf[16384], *line, *rec = NULL;
-    int rc = ur_agent_connect(&c, ur_agent_socket_path(), ROOTFS_AGENT_TIMEOUT_MS, buf, sizeof(buf), err);
+    int rc = ur_agent_connect(&c, sock, ROOTFS_AGENT_TIMEOUT_MS, buf, sizeof(buf), err);
     if (rc == -ENOENT || rc == -ECONNREFUSED) {
         if (err)
             err->code = 0; /* no agent: not an error, the runtime looks itself */

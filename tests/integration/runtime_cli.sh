@@ -147,7 +147,7 @@ else
 fi
 [ "$(pid_of hold)" = "$PID" ] && ok "state pid = pid file" || not_ok "state pid = pid file" "$(pid_of hold) vs $PID"
 A=$(argv_of hold)
-echo "$A" | grep -qE "^argv $STANDIN --ready-fd=3 --start-fifo=$RT_ROOT/hold/start.fifo -- /proc/self/fd/4 one%20two%20standin:sleep=30$" &&
+echo "$A" | grep -qE "^argv $STANDIN --ready-fd=3 --start-fifo=$RT_ROOT/hold/start.fifo --mem=512 -- /proc/self/fd/4 one%20two%20standin:sleep=30$" &&
     ok "monitor argv: ready fd 3, start fifo, --, kernel (its inherited fd 4), cmdline as one argument" || not_ok "monitor argv" "$A"
 K=$(grep -A2 -F -- "--start-fifo=$RT_ROOT/hold/start.fifo " "$STANDIN_VMM_LOG" | grep -m1 '^kernel ')
 echo "$K" | grep -qE "^kernel 100[0-7]{3} [0-9]+:[0-9]+ $(stat -c %i "$T_TMP/hold/rootfs/unikernel/hello.hvt") " &&

@@ -4,7 +4,8 @@
 # guest can address (4 GiB: 32-bit hypercall addresses) gives the largest
 # guest, --mem=4096, and a warning saying so in the --log; one below the
 # smallest guest (2 MiB) is refused with one line and the monitor never
-# starts; no limit, no --mem. Runs without /dev/kvm: the stand-in monitor
+# starts; no limit, the built-in default --mem=512 (runtime_config.sh: the
+# config file and the annotation). Runs without /dev/kvm: the stand-in monitor
 # (build/bin/standin-vmm) records the argv it was started with.
 if [ -z "${UR_PIDNS:-}" ] && unshare --pid --fork --mount-proc true 2>/dev/null; then
     UR_PIDNS=1 exec unshare --pid --fork --mount-proc bash "$0" "$@"
@@ -40,7 +41,7 @@ mem_arg() {
 
 n=0
 for c in 67108864:--mem=64 268435456:--mem=256 4294967296:--mem=4096 8589934592:--mem=4096 \
-    68719476736:--mem=4096 9223372036854771712:--mem=4096 :none; do
+    68719476736:--mem=4096 9223372036854771712:--mem=4096 :--mem=512; do
     limit=${c%%:*} want=${c#*:} n=$((n + 1))
     if create_with "$limit" "m$n"; then
         got=$(mem_arg)

@@ -43,7 +43,7 @@ make_bundle_on spt "$B" hello '"com.urunc.unikernel.cmdline":"one two standin:sl
 if sur create --bundle "$B" s1 >"$T_TMP/s1.out" 2>&1; then ok "spt: create on UNIROOT_SPT"; else
     not_ok "spt: create on UNIROOT_SPT" "$(cat "$T_TMP/s1.out")"; fi
 A=$(argv_of s1)
-[[ "$A" == "argv $STANDIN --ready-fd=3 --start-fifo=$RT_ROOT/s1/start.fifo -- /proc/self/fd/4 one%20two%20standin:sleep=30" ]] &&
+[[ "$A" == "argv $STANDIN --ready-fd=3 --start-fifo=$RT_ROOT/s1/start.fifo --mem=512 -- /proc/self/fd/4 one%20two%20standin:sleep=30" ]] &&
     ok "spt: the monitor's argv (ready fd, start fifo, kernel as inherited fd 4, cmdline)" ||
     not_ok "spt: argv" "$A"
 K=$(grep '^kernel ' "$STANDIN_VMM_LOG" | tail -1)

@@ -82,17 +82,24 @@ static void monitor_path(void **st)
     beside[n] = '\0';
     strcpy(strrchr(beside, '/') + 1, "uniroot-spt");
     const char *dflt = access(beside, X_OK) == 0 ? beside : "/usr/local/bin/uniroot-spt";
-    assert_string_equal(backend_monitor(&backend_spt, &over), dflt);
+    assert_string_equal(backend_monitor(&backend_spt, NULL, &over), dflt);
     assert_false(over);
     setenv("UNIROOT_SPT", "/opt/spt-monitor", 1);
-    assert_string_equal(backend_monitor(&backend_spt, &over), "/opt/spt-monitor");
+    assert_string_equal(backend_monitor(&backend_spt, NULL, &over), "/opt/spt-monitor");
+    assert_true(over);
+    /* the variable wins over the config file's spt.monitor */
+    assert_string_equal(backend_monitor(&backend_spt, "/etc-said/spt", &over), "/opt/spt-monitor");
     assert_true(over);
     setenv("UNIROOT_SPT", "", 1); /* empty: as unset */
-    assert_string_equal(backend_monitor(&backend_spt, &over), dflt);
+    assert_string_equal(backend_monitor(&backend_spt, NULL, &over), dflt);
     assert_false(over);
+    /* the config file's, over the search; not an override (the node is still checked) */
+    assert_string_equal(backend_monitor(&backend_spt, "/etc-said/spt", &over), "/etc-said/spt");
+    assert_false(over);
+    assert_string_equal(backend_monitor(&backend_spt, "", &over), dflt);
     setenv("PATH", "/nonexistent:/bin", 1); /* found on PATH */
     static const struct backend sh = {.name = "sh", .monitor = "sh", .monitor_env = "UNIROOT_SH_TEST"};
-    assert_string_equal(backend_monitor(&sh, NULL), "/bin/sh");
+    assert_string_equal(backend_monitor(&sh, NULL, NULL), "/bin/sh");
     unsetenv("UNIROOT_SPT");
 }
 
