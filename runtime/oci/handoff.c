@@ -19,13 +19,15 @@ int handoff_runc(const struct ctx *c, struct ur_err *err)
     if (!strchr(runc, '/')) {
         if (!path_lookup(runc, found, sizeof(found)))
             return ur_errf(err, -ENOENT, "not a unikernel container, and runc was not found to "
-                                         "run it (install runc or set UNIROOT_RUNC)");
+                                         "run it (install runc, or name it: runc = in the config "
+                                         "file, or UNIROOT_RUNC)");
         runc = found;
     }
     struct stat a, b;
     if (stat(runc, &a) == 0 && stat("/proc/self/exe", &b) == 0 && a.st_dev == b.st_dev &&
         a.st_ino == b.st_ino)
-        return ur_errf(err, -ELOOP, "UNIROOT_RUNC points at uniroot itself");
+        return ur_errf(err, -ELOOP, "runc (UNIROOT_RUNC or runc = in the config file) "
+                                         "points at uniroot itself");
     log_debug("not a unikernel container: handing over to %s", runc);
     char **argv = calloc((size_t)c->argc + 1, sizeof(char *));
     if (!argv)

@@ -6,6 +6,8 @@
 #   fuzz_rootfs_record   the rootfs record, parsed and written back
 #   fuzz_agent_request   the agent socket's request lines
 #   fuzz_config_annotate the agent's config.json scanner and annotation writer
+#   fuzz_settings        the settings-file parser (runtime's /etc/uniroot/config)
+#                        and the dev.uniroot.memory-mb annotation
 # Seeds: tests/fuzz/corpus/<target>/. `make check` runs each briefly
 # (tests/integration/fuzz.sh); `make fuzz` runs each for FUZZ_SECONDS (600).
 FUZZ_CC := clang
@@ -16,7 +18,7 @@ FUZZ_COMMON_SRC := common/err.c common/fileio.c common/jsonstr.c common/rootfs_r
 	common/ukbundle.c common/inroot.c
 FUZZ_DIR := $(BUILD)/fuzz
 FUZZ_TARGETS := fuzz_elf_image fuzz_spec fuzz_urunc_json fuzz_rootfs_record \
-	fuzz_agent_request fuzz_config_annotate
+	fuzz_agent_request fuzz_config_annotate fuzz_settings
 FUZZ_SECONDS ?= 600
 
 TEST_DEPS += $(FUZZ_TARGETS:%=$(FUZZ_DIR)/%)
@@ -33,13 +35,16 @@ FUZZ_SRC_fuzz_urunc_json := runtime/oci/unikernel.c $(FUZZ_BACKEND_SRC)
 FUZZ_SRC_fuzz_rootfs_record :=
 FUZZ_SRC_fuzz_agent_request := common/agentproto.c
 FUZZ_SRC_fuzz_config_annotate := userspace/bundle.c userspace/jsonpatch.c
+FUZZ_SRC_fuzz_settings := runtime/oci/settings.c runtime/oci/guest_mem.c common/kvconf.c \
+	common/agentsock.c $(FUZZ_BACKEND_SRC)
 
 define FUZZ_RULE
 $$(FUZZ_DIR)/$(1): tests/fuzz/$(1).c tests/fuzz/fuzz_common.h $$(FUZZ_SRC_$(1)) $$(FUZZ_COMMON_SRC) $$(FUZZ_HDRS)
 	@mkdir -p $$(@D)
 	$$(FUZZ_CC) $$(FUZZ_FLAGS) -Iruntime/oci -Iuserspace -o $$@ $$< $$(FUZZ_SRC_$(1)) $$(FUZZ_COMMON_SRC) -lcjson
 endef
-FUZZ_HDRS := $(wildcard common/*.h) runtime/oci/oci.h userspace/bundle.h userspace/jsonpatch.h
+FUZZ_HDRS := $(wildcard common/*.h) runtime/oci/oci.h runtime/oci/settings.h runtime/oci/backend.h \
+	userspace/bundle.h userspace/jsonpatch.h
 $(foreach t,$(filter-out fuzz_elf_image,$(FUZZ_TARGETS)),$(eval $(call FUZZ_RULE,$(t))))
 
 # make fuzz: every target for FUZZ_SECONDS each (make fuzz FUZZ_SECONDS=60);

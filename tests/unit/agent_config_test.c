@@ -33,6 +33,10 @@ static void test_file(void **state)
         assert_true(config_parse_text(&c, bad[i], "t", &err) < 0);
         assert_non_null(strstr(err.msg, "t:1"));
     }
+    /* blank lines count (common/kvconf.c): the error names the editor's line */
+    config_defaults(&c);
+    assert_true(config_parse_text(&c, "# head\n\n\nobserver = magic\n", "t", &err) < 0);
+    assert_non_null(strstr(err.msg, "t:4: observer: want auto"));
 }
 
 static void test_flags(void **state)
