@@ -8,7 +8,9 @@
 # what decided. On the stand-in monitor: a memory limit wins over the file,
 # an annotation above the limit is refused, the file's spt.monitor is used
 # and UNIROOT_SPT wins over it, runc = ... and UNIROOT_RUNC likewise for the
-# hand-off, log-level filters the --log. Every bad file (unknown key, vcpus
+# hand-off, agent-socket = ... and UNIROOT_AGENT_SOCKET for where create asks
+# the agent, cgroup-root = ... and UNIROOT_CGROUP_ROOT for its cgroups,
+# log-level filters the --log. Every bad file (unknown key, vcpus
 # other than 1, memory out of range, a key twice, not key = value, a
 # directory, a named file that is missing) makes create fail with one line
 # naming the file and the line, the same in --log, and leaves no state.
@@ -18,10 +20,10 @@ if [ -z "${UR_PIDNS:-}" ] && unshare --pid --fork --mount-proc true 2>/dev/null;
 fi
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/runtime_lib.inc"
-unset UNIROOT_VMM UNIROOT_SPT UNIROOT_RUNC
+unset UNIROOT_VMM UNIROOT_SPT UNIROOT_RUNC UNIROOT_AGENT_SOCKET UNIROOT_CGROUP_ROOT
 STANDIN=$UR_TOP/build/bin/standin-vmm SPT=$UR_TOP/build/bin/uniroot-spt
 
-for f in "$UNIROOT" "$STANDIN" "$SPT" "$GUESTS/hello.spt" "$GUESTS/bigbss.spt"; do
+for f in "$UNIROOT" "$STANDIN" "$SPT" "$GUESTS/hello.spt" "$GUESTS/hello.hvt" "$GUESTS/bigbss.spt"; do
     [ -e "$f" ] || { skip runtime-config "$f is not built (make all)"; finish; exit; }
 done
 command -v jq >/dev/null || { skip runtime-config "jq is not installed (JSON checks)"; finish; exit; }
@@ -110,6 +112,14 @@ A=$T_TMP/ann; make_bundle_on spt "$A" hello '"dev.uniroot.memory-mb":"64M"'
 refuse "a malformed annotation is refused" \
     '^annotation dev.uniroot.memory-mb: want 2 to 65536 \(MiB; the most an spt guest can have\), got "64M"$' sur create --bundle "$A" a1
 
+# hvt's own key, on the stand-in as hvt's monitor (no /dev/kvm needed)
+conf "spt.memory-mb = 700" "hvt.memory-mb = 256"
+HV=$T_TMP/hv; make_bundle_on hvt "$HV" hello '"com.urunc.unikernel.cmdline":"standin:sleep=30"'
+UNIROOT_VMM=$STANDIN ur create --bundle "$HV" hv1 >/dev/null 2>&1
+argv_of hv1 | grep -q -- ' --mem=256 -- ' && [ "$(ann hv1 dev.uniroot.guest.memory-from)" = "$CONF:2" ] &&
+    ok "hvt.memory-mb applies to hvt guests" || not_ok "hvt.memory-mb" "$(argv_of hv1)"
+ur delete --force hv1
+
 # the file's spt.monitor; UNIROOT_SPT wins over it
 conf "spt.monitor = $STANDIN"
 S=$T_TMP/mon; make_bundle_on spt "$S" hello
@@ -129,6 +139,41 @@ refuse "runc from the file runs ordinary containers" '^cannot run /nonexistent/r
     ur create --bundle "$R" p1
 refuse "UNIROOT_RUNC wins over runc =" '^cannot run /nonexistent/runc-from-env: No such file or directory$' \
     env UNIROOT_RUNC=/nonexistent/runc-from-env "$UNIROOT" --root "$RT_ROOT" --log "$RT_LOG" --log-format json create --bundle "$R" p1
+
+# agent-socket = ...: where create asks the agent (a listener here records
+# the request); UNIROOT_AGENT_SOCKET wins over it
+ASOCK=$T_TMP/agent.sock ASEEN=$T_TMP/agent.seen
+python3 - "$ASOCK" "$ASEEN" <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+s.listen(8)
+while True:
+    c, _ = s.accept()
+    with open(sys.argv[2], "ab") as f:
+        f.write(c.recv(4096))
+    c.close()
+PY
+at_exit "kill $!"
+for i in $(seq 50); do [ -S "$ASOCK" ] && break; sleep 0.1; done
+: >"$ASEEN"
+G=$T_TMP/ag; make_bundle_on spt "$G" hello '"com.urunc.unikernel.mountRootfs":"true"'
+conf "agent-socket = $ASOCK" "spt.monitor = $STANDIN"
+ur run --bundle "$G" ag1 >/dev/null 2>&1
+grep -q "\"bundle\":\"$G\"" "$ASEEN" && ok "create asks the agent at the file's agent-socket" ||
+    not_ok "agent-socket from the file" "the listener saw: $(cat "$ASEEN")"
+: >"$ASEEN"
+: >"$RT_LOG"
+UNIROOT_AGENT_SOCKET=$T_TMP/no-agent.sock ur run --bundle "$G" ag2 >/dev/null 2>&1
+[ ! -s "$ASEEN" ] && grep -q 'agent: skipped' "$RT_LOG" && ok "UNIROOT_AGENT_SOCKET wins over agent-socket" ||
+    not_ok "UNIROOT_AGENT_SOCKET over the file" "the listener saw: $(cat "$ASEEN")"
+
+# cgroup-root = ...: where create makes the container's cgroups
+CG=$T_TMP/cgb; make_bundle_on spt "$CG" hello '' /urcfgtest/c1
+conf "cgroup-root = $T_TMP/no-cgroupfs"
+refuse "cgroup-root from the file" "^cannot statfs $T_TMP/no-cgroupfs: No such file or directory$" sur create --bundle "$CG" cg1
+refuse "UNIROOT_CGROUP_ROOT wins over cgroup-root" "^cannot statfs $T_TMP/env-cgroupfs: No such file or directory$" \
+    env UNIROOT_CGROUP_ROOT="$T_TMP/env-cgroupfs" UNIROOT_SPT="$STANDIN" "$UNIROOT" --root "$RT_ROOT" --log "$RT_LOG" --log-format json create --bundle "$CG" cg1
 
 # log-level: warn drops info lines; --debug still logs everything
 conf "log-level = warn" "spt.monitor = $STANDIN"
