@@ -166,6 +166,8 @@ int settings_load(struct rt_settings *s, struct ur_err *err)
     const char *env = getenv(SETTINGS_FILE_ENV);
     bool named = env && *env;
     const char *path = named ? env : SETTINGS_DEFAULT_FILE;
+    if (path[0] != '/')
+        return ur_errf(err, -EINVAL, "%s: want an absolute path, got \"%s\"", SETTINGS_FILE_ENV, path);
     if (strlen(path) >= sizeof(s->file))
         return ur_errf(err, -ENAMETOOLONG, "%s: the file name is too long", SETTINGS_FILE_ENV);
     int rc = ur_kv_load(path, named, file_setting, s, err);

@@ -219,4 +219,19 @@ refuse "a file over 64 KiB" "^config file: $T_TMP/huge is 70000 bytes; at most 6
 # fixed again: create works
 : >"$CONF"
 expect "an empty file: create works again" 0 'Hello, uniroot!' -- ur run --bundle "$H" fixed
+
+# the same paths in the ASan+UBSan build of uniroot (any report fails the case)
+if [ -x "$UNIROOT_ASAN" ]; then
+    ura() { UNIROOT_SPT=$SPT "$UNIROOT_ASAN" --root "$RT_ROOT" --log "$RT_LOG" --log-format json "$@"; }
+    conf "# asan" "spt.memory-mb = 700" "log-level = warn"
+    expect "asan: the file's memory reaches the guest" 0 'memory 0x2bc00000' -- ura run --bundle "$BIG" asan1
+    expect "asan: the annotation over the file" 0 'memory 0x28000000' -- ura run --bundle "$B2" asan2
+    conf "spt.memory-mb = 700" "" "spt.vcpus = 8"
+    expect "asan: a bad line is refused with its number" 1 "^uniroot: $CONF:3: spt.vcpus: want 1" -- ura create --bundle "$H" asan3
+    printf 'a = \001\n' >"$CONF"
+    expect "asan: a control byte is refused" 1 "^uniroot: $CONF:1: control character 0x01" -- ura state none
+    : >"$CONF"
+else
+    skip "asan runtime" "$UNIROOT_ASAN is not built"
+fi
 finish

@@ -206,6 +206,10 @@ static void load_and_environment(void **st)
     assert_non_null(strstr(e.msg, ":2: hvt.vcpus: want 1, got \"4\""));
     assert_int_equal(strncmp(e.msg, bad, strlen(bad)), 0);
     unlink(bad);
+    /* relative to whatever directory the shim runs us in: refused */
+    setenv("UNIROOT_CONFIG", "etc/uniroot/config", 1);
+    assert_int_equal(settings_load(&s, &e), -EINVAL);
+    assert_string_equal(e.msg, "UNIROOT_CONFIG: want an absolute path, got \"etc/uniroot/config\"");
     /* /dev/null: no settings, the defaults */
     setenv("UNIROOT_CONFIG", "/dev/null", 1);
     assert_int_equal(settings_load(&s, &e), 0);
