@@ -202,8 +202,6 @@ static int write_pid_file(const char *path, pid_t pid, struct ur_err *err)
     return rc < 0 ? ur_err_wrap(err, "pid file") : 0;
 }
 
-/* Start the backend's monitor in the container's cgroups, held at its start
- * FIFO until start; cmdline gets its command line (for the state). */
 /* The guest's memory: annotation, memory limit, config file, built-in default. */
 static int decide_memory(struct creation *cr, struct ur_err *err)
 {
@@ -226,6 +224,8 @@ static int decide_memory(struct creation *cr, struct ur_err *err)
     return 0;
 }
 
+/* Start the backend's monitor in the container's cgroups, held at its start
+ * FIFO until start; cmdline gets its command line (for the state). */
 static int launch(const struct core_create_opts *o, struct creation *cr, char *cmdline, size_t n,
                   struct ur_err *err)
 {
