@@ -10,6 +10,7 @@
 #   make install    programs, man pages, systemd unit, example configs, containerd
 #                   snippets and deploy/install under $(PREFIX) (DESTDIR honoured)
 #   make man        the man pages (build/man, from each program's --help)
+#   make image      the node image for deploy/kubernetes (podman; needs the base image)
 #   make compile    programs and unit tests only (run.sh's clang build)
 #   make clean
 
@@ -20,6 +21,7 @@ MAKEFLAGS += -j$(shell nproc)
 endif
 
 CC       ?= cc
+UR_VERSION := $(shell sed -n 's/^\#define UNIROOT_VERSION "\(.*\)"/\1/p' runtime/oci/oci.h)
 PREFIX   ?= /usr/local
 BINDIR         ?= $(PREFIX)/bin
 DATADIR        ?= $(PREFIX)/share

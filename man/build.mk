@@ -1,7 +1,6 @@
 # man/: a man page for every program, made at build time from its own --help by man/mkman.sh
 # (section and NAME line from man/whatis). MAN_PAGES is deferred (=): PROGRAMS is complete
 # only after every fragment is read, so the Makefile's `man` and `install` rules use it.
-UR_VERSION := $(shell sed -n 's/^\#define UNIROOT_VERSION "\(.*\)"/\1/p' runtime/oci/oci.h)
 man_section = $(word 2,$(shell grep -E '^$(1) [18] ' man/whatis))
 MAN_PAGES = $(foreach p,$(PROGRAMS),$(BUILD)/man/$(notdir $(p)).$(call man_section,$(notdir $(p))))
 
