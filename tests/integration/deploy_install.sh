@@ -188,12 +188,15 @@ s=$(snap "$H/config.toml")
 expect "--bindir needing TOML quoting: bad usage" 2 "must be an absolute path of letters" -- "$INST" --no-binaries --config "$H/config.toml" --bindir '/x"y'
 [ "$(snap "$H/config.toml")" = "$s" ] && ok "--bindir needing quoting: file untouched" || not_ok "--bindir needing quoting: file untouched" "changed"
 
-# A full filesystem while the merged file is written: the old one stays, no temp is left.
+# A full filesystem while the merged file is written: the old one stays, no temp is left. The
+# config ends 100 bytes short of two 4 KiB pages, so the merged text needs a third one: an
+# in-place rewrite would get as far as the full disk lets it and leave the file cut short.
 F=$T_TMP/full
 mkdir -p "$F"
 if mount -t tmpfs -o size=64k uniroot-test-full "$F" 2>/dev/null; then
     at_exit "umount $F"
     containerd config default >"$F/config.toml"
+    printf '#%*s\n' $((8192 - 100 - $(stat -c %s "$F/config.toml") - 2)) '' >>"$F/config.toml"
     dd if=/dev/zero of="$F/filler" bs=4k count=64 2>/dev/null
     refused "disk full while writing" "$F/config.toml" "No space left on device"
     rm -f "$F/filler"

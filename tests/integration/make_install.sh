@@ -26,6 +26,7 @@ echo "# programs: $PROGRAMS"
 echo "# example configs: $EXAMPLES"
 D=$T_TMP/dest
 P=/opt/uniroot-test.$$
+at_exit "rm -rf $P" # only there if an install escaped DESTDIR (unique to this run)
 mk() { env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make -s --no-print-directory -C "$UR_TOP" "$@"; }
 section() { awk -v n="$1" '$1 == n { print $2 }' "$UR_TOP/man/whatis"; }
 
