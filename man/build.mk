@@ -2,7 +2,8 @@
 # (section and NAME line from man/whatis). MAN_PAGES is deferred (=): PROGRAMS is complete
 # only after every fragment is read, so the Makefile's `man` and `install` rules use it.
 man_section = $(word 2,$(shell grep -E '^$(1) [18] ' man/whatis))
-MAN_PAGES = $(foreach p,$(PROGRAMS),$(BUILD)/man/$(notdir $(p)).$(call man_section,$(notdir $(p))))
+man_page = $(if $(call man_section,$(1)),$(BUILD)/man/$(1).$(call man_section,$(1)),$(error program $(1) has no line in man/whatis: add "$(1) SECTION DESCRIPTION"))
+MAN_PAGES = $(foreach p,$(PROGRAMS),$(call man_page,$(notdir $(p))))
 
 $(BUILD)/man/%.1: $(BIN)/% man/mkman.sh man/whatis
 	@mkdir -p $(@D)

@@ -62,6 +62,7 @@ rm -f "$SOCK"
 
 # The agent as the DaemonSet runs it (plus the private pin dir and no settings file).
 "${AGENT[@]}" --pin-dir "$PIN" --config /dev/null --reconcile-interval 0 >>"$LOG" 2>&1 &
+# shellcheck disable=SC2034 # agent_lib.sh's agent_stop (at exit too) stops it by this pid
 AGENT_PID=$!
 if wait_log '"event":"ready"' 200; then
     ok "agent started through nsenter --mount (the host's mount namespace)"

@@ -121,6 +121,13 @@ s=$(snap "$C")
 expect "v3 second run" 0 "unchanged" -- "$INST" --no-binaries --config "$C" --layout 3
 [ "$(snap "$C")" = "$s" ] && ok "v3 second run: same bytes, inode and mtime" || not_ok "v3 second run: file untouched" "changed"
 
+C=$T_TMP/v3zero/config.toml
+mkdir -p "$T_TMP/v3zero"
+: >"$C"
+expect "v3 from an empty (0 byte) file" 0 "runtime uniroot added \(version 3" -- "$INST" --no-binaries --config "$C" --layout 3
+check_runtime "v3 from an empty file: the runtime's fields" "$C" "$V3P" /usr/local/bin
+[ "$(tq "$C" version)" = 3 ] && ok "v3 from an empty file: version = 3" || not_ok "v3 from an empty file: version = 3" "$(head -2 "$C" | tr '\n' '|')"
+
 C=$T_TMP/v3other/config.toml
 mkdir -p "$T_TMP/v3other"
 cat >"$C" <<'EOF'
