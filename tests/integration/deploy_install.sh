@@ -9,11 +9,12 @@
 # twice; containerd 2.x is not in Debian 12, so these are checked by a TOML parser
 # (tomllib) and the fields, not by containerd itself. Refused with one line and the file left
 # byte-identical with no temp file beside it: not TOML, a version 1 layout, versions 4 and "2",
-# uniroot defined by hand, an inline table the block cannot extend, broken markers, a symlink,
+# 5 MiB, uniroot defined by hand, an inline table the block cannot extend, broken markers, a symlink,
 # not UTF-8, a --layout that contradicts the file, a --bindir that would need TOML quoting, and
 # a full filesystem while writing (tmpfs). The programs: copied from a `make install` tree,
 # 0755, unchanged on a second run, and checked by running them in the node root (chroot;
-# a root without their libraries is refused before the config is touched).
+# a root without their libraries is refused before the config is touched); with no --layout
+# and no config, the layout comes from the node root's own containerd, run through chroot.
 . "$(dirname "$0")/lib.sh"
 INST=$UR_TOP/deploy/install
 PY=/usr/bin/python3
@@ -186,6 +187,8 @@ ln -sf target.toml "$H/link.toml"
 refused "a symbolic link" "$H/target.toml" "is not a regular file" --config "$H/link.toml"
 printf 'version = 2\n# caf\xe9\n' >"$H/config.toml"
 refused "not UTF-8" "$H/config.toml" "is not UTF-8"
+{ printf 'version = 2\n'; head -c $((5 << 20)) /dev/zero | tr '\0' '#'; } >"$H/config.toml"
+refused "5 MiB" "$H/config.toml" "bytes, more than a containerd config has"
 printf 'version = 2\n' >"$H/config.toml"
 refused "--layout 3 on a version 2 file" "$H/config.toml" "has version = 2 but --layout 3" --layout 3
 : >"$H/config.toml"
@@ -228,8 +231,11 @@ mkdir -p "$N/usr" "$N/opt" "$N/etc"
 for l in bin sbin lib lib64; do [ -L "/$l" ] && ln -s "$(readlink "/$l")" "$N/$l"; done
 if mount --bind -o ro /usr "$N/usr" 2>/dev/null; then
     at_exit "umount $N/usr"
+    # No --layout: the node's containerd (1.6, through chroot) says version 2, as in the pod.
     expect "programs into a node root" 0 "/opt/uniroot/bin/unirootd: installed" -- \
-        "$INST" --root "$N" --from "$B" --bindir /opt/uniroot/bin --layout 2
+        "$INST" --root "$N" --from "$B" --bindir /opt/uniroot/bin
+    grep -q "runtime uniroot added (version 2" <<<"$T_OUT" && ok "node root: layout from chroot ROOT containerd --version" ||
+        not_ok "node root: layout from chroot ROOT containerd --version" "$(tail -1 <<<"$T_OUT")"
     bad=$(for f in "$B"/*; do n=$(basename "$f"); cmp -s "$f" "$N/opt/uniroot/bin/$n" && [ "$(stat -c %a "$N/opt/uniroot/bin/$n")" = 755 ] || echo "$n"; done)
     [ -z "$bad" ] && [ "$(ls "$N/opt/uniroot/bin" | wc -l)" = "$(ls "$B" | wc -l)" ] && ok "every program copied, 0755, same bytes" ||
         not_ok "every program copied, 0755, same bytes" "$bad"
