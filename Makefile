@@ -27,9 +27,9 @@ BINDIR         ?= $(PREFIX)/bin
 DATADIR        ?= $(PREFIX)/share
 MANDIR         ?= $(DATADIR)/man
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
-# Example settings files, installed into $(DATADIR)/doc/uniroot/examples (one per line).
-EXAMPLE_CONFIGS := \
-	userspace/unirootd.conf.example
+# Example settings files, installed into $(DATADIR)/doc/uniroot/examples: one += line each.
+EXAMPLE_CONFIGS :=
+EXAMPLE_CONFIGS += userspace/unirootd.conf.example
 # systemd units (deploy/systemd/NAME.in, @BINDIR@ replaced) and containerd runtime entries.
 SYSTEMD_UNITS   := $(wildcard deploy/systemd/*.service.in)
 CONTAINERD_SNIPPETS := $(wildcard deploy/containerd/uniroot-runtime.v*.toml)
