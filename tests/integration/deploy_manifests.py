@@ -1,10 +1,10 @@
 #!/usr/bin/python3
-"""deploy_manifests.py TOP IMAGE IMAGE_TREE: check deploy/ against itself and the tree.
+"""deploy_manifests.py TOP IMAGE IMAGE_TREE IMAGE_BASE: check deploy/ against itself and the tree.
 
 Parses every manifest in deploy/kubernetes (PyYAML, Debian's python3-yaml) and both containerd
 runtime entries (tomllib), and asserts what a node depends on: the image names (IMAGE, the
-Makefile's UNIROOT_IMAGE), hostPID and privilege, the host paths and where they are mounted, the
-readiness probe's command, the agent's command line, the RuntimeClass handler against the
+Makefile's UNIROOT_IMAGE; IMAGE_BASE, its default base, against the Containerfile's), hostPID
+and privilege, the host paths and where they are mounted, the readiness probe's command, the agent's command line, the RuntimeClass handler against the
 runtime name in the entries, and that every path the manifests run exists in IMAGE_TREE (the
 `make install DESTDIR=... PREFIX=/usr/local` tree the image is built from). Prints TAP-like
 lines and "N passed, N failed" (tests/integration/lib.sh's format); called by
@@ -168,13 +168,18 @@ for ds in dss[:1]:
               probe == ["unirootctl", "--socket", sock, "status"], repr(probe))
         check("unirootctl is on the image's PATH (/usr/local/bin)",
               os.access(os.path.join(TREE, "usr/local/bin/unirootctl"), os.X_OK), "missing")
-        check("nsenter is in the image's base (util-linux, essential in Debian)",
-              True if re.search(r"^FROM .*debian", open(os.path.join(TOP, "deploy/Containerfile")).read(), re.M)
-              else False, "the Containerfile's base is not Debian")
 
 # The Containerfile copies the install tree as is.
 cf = open(os.path.join(TOP, "deploy/Containerfile")).read()
 check("Containerfile copies the `make install` tree to /", re.search(r"^COPY \. /$", cf, re.M) is not None, "no COPY . /")
 check("Containerfile installs python3 (deploy/install)", "python3" in cf, "missing")
+m = re.search(r"^ARG BASE=(\S+)$", cf, re.M)
+check("Containerfile's default base is Debian 12 (nsenter: util-linux is essential there)",
+      m is not None and re.fullmatch(r"(docker\.io/library/)?debian:bookworm(-slim)?", m.group(1)) is not None,
+      m.group(1) if m else "no ARG BASE=")
+check("Containerfile builds FROM ${BASE}", re.search(r"^FROM \$\{BASE\}$", cf, re.M) is not None, "no FROM ${BASE}")
+base = sys.argv[4] if len(sys.argv) > 4 else None
+check(f"make's IMAGE_BASE ({base}) is the Containerfile's default base", m is not None and base == m.group(1),
+      f"Containerfile {m.group(1) if m else None}")
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

@@ -20,7 +20,8 @@ if mk install DESTDIR="$TREE" PREFIX=/usr/local >"$T_TMP/make.out" 2>&1; then
 else
     not_ok "the image tree" "$(tail -3 "$T_TMP/make.out" | tr '\n' '|')"
 fi
-"$PY" "$UR_TOP/tests/integration/deploy_manifests.py" "$UR_TOP" "$IMAGE" "$TREE" || true
+BASE=$(printf 'print-base:\n\t@echo $(IMAGE_BASE)\n' | mk -f Makefile -f - print-base)
+"$PY" "$UR_TOP/tests/integration/deploy_manifests.py" "$UR_TOP" "$IMAGE" "$TREE" "$BASE" || true
 
 u=$UR_TOP/deploy/systemd/unirootd.service.in
 grep -q '^ExecStartPost=.*@BINDIR@/unirootctl status' "$u" && ok "unirootd.service waits for \`unirootctl status\`, like the readiness probe" ||
