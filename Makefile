@@ -7,7 +7,10 @@
 #   make bench      benchmarks, each figure beside its baseline
 #   make fuzz       every libFuzzer target (tests/fuzz/) for FUZZ_SECONDS (600) each
 #   make demo       boot a unikernel from a block rootfs
-#   make install    install programs under $(PREFIX)
+#   make install    programs, man pages, systemd unit, example configs, containerd
+#                   snippets and deploy/install under $(PREFIX) (DESTDIR honoured)
+#   make man        the man pages (build/man, from each program's --help)
+#   make image      the node image for deploy/kubernetes (podman; needs the base image)
 #   make compile    programs and unit tests only (run.sh's clang build)
 #   make clean
 
@@ -18,7 +21,18 @@ MAKEFLAGS += -j$(shell nproc)
 endif
 
 CC       ?= cc
+UR_VERSION := $(shell sed -n 's/^\#define UNIROOT_VERSION "\(.*\)"/\1/p' runtime/oci/oci.h)
 PREFIX   ?= /usr/local
+BINDIR         ?= $(PREFIX)/bin
+DATADIR        ?= $(PREFIX)/share
+MANDIR         ?= $(DATADIR)/man
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+# Example settings files, installed into $(DATADIR)/doc/uniroot/examples: one += line each.
+EXAMPLE_CONFIGS :=
+EXAMPLE_CONFIGS += userspace/unirootd.conf.example
+# systemd units (deploy/systemd/NAME.in, @BINDIR@ replaced) and containerd runtime entries.
+SYSTEMD_UNITS   := $(wildcard deploy/systemd/*.service.in)
+CONTAINERD_SNIPPETS := $(wildcard deploy/containerd/uniroot-runtime.v*.toml)
 BUILD    := build
 BIN      := $(BUILD)/bin
 OBJ      := $(BUILD)/obj
@@ -35,7 +49,7 @@ UNIT_TESTS  :=   # cmocka test programs, in $(BIN) and $(ASAN)/bin
 TEST_DEPS   :=   # anything else the tests need built (guests, helpers)
 BENCH_DEPS  :=
 
-.PHONY: all compile check unit integration bench demo install clean
+.PHONY: all compile check unit integration bench demo install man clean
 .SECONDARY:
 all:
 
@@ -71,9 +85,23 @@ bench: all $(BENCH_DEPS)
 demo: all
 	tools/demo.sh
 
-install: $(PROGRAMS)
-	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
+man: $(MAN_PAGES)
+
+# Everything a node needs; tests/integration/make_install.sh checks the list.
+install: $(PROGRAMS) $(MAN_PAGES)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(DATADIR)/doc/uniroot/examples \
+		$(DESTDIR)$(DATADIR)/uniroot/containerd
+	install -m 0755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
+	install -m 0644 $(filter %.1,$(MAN_PAGES)) $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 $(filter %.8,$(MAN_PAGES)) $(DESTDIR)$(MANDIR)/man8/
+	for u in $(SYSTEMD_UNITS); do \
+		sed 's|@BINDIR@|$(BINDIR)|g' $$u > $(DESTDIR)$(SYSTEMDUNITDIR)/$$(basename $$u .in) && \
+		chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$(basename $$u .in) || exit 1; \
+	done
+	install -m 0644 $(EXAMPLE_CONFIGS) $(DESTDIR)$(DATADIR)/doc/uniroot/examples/
+	install -m 0644 $(CONTAINERD_SNIPPETS) $(DESTDIR)$(DATADIR)/uniroot/containerd/
+	install -m 0755 deploy/install $(DESTDIR)$(DATADIR)/uniroot/install
 
 clean:
 	rm -rf $(BUILD)

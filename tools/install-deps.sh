@@ -30,6 +30,9 @@ busybox-static
 podman
 python3
 python3-grpcio
+python3-yaml
+groff-base
+systemd
 jq
 qemu-system-x86
 dmsetup

@@ -52,7 +52,26 @@ static void usage(FILE *f)
     fprintf(f, "usage: uniroot-mkimage --out IMG.tar [--tag TAG]\n"
                "         [--unikernel TYPE --kernel FILE [--hypervisor hvt|spt] [--cmdline STR]\n"
                "          [--mount-rootfs]]\n"
-               "         [--file SRC=DST]... [--link TARGET=DST]... [--cmd ARG]...\n");
+               "         [--file SRC=DST]... [--link TARGET=DST]... [--cmd ARG]...\n"
+               "Write an OCI image-layout tar (one gzip layer) for `ctr images import\n"
+               "--base-name localhost/NAME` or `podman run oci-archive:IMG.tar`. For a unikernel\n"
+               "the kernel goes to /unikernel/<name>, /urunc.json and the com.urunc.unikernel.*\n"
+               "annotations (manifest and config labels) describe it, as urunc reads them.\n"
+               "\n"
+               "  --out IMG.tar         the tar to write (atomically: nothing is left on error)\n"
+               "  --tag TAG             the image's ref name in index.json (default latest)\n"
+               "  --unikernel TYPE      unikernelType, e.g. solo5 (needs --kernel)\n"
+               "  --kernel FILE         x86_64 Solo5 ELF built for the hypervisor (checked with the\n"
+               "                        monitors' own image reader)\n"
+               "  --hypervisor hvt|spt  the monitor (default hvt: uniroot-vmm; spt: uniroot-spt)\n"
+               "  --cmdline STR         the unikernel's command line\n"
+               "  --mount-rootfs        mountRootfs=true: the guest is given the container rootfs\n"
+               "  --file SRC=DST        put file SRC at DST in the layer (repeatable)\n"
+               "  --link TARGET=DST     a symbolic link DST -> TARGET (repeatable)\n"
+               "  --cmd ARG             one element of the image's Cmd (repeatable)\n"
+               "  --help, -h            this text\n"
+               "Destinations are normalised and any \"..\" is refused; at least a unikernel or one\n"
+               "--file/--link is needed. Exit status: 0 written, 1 refused or failed.\n");
 }
 
 static int read_whole(const char *path, struct buf *b, unsigned *mode, struct ur_err *err)

@@ -31,12 +31,30 @@
 #include "mountcheck.h"
 #include "rootfs_record.h"
 
-/* The usage line: on stdout with status 0 when asked for (--help), else on
+/* The usage text: on stdout with status 0 when asked for (--help), else on
  * stderr with status 2 (bad usage). */
 static int usage_to(FILE *f, int status)
 {
     fprintf(f, "usage: unirootctl [--socket PATH] [--timeout MS] get BUNDLE | get NS ID | list | "
-               "status | watch [--count N] | raw JSON | explain BUNDLE\n");
+               "status | watch [--count N] | raw JSON | explain BUNDLE\n"
+               "Ask the uniroot node agent (unirootd) on its socket; prints its answer (a JSON line).\n"
+               "\n"
+               "  get BUNDLE        the record of the container whose bundle directory is BUNDLE\n"
+               "  get NS ID         the record of container ID in containerd namespace NS\n"
+               "  list              every record\n"
+               "  status            the agent's state: observer live and why, counters\n"
+               "  watch             change lines as they happen (--count N: stop after N)\n"
+               "  raw JSON          send one request line as is\n"
+               "  explain BUNDLE    the agent's record, the annotation in BUNDLE/config.json and the\n"
+               "                    rootfs mounted now, checked by the runtime's own verifier: what\n"
+               "                    the runtime will decide and why\n"
+               "\n"
+               "  --socket PATH     the agent's socket (default $" UR_AGENT_SOCKET_ENV ", else "
+               UR_AGENT_SOCKET_DEFAULT ")\n"
+               "  --timeout MS      how long to wait for the answer (default 2000)\n"
+               "  --help            this text\n"
+               "exit status: 0 the agent answered ok; 1 it answered no (\"ok\":false);\n"
+               "  2 could not ask (no agent, timeout, bad usage).\n");
     return status;
 }
 

@@ -133,12 +133,23 @@ int config_parse_text(struct agent_config *c, const char *text, const char *name
 static void usage(void)
 {
     printf("usage: unirootd [options]\n"
-           "  --config FILE            settings file (default " DEFAULT_CONFIG ")\n"
-           "  --state-dir DIR          containerd state dir to watch (repeatable; default /run/containerd)\n"
+           "The uniroot node agent: sees in the kernel (BPF, or fanotify mount notifications)\n"
+           "which block device is mounted as which container's rootfs, writes that record into\n"
+           "the bundle's config.json (annotation dev.uniroot.rootfs) before the runtime's\n"
+           "create, keeps it in a BPF map pinned under the pin directory, and answers queries\n"
+           "(unirootctl) on a unix socket. Runs in the host's mount namespace, as root.\n"
+           "\n"
+           "options (each also a key of the settings file: `key = value` lines, # comments):\n"
+           "  --config FILE            settings file (default " DEFAULT_CONFIG "; a missing\n"
+           "                           default file is fine, a missing --config FILE is not)\n"
+           "  --state-dir DIR          containerd state dir to watch (repeatable; default /run/containerd;\n"
+           "                           given on the command line, they replace the file's)\n"
            "  --observer KIND          auto | bpf | bpf-tracepoint | bpf-fentry | fanotify\n"
+           "                           (auto: fentry, else tracepoints, else fanotify)\n"
            "  --socket PATH            query socket (default $" UR_AGENT_SOCKET_ENV ", else " UR_AGENT_SOCKET_DEFAULT ")\n"
            "  --pin-dir DIR            BPF pin directory (default " UR_PIN_DIR ")\n"
-           "  --log-level LEVEL        debug | info | warn | error\n"
+           "  --sysfs DIR              where sysfs is (default /sys; tests point it elsewhere)\n"
+           "  --log-level LEVEL        debug | info | warn | error (JSON lines on stderr)\n"
            "  --block-only yes|no      report only block-backed rootfs mounts (default yes)\n"
            "  --bundle-watch yes|no    fanotify watch of new config.json (default yes)\n"
            "  --reconcile-interval S   mountinfo reconciliation period, 0 = after drops only\n"
@@ -146,7 +157,13 @@ static void usage(void)
            "  --ioctl-events yes|no    hook loop/dm ioctls (tracepoint variant: costs every ioctl)\n"
            "  --ringbuf-kib N          BPF ring buffer size (default 1024)\n"
            "  --cleanup                detach and remove every pinned object, then exit\n"
-           "  --check-config           print the effective settings and exit\n");
+           "  --check-config           print the effective settings and exit\n"
+           "  --help                   this text\n"
+           "\n"
+           "signals: SIGTERM, SIGINT stop (BPF links detached unless keep-observing);\n"
+           "  SIGHUP re-reads the settings file and reconciles with /proc/self/mountinfo.\n"
+           "exit status: 0 stopped by a signal or done; 1 setup failed; 2 bad usage or settings.\n"
+           "See also: unirootctl status (which observer is live and why), uniroot(1).\n");
 }
 
 int config_load(struct agent_config *c, int argc, char **argv, struct ur_err *err)
