@@ -30,6 +30,8 @@ busybox-static
 podman
 python3
 python3-grpcio
+python3-protobuf
+containernetworking-plugins
 jq
 qemu-system-x86
 dmsetup
