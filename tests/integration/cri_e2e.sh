@@ -74,6 +74,11 @@ n=$(icmp_verify "$PODIP" 5)
 [ "$n" = 5 ] && ok "icmp: 5 of 5 with a correct checksum and payload" || not_ok "icmp" "$n of 5"
 pod_taps() { nsenter --net="$PODNS" ip -d link show 2>/dev/null | grep -c 'tun type tap'; }
 [ "$(pod_taps)" = 1 ] && ok "one tap in the pod's namespace" || not_ok "taps" "$(nsenter --net="$PODNS" ip -d link show)"
+# the runtime moved the pod's address from CNI's eth0 to the guest, with ingress redirects
+pod_addr() { nsenter --net="$PODNS" ip -4 addr show dev eth0 2>/dev/null | grep -q "inet $PODIP/"; }
+pod_ingress() { nsenter --net="$PODNS" tc qdisc show 2>/dev/null | grep -c "qdisc ingress"; }
+! pod_addr && [ "$(pod_ingress)" = 2 ] && ok "eth0's address taken for the guest, two ingress qdiscs" ||
+    not_ok "plumbing" "qdiscs=$(pod_ingress) $(nsenter --net="$PODNS" ip -4 addr show dev eth0)"
 
 # --- down
 expect "StopContainer (ext4label)" 0 "" -- $CRI stop "$L"
@@ -85,7 +90,8 @@ ip netns exec $N python3 -c 'import socket,sys; socket.socket(socket.AF_INET, so
 wait_state "$E" CONTAINER_EXITED && [ "$($CRI inspect "$E" | jq .status.exit_code)" = 0 ] &&
     ok "netecho quit on its datagram: ContainerStatus exited, status 0" || not_ok "netecho quit" "$($CRI inspect "$E" | jq -c '.status | {state, exit_code}')"
 expect "StopContainer (netecho, exited)" 0 "" -- $CRI stop "$E"
-[ "$(pod_taps)" = 0 ] && ok "the tap is gone" || not_ok "tap after exit" "$(nsenter --net="$PODNS" ip -d link show)"
+[ "$(pod_taps)" = 0 ] && pod_addr && [ "$(pod_ingress)" = 0 ] && ok "undone: no tap, no ingress qdisc, eth0's address back" ||
+    not_ok "after exit" "taps=$(pod_taps) qdiscs=$(pod_ingress) $(nsenter --net="$PODNS" ip -4 addr show dev eth0)"
 grep -Eq "netecho: arp=[1-9][0-9]* icmp=[1-9][0-9]* udp=6 " "$D/logs/p1/echo.log" &&
     ok "CRI log: the guest counted the ARP, ICMP and UDP (5 and the quit) it answered" || not_ok "netecho counts" "$(tail -2 "$D/logs/p1/echo.log")"
 expect "RemoveContainer (netecho)" 0 "" -- $CRI rm "$E"
