@@ -11,7 +11,7 @@
 # allocation or process is left. Twice: unirootd's RSS after the second
 # round must be that after the first (the first sets its heap's high water).
 # CRI_PODS overrides the count. Timing beside runc pods: tests/bench/cri.sh.
-# uniroot-test: timeout 420
+# uniroot-test: timeout 600
 if [ -z "${UR_PIDNS:-}" ] && unshare --pid --fork --mount-proc true 2>/dev/null; then
     UR_PIDNS=1 UR_NET_TAG=$$ exec unshare --pid --fork --mount-proc bash "$0" "$@"
 fi
