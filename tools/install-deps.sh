@@ -33,6 +33,8 @@ python3-grpcio
 python3-yaml
 groff-base
 systemd
+python3-protobuf
+containernetworking-plugins
 jq
 qemu-system-x86
 dmsetup

@@ -7,6 +7,7 @@
 #include "imagefs.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,7 +15,54 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
+
+/* How long the unmount and the exclusive open may keep failing with EBUSY.
+ * Both meet short-lived references when many containers start at once
+ * (tests/integration/cri_scale.sh, 50 pods): the agent holds the rootfs open
+ * while it reads urunc.json (userspace/bundle.c), and a mount namespace made
+ * while the rootfs was mounted (runc init of another pod's pause container:
+ * CLONE_NEWNS copies every mount) keeps a copy until it detaches its old root.
+ * Under load either lasts up to a few hundred ms; one that outlasts this is
+ * a real user of the device, and create refuses. */
+#define BUSY_WAIT_MS 3000
+#define BUSY_STEP_MS 10
+
+/* busy_wait WAITED: false once BUSY_WAIT_MS have passed since the first EBUSY;
+ * else sleeps one step, adds it to *WAITED and returns true (try again). */
+static bool busy_wait(int *waited)
+{
+    if (errno != EBUSY || *waited >= BUSY_WAIT_MS)
+        return false;
+    struct timespec ts = {0, BUSY_STEP_MS * 1000000L};
+    nanosleep(&ts, NULL);
+    *waited += BUSY_STEP_MS;
+    return true;
+}
+
+/* unmount_rootfs PATH: umount2 (not following a symlink), EBUSY retried; 0 or -errno. */
+static int unmount_rootfs(const char *path)
+{
+    for (int waited = 0;;) {
+        if (umount2(path, UMOUNT_NOFOLLOW) == 0)
+            return 0;
+        if (!busy_wait(&waited))
+            return -errno;
+    }
+}
+
+/* open_exclusive DEV: an O_EXCL fd on DEV, EBUSY retried; or -errno. */
+static int open_exclusive(const char *dev)
+{
+    for (int waited = 0;;) {
+        int fd = open(dev, O_RDWR | O_EXCL | O_NONBLOCK | O_CLOEXEC);
+        if (fd >= 0)
+            return fd;
+        if (!busy_wait(&waited))
+            return -errno;
+    }
+}
 
 /* Copy what the monitor needs out of the rootfs (opened inside the rootfs
  * only), close every fd on it, unmount it, and make sure nobody else has it
@@ -58,16 +106,15 @@ int rootfs_take(const struct oci_spec *s, const struct uk_desc *uk, const struct
     snprintf(t->device, sizeof(t->device), "%s", r->device);
     snprintf(t->fstype, sizeof(t->fstype), "%s", r->fstype);
     snprintf(t->target, sizeof(t->target), "%s", s->rootfs);
-    if (umount2(s->rootfs, UMOUNT_NOFOLLOW) < 0)
-        return ur_errf_sys(err, -errno, "cannot unmount the rootfs %s from the host", s->rootfs);
+    if ((rc = unmount_rootfs(s->rootfs)) < 0)
+        return ur_errf_sys(err, rc, "cannot unmount the rootfs %s from the host", s->rootfs);
     t->unmounted = true;
     log_info("rootfs: unmounted %s (%s) from the host", s->rootfs, r->device);
-    t->excl_fd = open(r->device, O_RDWR | O_EXCL | O_NONBLOCK | O_CLOEXEC);
-    if (t->excl_fd < 0) {
-        if (errno == EBUSY)
+    if ((t->excl_fd = open_exclusive(r->device)) < 0) {
+        if (t->excl_fd == -EBUSY)
             return ur_errf(err, -EBUSY, "rootfs device %s is still mounted elsewhere; refusing "
                                         "to hand it to the guest", r->device);
-        return ur_errf_sys(err, -errno, "cannot open rootfs device %s", r->device);
+        return ur_errf_sys(err, t->excl_fd, "cannot open rootfs device %s", r->device);
     }
     struct stat st;
     if (fstat(t->excl_fd, &st) < 0 || !S_ISBLK(st.st_mode) || major(st.st_rdev) != r->major ||

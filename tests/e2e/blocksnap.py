@@ -7,6 +7,10 @@ blockfile snapshotter gives, on a host without device-mapper.
 
     blocksnap.py SOCKET ROOTDIR [LABEL]
 
+LABEL names every image's ext4 volume; "@key" instead gives each snapshot
+made from a parent the first 16 characters of its key (with CRI, the
+container's id; keys come as NAMESPACE/N/KEY) as its label, so each container's device is told apart.
+
 Speaks containerd.services.snapshots.v1.Snapshots over gRPC (python3-grpcio)
 with a small hand-written protobuf codec (field numbers from containerd's API).
 Not for production: one process, state in memory, whole-image copies.
@@ -115,15 +119,19 @@ class Snapshots:
         self.n = 0
         os.makedirs(os.path.join(root, "images"), exist_ok=True)
 
-    def _new_image(self, parent):
+    def _new_image(self, key, parent):
         self.n += 1
         img = os.path.join(self.root, "images", "%d.img" % self.n)
+        per_key = self.label == "@key"
         if parent:
             subprocess.run(["cp", "--sparse=always", self.snaps[parent]["img"], img], check=True)
+            if per_key:
+                subprocess.run(["e2label", img, key.rsplit("/", 1)[-1][:16]], check=True)
         else:
             with open(img, "wb") as f:
                 f.truncate(IMAGE_MB << 20)
-            subprocess.run(["mkfs.ext4", "-q", "-F", "-L", self.label, img], check=True)
+            label = "blocksnap" if per_key else self.label
+            subprocess.run(["mkfs.ext4", "-q", "-F", "-L", label, img], check=True)
         return img
 
     def _mounts(self, s):
@@ -145,7 +153,7 @@ class Snapshots:
                 ctx.abort(grpc.StatusCode.NOT_FOUND, "parent %s: not found" % parent)
             now = time.time()
             s = dict(parent=parent, kind=kind, labels=labels, created=now, updated=now,
-                     img=self._new_image(parent))
+                     img=self._new_image(key, parent))
             self.snaps[key] = s
             return self._mounts(s)
 

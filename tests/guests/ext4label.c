@@ -1,7 +1,8 @@
 /* ext4label.c: reads the ext4 superblock of device "rootfs" (bytes
  * 1024..2047) sector by sector and prints its volume label and UUID, the way
  * a unikernel would find its root filesystem. Exits 1 with "not ext4" if
- * the magic is wrong. */
+ * the magic is wrong. `ext4label stay` then waits in one endless poll until a
+ * signal stops it (a container that stays running, for the CRI tests). */
 #include "guest.h"
 
 GUEST_MANIFEST(MFT_BLOCK("rootfs"));
@@ -25,8 +26,6 @@ int guest_main(int argc, char **argv)
     const uint8_t *sb;
     char label[17], uuid[37];
 
-    (void)argc;
-    (void)argv;
     e = guest_mft_find("rootfs", MFT_DEV_BLOCK_BASIC, &handle);
     if (!e) {
         guest_puts("ext4label: no block device \"rootfs\" in the manifest");
@@ -67,5 +66,7 @@ int guest_main(int argc, char **argv)
                    sb[SB_UUID + 8], sb[SB_UUID + 9], sb[SB_UUID + 10], sb[SB_UUID + 11],
                    sb[SB_UUID + 12], sb[SB_UUID + 13], sb[SB_UUID + 14], sb[SB_UUID + 15]);
     guest_printf("label=%s uuid=%s\n", label, uuid);
+    if (argc >= 1 && strcmp(argv[0], "stay") == 0)
+        guest_poll(UINT64_MAX, NULL);
     return 0;
 }

@@ -6,3 +6,9 @@ TEST_DEPS += $(BIN)/standin-vmm
 $(BIN)/standin-vmm: $(OBJ)/tests/helpers/standin_vmm.o
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $<
+
+# pause: the pod sandbox's static init for the CRI tests (packed as an image by them).
+TEST_DEPS += $(BIN)/pause
+$(BIN)/pause: $(OBJ)/tests/helpers/pause.o
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -static -o $@ $<

@@ -270,6 +270,32 @@ mount "$LOOP" "$B/rootfs" && mount --bind "$B/rootfs" "$T_TMP/elsewhere" && at_e
 umount "$B/rootfs"
 refused_busy "verified record, a bind mount of the device elsewhere" "$B" "still mounted elsewhere; refusing" rw
 umount "$T_TMP/elsewhere"
+# short-lived references (the agent reading urunc.json, a fresh mount namespace's copy, when
+# many pods start at once) are waited out: create succeeds once they are gone
+# taken_after NAME BUNDLE CMD...: CMD (in the background) holds the rootfs ~0.4 s; create waits
+taken_after() {
+    local name=$1 b=$2 t0 hold
+    shift 2
+    mount "$LOOP" "$b/rootfs" || { not_ok "$name: mount" "failed"; return; }
+    "$@" &
+    hold=$!
+    sleep 0.1
+    : >"$RT_LOG"
+    t0=$EPOCHREALTIME
+    if ur create --bundle "$b" short >"$T_TMP/short.out" 2>&1; then
+        ok "$name: create waited it out ($(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN {printf "%.2f", b - a}') s)"
+    else
+        not_ok "$name: create" "$(tr '\n' '|' <"$T_TMP/short.out")"
+    fi
+    wait $hold
+    ur delete --force short >/dev/null 2>&1
+    umount "$b/rootfs" 2>/dev/null
+}
+B=$T_TMP/short; block_bundle "$B" "$(record "$LOOP" "$MAJ" "$MIN")"
+taken_after "a process with its cwd in the rootfs for 0.4 s (unmount EBUSY)" "$B" \
+    bash -c "cd '$B/rootfs' && sleep 0.5"
+taken_after "the device mounted elsewhere for 0.4 s (O_EXCL EBUSY)" "$B" \
+    bash -c "mount '$LOOP' '$T_TMP/elsewhere' && sleep 0.5; umount '$T_TMP/elsewhere'"
 # the monitor fails after the device was taken: mounted back, device free again
 B=$T_TMP/vmmfail; block_bundle "$B" "$(record "$LOOP" "$MAJ" "$MIN")"
 mount "$LOOP" "$B/rootfs" && at_exit "umount $B/rootfs"
