@@ -23,6 +23,7 @@
 #include <linux/kvm.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -84,11 +85,8 @@ int vmm_ring_setup(struct vmm *vmm, struct ur_err *err)
     if (!has_net(vmm))
         return 0;
     uint64_t gpa = vmm_ring_place(vmm->t.mem_size, vmm->t.kernel_end);
-    if (!gpa) {
-        fprintf(stderr, "uniroot-vmm: net ring not offered: no room for it above the image "
-                        "(--mem too small); the guest uses hypercalls\n");
-        return 0;
-    }
+    if (!gpa)
+        return 0; /* no room above the image (a tiny --mem): the guest has the hypercalls */
     int efd = eventfd(0, EFD_CLOEXEC);
     if (efd < 0)
         return ur_errf_sys(err, -errno, "net ring: eventfd");
@@ -139,6 +137,9 @@ static void *io_thread(void *arg)
     struct vmm_ring *g = arg;
     struct hvt_ring *ring = tender_gpa_w(g->ctx, g->r.gpa, sizeof(*ring)); /* checked at attach */
     bool stalled = false;
+    /* libc's thread start-up (rseq, robust list, signal mask) is done: from
+     * here on the thread makes only the calls the seccomp filter allows */
+    __atomic_store_n(&g->ready, 1, __ATOMIC_RELEASE);
     while (!__atomic_load_n(&g->stop, __ATOMIC_ACQUIRE)) {
         bool work = false;
         for (unsigned i = 0; !stalled && i < SPIN_ITERS && !(work = pending(g, ring)); i++)
@@ -185,6 +186,9 @@ int vmm_ring_start(struct vmm *vmm, struct ur_err *err)
     if (rc != 0)
         return ur_errf_sys(err, -rc, "net ring: cannot start the I/O thread");
     g->started = true;
+    /* the filter comes next: the thread's start-up must be behind it */
+    while (!__atomic_load_n(&g->ready, __ATOMIC_ACQUIRE))
+        sched_yield();
     return 0;
 }
 

@@ -103,12 +103,13 @@ void vmm_install_signals(struct vmm *vmm);
  * that a guest kick (a 32-bit OUT to HVT_RING_KICK_PIO_BASE, an ioeventfd)
  * wakes. Offered only when a net device is attached, guest memory has room
  * above the image and KVM takes the ioeventfd; otherwise the guest keeps the
- * hypercalls (a line on stderr says why when it is not offered). */
+ * hypercalls (a line on stderr says so when KVM refuses the ioeventfd). */
 struct vmm_ring;
 /* Reserve the ring at the top of guest memory (sets guest_top) and register
  * the kick's ioeventfd; before the page tables, the vCPU and the boot info. */
 int vmm_ring_setup(struct vmm *vmm, struct ur_err *err);
-/* Start the I/O thread (before seccomp: the filter covers it too). */
+/* Start the I/O thread and wait until its libc start-up is done (before
+ * seccomp: the filter, installed on every thread, then covers it too). */
 int vmm_ring_start(struct vmm *vmm, struct ur_err *err);
 /* Set by the I/O thread when the guest broke the ring: what it did in err. */
 bool vmm_ring_failed(const struct vmm *vmm, struct ur_err *err);

@@ -19,6 +19,7 @@ struct vmm_ring {
     pid_t pid, vcpu_tid;          /* where fail() sends VMM_RING_SIGNAL */
     pthread_t thread;
     bool started;
+    int ready;                    /* atomic: the thread runs its own code (start-up done) */
     int stop;                     /* atomic: the vCPU thread asks the I/O thread to end */
     int failed;                   /* atomic: the guest broke the ring, why in err */
     unsigned served;              /* atomic: entries served so far */

@@ -191,6 +191,8 @@ static void thread_serves_writes_and_reads(void **state)
     struct fx *f = *state;
     struct ur_err err = {0};
     assert_int_equal(vmm_ring_start(f->vmm, &err), 0);
+    /* start returns once the thread's libc start-up is over (the filter comes next) */
+    assert_int_equal(__atomic_load_n(&f->vmm->ring->ready, __ATOMIC_ACQUIRE), 1);
     assert_int_equal(guest_writes(f), 0);
     static uint8_t got[MTU + 100];
     const uint32_t sizes[] = {60, 200, MTU + 14};
