@@ -210,7 +210,12 @@ int tender_bpf_install(const struct sock_filter *prog, unsigned len, struct ur_e
     struct sock_fprog fp = {.len = (unsigned short)len, .filter = (struct sock_filter *)prog};
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         return ur_errf_sys(err, -errno, "prctl(PR_SET_NO_NEW_PRIVS)");
-    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp) < 0)
+    /* TSYNC: every thread of the process gets the filter (uniroot-vmm's net
+     * ring thread too); it returns a thread id when one could not be synced. */
+    long rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &fp);
+    if (rc < 0)
         return ur_errf_sys(err, -errno, "seccomp(SECCOMP_SET_MODE_FILTER)");
+    if (rc > 0)
+        return ur_errf(err, -EBUSY, "seccomp: thread %ld could not take the filter", rc);
     return 0;
 }

@@ -9,6 +9,7 @@
  * the guest is stopped). Bad handles and lengths are the guest's own error:
  * a write is dropped, a read is committed with SOLO5_R_EINVAL. Writes get
  * no commit; when the commit ring is full the read waits in the ring.
+ * ent_head is published once per batch, each commit as it is made.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -75,10 +76,10 @@ int tender_net_ring_service(const struct tender_ctx *ctx, struct tender_net_ring
         return ur_errf(err, -EFAULT, "guest broke the ABI: " RING_CALL ": %" PRIu32
                        " entries pending (ent_tail %" PRIu32 ", ent_head %" PRIu32 "), at most %u",
                        tail - r->ent_head, tail, r->ent_head, HVT_RING_SIZE);
+    int rc = 0;
     while (r->ent_head != tail) {
         struct hvt_ring_entry en = ring->entries[r->ent_head % HVT_RING_SIZE];
         __atomic_signal_fence(__ATOMIC_SEQ_CST); /* en is our copy from here on */
-        int rc = 0;
         if (en.operation == HVT_RING_NET_WRITE) {
             rc = serve_write(ctx, &en, err);
         } else if (en.operation == HVT_RING_NET_READ) {
@@ -96,10 +97,12 @@ int tender_net_ring_service(const struct tender_ctx *ctx, struct tender_net_ring
             }
         } /* any other operation: skipped, as Solo5's tender does */
         if (rc < 0)
-            return rc;
+            break;
         r->ent_head++;
-        __atomic_store_n(&ring->ent_head, r->ent_head, __ATOMIC_RELEASE);
         (*served)++;
     }
-    return 0;
+    /* one publication of ent_head for the whole batch: what the guest's
+     * writes wait for (reads wait for their commit, published each) */
+    __atomic_store_n(&ring->ent_head, r->ent_head, __ATOMIC_RELEASE);
+    return rc;
 }

@@ -1,11 +1,14 @@
 /* boot_info.c: lay out what the guest reads at entry, at HVT_X86_BOOT_INFO_BASE:
  * struct hvt_boot_info, then the manifest (as attached, host-private fields
- * cleared), then the command line (HVT_CMDLINE_SIZE bytes).
+ * cleared), then the command line (HVT_CMDLINE_SIZE bytes). With the net
+ * ring, host_features offers HVT_FEATURE_RING_IO, net_ring is its address and
+ * mem_size ends below it (ring.c).
  */
 #include <errno.h>
 #include <string.h>
 
 #include "vmm.h"
+#include "vmm_ring.h"
 
 int boot_info_write(struct vmm *vmm, char *const *argv, struct ur_err *err)
 {
@@ -40,10 +43,14 @@ int boot_info_write(struct vmm *vmm, char *const *argv, struct ur_err *err)
     }
 
     memset(bi, 0, sizeof(*bi));
-    bi->mem_size = vmm->t.mem_size;
+    bi->mem_size = vmm->guest_top; /* below the net ring, if there is one */
     bi->kernel_end = vmm->t.kernel_end;
     bi->cpu_cycle_freq = vmm->tsc_hz;
     bi->cmdline = cmd_gpa;
     bi->mft = mft_gpa;
+    if (vmm->ring) {
+        bi->host_features = HVT_FEATURE_RING_IO;
+        bi->net_ring = vmm->ring->r.gpa;
+    }
     return 0;
 }

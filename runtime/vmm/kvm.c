@@ -154,7 +154,7 @@ int kvm_setup_vcpu(struct vmm *vmm, struct ur_err *err)
     struct kvm_regs regs = {
         .rip = vmm->t.entry,
         .rflags = 0x2,
-        .rsp = vmm->t.mem_size - 8,
+        .rsp = vmm->guest_top - 8, /* below the net ring, if any (ring.c) */
         .rdi = HVT_X86_BOOT_INFO_BASE,
     };
     if (ioctl(vmm->vcpu_fd, KVM_SET_REGS, &regs) < 0)

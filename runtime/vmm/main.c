@@ -1,8 +1,9 @@
 /* main.c: uniroot-vmm, a KVM monitor for Solo5 hvt unikernels.
  *
  * Order of work: parse the command line; read and check the image; make the
- * VM and load the image; attach devices; set up the vCPU and boot info; then
- * (for the OCI runtime) report ready and wait for start; then lock down with
+ * VM and load the image; attach devices; reserve the net ring (ring.c); set
+ * up the vCPU and boot info; then (for the OCI runtime) report ready and wait
+ * for start; then start the ring's I/O thread, lock down both threads with
  * seccomp and run. Any failure before the guest runs is one line on stderr
  * and exit status 1.
  */
@@ -53,6 +54,8 @@ static int prepare(struct vmm *vmm, const struct tender_opts *o, struct ur_err *
         return rc;
     if ((rc = tender_attach_all(&vmm->reg, &vmm->t, o, err)) < 0)
         return rc;
+    if ((rc = vmm_ring_setup(vmm, err)) < 0)
+        return rc;
 
     x86_setup_gdt(vmm->t.mem);
     trap_setup(vmm->t.mem);
@@ -65,6 +68,7 @@ static int prepare(struct vmm *vmm, const struct tender_opts *o, struct ur_err *
 
 static void cleanup(struct vmm *vmm)
 {
+    vmm_ring_stop(vmm);
     tender_cleanup_all(&vmm->reg, &vmm->t);
     kvm_destroy(vmm);
     free(vmm->t.mft);
@@ -106,7 +110,7 @@ int main(int argc, char *argv[])
         }
         goto out;
     }
-    if (vmm_seccomp_install(&vmm, &err) < 0) {
+    if (vmm_ring_start(&vmm, &err) < 0 || vmm_seccomp_install(&vmm, &err) < 0) {
         fprintf(stderr, "uniroot-vmm: %s\n", err.msg);
         status = TENDER_EXIT_SETUP;
         goto out;

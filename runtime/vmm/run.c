@@ -1,5 +1,6 @@
 /* run.c: the vCPU loop. Each exit is a hypercall (a 32-bit OUT to the
- * hypercall ports), a stop signal, an exception reported by the monitor's
+ * hypercall ports), a stop signal, the net ring's I/O thread reporting that
+ * the guest broke the ring (ring.c), an exception reported by the monitor's
  * exception stubs (trap.c), or a guest fault; nothing else is expected from
  * an hvt guest, so everything else ends the guest with the reason and its
  * registers on stderr (status 255).
@@ -25,10 +26,23 @@ static void kick_vcpu(void)
         r->immediate_exit = 1; /* make a KVM_RUN about to start return at once */
 }
 
+static void on_ring_signal(int sig)
+{
+    (void)sig;
+    kick_vcpu();
+}
+
 void vmm_install_signals(struct vmm *vmm)
 {
     signal_run = vmm->run;
     tender_install_stop_signals(kick_vcpu);
+    /* The net ring's I/O thread sends this when the guest broke the ring:
+     * no SA_RESTART, so a KVM_RUN in progress returns EINTR. */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_ring_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(VMM_RING_SIGNAL, &sa, NULL);
 }
 
 /* Print the vCPU's registers after a fault: one line, enough to find the
@@ -105,6 +119,9 @@ int vmm_run(struct vmm *vmm, struct ur_err *err)
                     strsignal(stop_signo));
             return TENDER_EXIT_SIGNAL_BASE + stop_signo;
         }
+        struct ur_err ring_err;
+        if (vmm_ring_failed(vmm, &ring_err))
+            return guest_fault(vmm, err, "%s", ring_err.msg);
         if (ioctl(vmm->vcpu_fd, KVM_RUN, 0) < 0) {
             if (errno == EINTR || errno == EAGAIN) {
                 run->immediate_exit = 0;

@@ -9,6 +9,7 @@
 #ifndef UNIROOT_VMM_H
 #define UNIROOT_VMM_H
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -47,6 +48,11 @@ struct vmm {
     uint64_t tsc_hz;
 
     volatile int *stop_signal;  /* set by the signal handler, may be NULL */
+
+    /* Solo5's net ring (ring.c); guest_top is what the boot info offers the
+     * guest: all of t.mem_size, or up to the ring reserved at the top. */
+    uint64_t guest_top;
+    struct vmm_ring *ring; /* NULL: not offered */
 };
 
 /* What uniroot-vmm is, for the shared command line (main.c). */
@@ -92,6 +98,27 @@ int hypercall_dispatch(struct vmm *vmm, unsigned nr, uint64_t gpa, struct ur_err
 /* ---- run.c */
 int vmm_run(struct vmm *vmm, struct ur_err *err);
 void vmm_install_signals(struct vmm *vmm);
+
+/* ---- ring.c: the hvt net ring (HVT_FEATURE_RING_IO), served by an I/O thread
+ * that a guest kick (a 32-bit OUT to HVT_RING_KICK_PIO_BASE, an ioeventfd)
+ * wakes. Offered only when a net device is attached, guest memory has room
+ * above the image and KVM takes the ioeventfd; otherwise the guest keeps the
+ * hypercalls (a line on stderr says so when KVM refuses the ioeventfd). */
+struct vmm_ring;
+/* Reserve the ring at the top of guest memory (sets guest_top) and register
+ * the kick's ioeventfd; before the page tables, the vCPU and the boot info. */
+int vmm_ring_setup(struct vmm *vmm, struct ur_err *err);
+/* Start the I/O thread and wait until its libc start-up is done (before
+ * seccomp: the filter, installed on every thread, then covers it too). */
+int vmm_ring_start(struct vmm *vmm, struct ur_err *err);
+/* Set by the I/O thread when the guest broke the ring: what it did in err. */
+bool vmm_ring_failed(const struct vmm *vmm, struct ur_err *err);
+/* Stop and join the I/O thread, close the eventfd. */
+void vmm_ring_stop(struct vmm *vmm);
+/* The eventfd the kick signals, or -1 (for the seccomp rules). */
+int vmm_ring_efd(const struct vmm *vmm);
+/* The signal the I/O thread sends the vCPU thread to make it exit KVM_RUN. */
+#define VMM_RING_SIGNAL SIGUSR1
 
 /* ---- seccomp.c */
 struct sock_filter;

@@ -10,7 +10,7 @@ GUEST_SRC_DIR := tests/guests
 GUEST_OUT     := $(BUILD)/guests
 GUEST_OBJ     := $(GUEST_OUT)/obj
 GUEST_NAMES   := hello exit block ext4label walltime fault badsys hostile net sleep multi bigbss nxexec netecho
-GUEST_LIB_SRC := start.S hypercall.c console.c string.c cmdline.c manifest.c abi_note.c
+GUEST_LIB_SRC := start.S hypercall.c console.c string.c cmdline.c manifest.c abi_note.c ring.c
 GUEST_LIB_OBJ := $(addprefix $(GUEST_OBJ)/lib/,$(addsuffix .o,$(basename $(GUEST_LIB_SRC))))
 GUEST_LD      := $(GUEST_SRC_DIR)/lib/guest.ld
 

@@ -342,6 +342,101 @@ static int a_block_read_ro(void)
     return 0;
 }
 
+/* ---- the net ring (HVT_FEATURE_RING_IO): hostile entries and indices.
+ * The monitor's I/O thread must stop the guest with an error (fatal), or
+ * drop a bad write and commit SOLO5_R_EINVAL for a bad read (ring-bad-*). */
+static struct hvt_ring *ring_or_say(void)
+{
+    struct hvt_ring *r = guest_ring_init();
+
+    if (!r)
+        guest_puts("hostile: the monitor offers no net ring");
+    return r;
+}
+
+static uint64_t rdtsc(void)
+{
+    uint32_t lo, hi;
+
+    __asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
+    return (uint64_t)hi << 32 | lo;
+}
+
+/* Wait up to 2 s for the monitor to consume everything submitted, spinning
+ * on the TSC with no VM exit: only the I/O thread's signal to the vCPU
+ * thread can stop a guest that broke the ring while it waits here. */
+static int ring_drained(volatile struct hvt_ring *r)
+{
+    uint64_t end = rdtsc() + 2 * guest_boot_info->cpu_cycle_freq;
+
+    while (r->ent_head != r->ent_tail)
+        if (rdtsc() > end)
+            return 0;
+    return 1;
+}
+
+static int ring_entry(uint32_t op, uint64_t handle, uint64_t data, uint32_t len)
+{
+    volatile struct hvt_ring *r = ring_or_say();
+
+    if (!r)
+        return 2;
+    ring_drained(r);
+    r->entries[r->ent_tail % HVT_RING_SIZE] = (struct hvt_ring_entry){
+        .operation = op, .handle = (uint32_t)handle, .data = data, .len = len, .id = 7 };
+    guest_ring_submit();
+    if (!ring_drained(r)) {
+        guest_puts("hostile: survived (neither served nor stopped within 2 s)");
+        return 1;
+    }
+    if (op == HVT_RING_NET_READ && r->com_head != r->com_tail) {
+        int ret = r->commits[r->com_head % HVT_RING_SIZE].ret;
+        r->com_head = r->com_head + 1;
+        return outcome(ret);
+    }
+    return survived();
+}
+static int a_ring_write_data(void) { return ring_entry(HVT_RING_NET_WRITE, hn, mem - 32, 64); }
+static int a_ring_write_wrap(void) { return ring_entry(HVT_RING_NET_WRITE, hn, UINT64_MAX - 31, 64); }
+static int a_ring_read_data(void) { return ring_entry(HVT_RING_NET_READ, hn, mem - 32, 2048); }
+static int a_ring_read_wrap(void) { return ring_entry(HVT_RING_NET_READ, hn, UINT64_MAX - 31, 2048); }
+static int a_ring_read_huge(void)
+{
+    return ring_entry(HVT_RING_NET_READ, hn, (uint64_t)(uintptr_t)buf, UINT32_MAX);
+}
+/* a read into the image's code: the monitor must not write there */
+static int a_ring_read_ro(void)
+{
+    return ring_entry(HVT_RING_NET_READ, hn, (uint64_t)(uintptr_t)_start, 2048);
+}
+/* a read on the block device's handle: committed with EINVAL */
+static int a_ring_bad_handle(void)
+{
+    return ring_entry(HVT_RING_NET_READ, hb, (uint64_t)(uintptr_t)buf, sizeof(buf));
+}
+/* ent_tail claims 5000 entries pending (the ring holds 1024) */
+static int a_ring_tail_wild(void)
+{
+    volatile struct hvt_ring *r = ring_or_say();
+
+    if (!r)
+        return 2;
+    r->ent_tail = r->ent_head + 5000;
+    hvt_outl(HVT_RING_KICK_PIO_BASE, 0);
+    ring_drained(r);
+    return survived();
+}
+/* com_head runs 5000 ahead of the commits the monitor made, then a read */
+static int a_ring_head_wild(void)
+{
+    volatile struct hvt_ring *r = ring_or_say();
+
+    if (!r)
+        return 2;
+    r->com_head = r->com_tail + 5000;
+    return ring_entry(HVT_RING_NET_READ, hn, (uint64_t)(uintptr_t)buf, sizeof(buf));
+}
+
 struct attack {
     const char *name;
     int (*fn)(void);
@@ -394,6 +489,15 @@ static const struct attack attacks[] = {
     { "text-write", a_text_write },
     { "walltime-arg-ro", a_walltime_arg_ro },
     { "block-read-ro", a_block_read_ro },
+    { "ring-write-data", a_ring_write_data },
+    { "ring-write-wrap", a_ring_write_wrap },
+    { "ring-read-data", a_ring_read_data },
+    { "ring-read-wrap", a_ring_read_wrap },
+    { "ring-read-huge", a_ring_read_huge },
+    { "ring-read-ro", a_ring_read_ro },
+    { "ring-bad-handle", a_ring_bad_handle },
+    { "ring-tail-wild", a_ring_tail_wild },
+    { "ring-head-wild", a_ring_head_wild },
 };
 
 int guest_main(int argc, char **argv)
@@ -407,6 +511,11 @@ int guest_main(int argc, char **argv)
         return 2;
     }
     mem = guest_boot_info->mem_size;
+    /* With the net ring, mem_size ends below it: the memory's real end is
+     * the ring's end rounded up to uniroot-vmm's 2 MiB memory granule. */
+    if (guest_boot_info->host_features & HVT_FEATURE_RING_IO)
+        mem = (guest_boot_info->net_ring + sizeof(struct hvt_ring) + HVT_X86_PAGE_2M - 1) &
+              ~(HVT_X86_PAGE_2M - 1);
     bs = b->u.block_basic.block_size;
     if (argc < 1) {
         guest_puts("hostile: usage: hostile ATTACK (or list)");

@@ -2,8 +2,11 @@
  * ARP for its address, ICMP echo, UDP echo. Its address comes from its
  * command line, as mirage guests take theirs:
  *
- *   netecho --ipv4=A.B.C.D/P [--ipv4-gateway=G] [--seconds=N]
+ *   netecho --ipv4=A.B.C.D/P [--ipv4-gateway=G] [--seconds=N] [--ring]
  *
+ * With --ring (hvt) it sends and receives through the monitor's net ring
+ * (HVT_FEATURE_RING_IO, lib/ring.c) and refuses to run without one; it
+ * still waits for frames with the poll hypercall, as Solo5 guests do.
  * It runs until stopped, N seconds or the UDP datagram "netecho-quit",
  * then prints what it answered:
  * "netecho: arp=N icmp=N udp=N ignored=N". */
@@ -15,6 +18,27 @@ GUEST_MANIFEST(MFT_NET("service"));
 #define SEC 1000000000ull
 
 static uint8_t frame[2048] __attribute__((aligned(8)));
+
+/* How frames move: the hypercalls, or the net ring. */
+static int use_ring;
+
+static int net_read(uint64_t h, void *buf, uint64_t size, uint64_t *len)
+{
+#ifndef GUEST_SPT
+    if (use_ring)
+        return guest_ring_read(h, buf, size, len);
+#endif
+    return guest_net_read(h, buf, size, len);
+}
+
+static int net_write(uint64_t h, const void *buf, uint64_t len)
+{
+#ifndef GUEST_SPT
+    if (use_ring)
+        return guest_ring_write(h, buf, len);
+#endif
+    return guest_net_write(h, buf, len);
+}
 
 static int starts(const char *s, const char *p)
 {
@@ -39,8 +63,10 @@ int guest_main(int argc, char **argv)
             ;
         else if (starts(argv[i], "--seconds=") && guest_parse_u64(argv[i] + 10, &seconds) == 0)
             ;
+        else if (strcmp(argv[i], "--ring") == 0)
+            use_ring = 1;
         else {
-            guest_printf("netecho: bad argument '%s' (want --ipv4=A/P [--ipv4-gateway=G] [--seconds=N])\n",
+            guest_printf("netecho: bad argument '%s' (want --ipv4=A/P [--ipv4-gateway=G] [--seconds=N] [--ring])\n",
                          argv[i]);
             return 2;
         }
@@ -59,10 +85,21 @@ int guest_main(int argc, char **argv)
         return 1;
     }
     memcpy(cfg.mac, e->u.net_basic.mac, 6);
-    guest_printf("netecho: ready ip=%u.%u.%u.%u/%u gateway=%u.%u.%u.%u mac=%02x:%02x:%02x:%02x:%02x:%02x\n",
+    if (use_ring) {
+#ifdef GUEST_SPT
+        guest_puts("netecho: --ring: spt has no net ring");
+        return 1;
+#else
+        if (!guest_ring_init()) {
+            guest_puts("netecho: --ring: the monitor offers no net ring");
+            return 1;
+        }
+#endif
+    }
+    guest_printf("netecho: ready ip=%u.%u.%u.%u/%u gateway=%u.%u.%u.%u mac=%02x:%02x:%02x:%02x:%02x:%02x io=%s\n",
                  cfg.ip[0], cfg.ip[1], cfg.ip[2], cfg.ip[3], cfg.prefix, cfg.gw[0], cfg.gw[1],
                  cfg.gw[2], cfg.gw[3], cfg.mac[0], cfg.mac[1], cfg.mac[2], cfg.mac[3], cfg.mac[4],
-                 cfg.mac[5]);
+                 cfg.mac[5], use_ring ? "ring" : "hypercalls");
     if (seconds)
         deadline = guest_walltime() + seconds * SEC;
     while (!st.quit && (!deadline || guest_walltime() < deadline)) {
@@ -73,11 +110,11 @@ int guest_main(int argc, char **argv)
         if (!(ready & (1ull << handle)))
             continue;
         /* Drain what is queued before yielding again. */
-        while (!st.quit && guest_net_read(handle, frame, sizeof(frame), &len) == SOLO5_R_OK) {
+        while (!st.quit && net_read(handle, frame, sizeof(frame), &len) == SOLO5_R_OK) {
             if (len > sizeof(frame))
                 return 1;
             out = netecho_reply(&cfg, frame, (size_t)len, &st);
-            if (out && guest_net_write(handle, frame, out) != SOLO5_R_OK)
+            if (out && net_write(handle, frame, out) != SOLO5_R_OK)
                 st.ignored++;
         }
     }

@@ -20,7 +20,7 @@
 static inline struct vmm *fake_vmm(unsigned ndev, const uint32_t *types)
 {
     struct vmm *v = calloc(1, sizeof(*v));
-    v->t.mem_size = FAKE_MEM;
+    v->t.mem_size = v->guest_top = FAKE_MEM;
     v->t.mem = calloc(1, FAKE_MEM);
     v->kvm_fd = v->vm_fd = v->vcpu_fd = -1;
     v->t.mft_size = sizeof(struct mft) + (ndev + 1) * sizeof(struct mft_entry);

@@ -48,6 +48,16 @@ int guest_block_write(uint64_t handle, uint64_t offset, const void *buf, uint64_
 int guest_net_read(uint64_t handle, void *buf, uint64_t size, uint64_t *len);
 int guest_net_write(uint64_t handle, const void *buf, uint64_t len);
 
+/* ---- hvt net ring (lib/ring.c; not on spt): the ring the monitor offers
+ * (HVT_FEATURE_RING_IO) or NULL; then frame writes (no wait) and reads
+ * (wait for the commit) through it, as Solo5's bindings do; results as the
+ * hypercalls'. guest_ring_submit publishes the entry at ent_tail (filled by
+ * the caller) and kicks the monitor if it sleeps. */
+struct hvt_ring *guest_ring_init(void);
+int guest_ring_write(uint64_t handle, const void *buf, uint64_t len);
+int guest_ring_read(uint64_t handle, void *buf, uint64_t size, uint64_t *len);
+void guest_ring_submit(void);
+
 /* ---- spt only (lib/spt.c, built with -DGUEST_SPT): a raw system call */
 long spt_syscall6(long nr, long a, long b, long c, long d, long e, long f);
 
