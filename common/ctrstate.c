@@ -81,8 +81,8 @@ static void decision_rebuild(struct ur_ctr_state *s, const char *hypervisor)
     const char *cmd = s->vmm_cmdline, *sp = strchr(cmd, ' ');
     snprintf(d->monitor, sizeof(d->monitor), "%.*s", (int)(sp ? (size_t)(sp - cmd) : strlen(cmd)), cmd);
     const char *mem = strstr(cmd, " --mem=");
-    if (mem)
-        d->mem_mb = strtoull(mem + 7, NULL, 10);
+    unsigned long long mb = mem ? strtoull(mem + 7, NULL, 10) : 0;
+    d->mem_mb = mb <= UINT32_MAX ? mb : 0; /* what the decoder takes; more is no monitor's */
 }
 
 /* The members of uniroot's own state that are read here. */

@@ -153,6 +153,11 @@ static void parse_good_and_old(void **state)
     assert_string_equal(s.decision.device, "/dev/loop9");
     ur_ctr_state_free(&s);
 
+    /* a --mem no decoder takes (fuzz_ctr_state found it): unknown, 0 */
+    assert_int_equal(parse_with("\"vmm_cmdline\":\"/m --mem=640000000000000 -- k\"", &s, &e), 0);
+    assert_int_equal(s.decision.mem_mb, 0);
+    ur_ctr_state_free(&s);
+
     /* runc's own state beside ours */
     assert_int_equal(ur_ctr_state_parse("{\"id\":\"p1\",\"init_process_pid\":77,\"config\":{}}", &s, &e), 0);
     assert_false(s.ours);
