@@ -30,6 +30,7 @@ SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 # Example settings files, installed into $(DATADIR)/doc/uniroot/examples: one += line each.
 EXAMPLE_CONFIGS :=
 EXAMPLE_CONFIGS += userspace/unirootd.conf.example
+EXAMPLE_CONFIGS += runtime/oci/uniroot.config.example
 # systemd units (deploy/systemd/NAME.in, @BINDIR@ replaced) and containerd runtime entries.
 SYSTEMD_UNITS   := $(wildcard deploy/systemd/*.service.in)
 CONTAINERD_SNIPPETS := $(wildcard deploy/containerd/uniroot-runtime.v*.toml)

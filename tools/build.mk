@@ -2,12 +2,24 @@
 # socket client), with mkimage's unit test. (demo.sh and install-deps.sh are
 # scripts: nothing to build.)
 
-# unirootctl (tools/unirootctl.c): the protocol is in userspace/server.h, its
-# lines in common/agentproto.c.
+# unirootctl (tools/unirootctl.c, its commands in tools/ctl_*.c, see ctl.h):
+# the protocol is in userspace/server.h, its lines in common/agentproto.c; the
+# runtime's state in common/ctrstate.c.
+CTL_SRC := $(wildcard tools/ctl_*.c)
 PROGRAMS += $(BIN)/unirootctl
-$(BIN)/unirootctl: $(OBJ)/tools/unirootctl.o $(COMMON_LIB)
+$(BIN)/unirootctl: $(OBJ)/tools/unirootctl.o $(CTL_SRC:%.c=$(OBJ)/%.o) $(COMMON_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ -lcjson
+
+# unit test of unirootctl's pieces without I/O: readiness, explain's text and JSON
+UNIT_TESTS += $(BIN)/test_tools_ctl
+$(OBJ)/tests/unit/tools_ctl_test.o $(ASAN)/obj/tests/unit/tools_ctl_test.o: CFLAGS += -Itools
+$(BIN)/test_tools_ctl: $(OBJ)/tests/unit/tools_ctl_test.o $(OBJ)/tools/ctl_ready.o $(OBJ)/tools/ctl_render.o $(COMMON_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ -lcjson -lcmocka
+$(ASAN)/bin/test_tools_ctl: $(ASAN)/obj/tests/unit/tools_ctl_test.o $(ASAN)/obj/tools/ctl_ready.o $(ASAN)/obj/tools/ctl_render.o $(COMMON_ASAN_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ -lcjson -lcmocka
 
 # tools/mkimage*: uniroot-mkimage, OCI image-layout tars for unikernels (zlib).
 MKIMAGE_SRC := $(wildcard tools/mkimage*.c)

@@ -1,274 +1,168 @@
-/* unirootctl.c: talk to unirootd's socket (protocol in userspace/server.h,
- * its lines built and read by common/agentproto.h).
- *
- *   unirootctl [--socket PATH] [--timeout MS] get BUNDLE_DIR   (MS >= 1, default 2000)
- *   unirootctl ... get NAMESPACE ID
- *   unirootctl ... list | status
- *   unirootctl ... watch [--count N]     print change lines (N of them, or forever)
- *   unirootctl ... raw JSON_LINE         send a request as is
- *   unirootctl ... explain BUNDLE_DIR    the record, the annotation in config.json and
- *                                        whether the rootfs mounted now matches them
- *                                        by the runtime's own verifier (common/
- *                                        mountcheck.c): what it will decide and why
- * The socket: --socket, else $UNIROOT_AGENT_SOCKET, else the default
- * (common/agentsock.h, as for the agent and the runtime).
- * Prints the response line. Exit status: 0 ok, 1 the agent said no
- * ("ok":false), 2 could not ask (no agent, timeout, bad usage). */
-#include <cjson/cJSON.h>
+/* unirootctl.c: the operator's client of unirootd (its socket protocol is in
+ * userspace/server.h, its lines built and read by common/agentproto.h) and
+ * of the uniroot runtime's container state (common/ctrstate.h). This file
+ * holds the command line and the usage text; the commands are the
+ * tools/ctl_*.c files (ctl.h lists them). The socket: --socket, else
+ * $UNIROOT_AGENT_SOCKET, else the default (common/agentsock.h, as for the
+ * agent and the runtime). */
+#include "agentsock.h"
+#include "ctl.h"
+
 #include <errno.h>
 #include <limits.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
-#include <sys/un.h>
 
-#include "agentproto.h"
-#include "agentsock.h"
-#include "err.h"
-#include "mountcheck.h"
-#include "rootfs_record.h"
-
-/* The usage text: on stdout with status 0 when asked for (--help), else on
- * stderr with status 2 (bad usage). */
-static int usage_to(FILE *f, int status)
+static void usage_text(FILE *f)
 {
-    fprintf(f, "usage: unirootctl [--socket PATH] [--timeout MS] get BUNDLE | get NS ID | list | "
-               "status | watch [--count N] | raw JSON | explain BUNDLE\n"
-               "Ask the uniroot node agent (unirootd) on its socket; prints its answer (a JSON line).\n"
-               "\n"
-               "  get BUNDLE        the record of the container whose bundle directory is BUNDLE\n"
-               "  get NS ID         the record of container ID in containerd namespace NS\n"
-               "  list              every record\n"
-               "  status            the agent's state: observer live and why, counters\n"
-               "  watch             change lines as they happen (--count N: stop after N)\n"
-               "  raw JSON          send one request line as is\n"
-               "  explain BUNDLE    the agent's record, the annotation in BUNDLE/config.json and the\n"
-               "                    rootfs mounted now, checked by the runtime's own verifier: what\n"
-               "                    the runtime will decide and why\n"
-               "\n"
-               "  --socket PATH     the agent's socket (default $" UR_AGENT_SOCKET_ENV ", else "
-               UR_AGENT_SOCKET_DEFAULT ")\n"
-               "  --timeout MS      how long to wait for the answer (default 2000)\n"
-               "  --help            this text\n"
-               "exit status: 0 the agent answered ok; 1 it answered no (\"ok\":false);\n"
-               "  2 could not ask (no agent, timeout, bad usage).\n");
-    return status;
+    fprintf(f,
+"unirootctl: the operator's client of unirootd (the node agent) and of the\n"
+"uniroot runtime's container state.\n"
+"\n"
+"usage: unirootctl [OPTIONS] COMMAND [ARGS]\n"
+"\n"
+"commands:\n"
+"  status                the agent's status; the exit status says whether it is\n"
+"                        ready (a readiness probe: 0 only while it serves)\n"
+"  get BUNDLE_DIR        the agent's record for a bundle\n"
+"  get NAMESPACE ID      the agent's record for a container\n"
+"  list                  every record the agent holds\n"
+"  watch [--count N]     the records' changes as they happen (N of them, else\n"
+"                        until stopped)\n"
+"  raw JSON_LINE         send one request line as is\n"
+"  explain CONTAINER_ID  the runtime's decision for a container, from its state\n"
+"                        under --root: the block device and how it was chosen\n"
+"                        (the agent's annotation verified, the agent's socket\n"
+"                        answer, the runtime's own fallback, or none), the\n"
+"                        monitor (hvt/spt), memory, net devices and taps, the\n"
+"                        guest's pid and status; beside it the agent's record\n"
+"                        for the container's bundle and whether both name the\n"
+"                        same device\n"
+"  explain BUNDLE_DIR    (an argument with a '/', e.g. ./b) the agent's record\n"
+"                        and the bundle's annotation, and whether the runtime's\n"
+"                        verifier would trust them now\n"
+"\n"
+"options (before the command; --json may also come after it):\n"
+"  --socket PATH   the agent's socket (default $%s, else %s)\n"
+"  --timeout MS    wait at most MS milliseconds for the agent (1 to %d,\n"
+"                  default 2000)\n"
+"  --root DIR      the runtime's state root, as given to uniroot --root\n"
+"                  (default %s; containerd's runc shim passes\n"
+"                  /run/containerd/runc/<namespace>)\n"
+"  --json          machine-readable output: one JSON document on stdout (watch:\n"
+"                  one per line); errors too, as {\"error\":\"...\"}, with the\n"
+"                  same exit status. Without it: the agent's answer lines as\n"
+"                  sent, explain as text lines, errors as one line on stderr\n"
+"  --help          this text\n"
+"\n"
+"exit status:\n"
+"  0   done; status: the agent is up and serving (it answered ok and an\n"
+"      observer is live); explain BUNDLE_DIR: the record is verifiable\n"
+"  1   the agent answered no (\"ok\":false); status: it answered but is not\n"
+"      ready; explain BUNDLE_DIR: nothing verifiable\n"
+"  2   no usable answer from the agent: no socket, nobody listening, refused,\n"
+"      no answer within --timeout, an answer that is not JSON\n"
+"  3   explain CONTAINER_ID: no such container under --root\n"
+"  4   explain CONTAINER_ID: its state is unreadable (not JSON, wrong types,\n"
+"      too large, not a regular file, a symlink)\n"
+"  64  bad command line: unknown command or option, a number out of range,\n"
+"      an invalid container id, a socket path too long for a unix address\n",
+            UR_AGENT_SOCKET_ENV, UR_AGENT_SOCKET_DEFAULT, INT_MAX, UR_RUNTIME_ROOT_DEFAULT);
 }
 
-static int usage(void)
+static int usage(const struct ctl *c)
 {
-    return usage_to(stderr, 2);
-}
-
-/* From BUNDLE/config.json: the dev.uniroot.rootfs annotation (malloc'ed, or
- * NULL) and the rootfs path the runtime will look at (root.path, relative
- * to the bundle unless absolute; "rootfs" when absent). */
-static char *read_bundle(const char *bundle, char *rootfs, size_t n)
-{
-    char path[4200];
-    snprintf(rootfs, n, "%s/rootfs", bundle);
-    snprintf(path, sizeof(path), "%s/config.json", bundle);
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return NULL;
-    static char buf[1 << 20];
-    size_t len = fread(buf, 1, sizeof(buf) - 1, f);
-    fclose(f);
-    buf[len] = '\0';
-    cJSON *root = cJSON_Parse(buf);
-    const char *rp = cJSON_GetStringValue(
-        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "root"), "path"));
-    if (rp && *rp)
-        snprintf(rootfs, n, rp[0] == '/' ? "%s" : "%.4000s/%s", rp[0] == '/' ? rp : bundle, rp);
-    const cJSON *ann = cJSON_GetObjectItemCaseSensitive(root, "annotations");
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(ann, ROOTFS_ANNOTATION);
-    char *out = cJSON_IsString(v) ? strdup(v->valuestring) : NULL;
-    cJSON_Delete(root);
-    return out;
-}
-
-/* Run the runtime's own reader and verifier on one record (JSON text) into
- * *r; print the verdict. */
-static bool verify_one(const char *what, const char *json, const char *rootfs,
-                       struct rootfs_record *r)
-{
-    struct ur_err e;
-    ur_err_clear(&e);
-    if (rootfs_record_from_json(json, r, &e) < 0) {
-        printf("verifier:   %s record ignored: %s\n", what, e.msg);
-        return false;
-    }
-    if (ur_mount_verify(rootfs, r, &e) < 0) {
-        printf("verifier:   %s record not trusted: %s\n", what, e.msg);
-        return false;
-    }
-    printf("verifier:   %s record verified\n", what);
-    return r->type == ROOTFS_BLOCK;
-}
-
-/* Print what the agent and the bundle say and whether the runtime would
- * trust it now: the runtime's order (annotation, then the agent's answer),
- * its record reader (common/rootfs_record.c) and its verifier
- * (common/mountcheck.c). */
-static int explain(const char *bundle, const char *agent_line)
-{
-    char *recs;
-    ur_agent_answer(agent_line, "record", &recs, NULL);
-    char rootfs[8200];
-    char *ann = read_bundle(bundle, rootfs, sizeof(rootfs));
-    cJSON *arec = ann ? cJSON_Parse(ann) : NULL;
-    const char *use = recs ? recs : cJSON_IsObject(arec) ? ann : NULL;
-    printf("bundle:     %s\n", bundle);
-    printf("agent:      %s\n", recs ? "has a record" : "no record");
-    printf("annotation: %s\n", !ann ? "absent" : arec ? "present" : "present but not JSON");
-    int rc = 1;
-    static struct rootfs_record r;
-    struct ur_err e;
-    ur_err_clear(&e);
-    if (use && rootfs_record_from_json(use, &r, &e) < 0) {
-        printf("record:     unreadable: %s\n", e.msg);
-    } else if (use) {
-        printf("record:     %s %s (%u:%u) %s, backing %s, observed by %s\n", rootfs_type_name(r.type),
-               r.device, r.major, r.minor, r.fstype, r.backing, r.observed_by);
-        ur_err_clear(&e);
-        if (ur_blockdev_is(r.device, r.major, r.minor, &e) == 0)
-            printf("device:     exists with that major:minor\n");
-        else
-            printf("device:     %s\n", e.msg);
-        struct stat st; /* where root.path is now (the verifier below says whether that is enough) */
-        if (stat(rootfs, &st) == 0)
-            printf("rootfs:     %s on %u:%u, %s\n", rootfs, major(st.st_dev), minor(st.st_dev),
-                   major(st.st_dev) == r.major && minor(st.st_dev) == r.minor ? "the recorded device"
-                                                                            : "NOT the recorded device");
-        else
-            printf("rootfs:     %s: %s\n", rootfs, strerror(errno));
-    }
-    if (use) {
-        bool ok = false;
-        const char *by = NULL;
-        if (ann && (ok = verify_one("annotation", ann, rootfs, &r)))
-            by = "annotation";
-        if (!ok && recs && (ok = verify_one("agent", recs, rootfs, &r)))
-            by = "agent";
-        if (ok) {
-            printf("decision:   verifiable: the runtime can take %s as the guest's block rootfs "
-                   "(%s record)\n", r.device, by);
-            rc = 0;
-        } else {
-            printf("decision:   not verifiable: the runtime decides itself (agent socket, then libmount)\n");
-        }
-    } else {
-        printf("decision:   nothing recorded: not block-backed, not seen, or not a container rootfs\n");
-    }
-    free(recs);
-    free(ann);
-    cJSON_Delete(arec);
-    return rc;
+    if (c->json)
+        return ctl_fail(c, CTL_USAGE, "bad usage (see unirootctl --help)");
+    fprintf(stderr, "usage: unirootctl [--socket PATH] [--timeout MS] [--root DIR] [--json] "
+                    "get BUNDLE | get NS ID | list | status | watch [--count N] | raw JSON | "
+                    "explain ID|BUNDLE  (unirootctl --help)\n");
+    return CTL_USAGE;
 }
 
 /* A whole decimal number in [min, max], or -1 (with a message) when s is
  * anything else: "abc", "-5", "10x" and overflow are refused, not taken as 0. */
-static long parse_num(const char *opt, const char *s, long min, long max)
+static long parse_num(const struct ctl *c, const char *opt, const char *s, long min, long max)
 {
     char *end;
     errno = 0;
     long v = strtol(s, &end, 10);
     if (!*s || *end || errno || v < min || v > max || s[0] == '-' || s[0] == '+' || s[0] == ' ') {
-        fprintf(stderr, "unirootctl: %s wants a number from %ld to %ld, not \"%s\"\n", opt, min, max, s);
+        ctl_fail(c, CTL_USAGE, "%s wants a number from %ld to %ld, not \"%s\"", opt, min, max, s);
         return -1;
     }
     return v;
 }
 
+/* Run the command in argv[0..argc). */
+static int run(const struct ctl *c, int argc, char **argv)
+{
+    const char *op = argv[0];
+    int n = argc - 1;
+    char **a = argv + 1;
+    struct ur_agent_req q = {.op = UR_AGENT_BAD};
+    if (!strcmp(op, "status") && n == 0)
+        return ctl_cmd_status(c);
+    if (!strcmp(op, "explain") && n == 1)
+        return strchr(a[0], '/') ? ctl_cmd_explain_bundle(c, a[0]) : ctl_cmd_explain(c, a[0]);
+    if (!strcmp(op, "watch") && (n == 0 || (n == 2 && !strcmp(a[0], "--count")))) {
+        long count = n ? parse_num(c, "--count", a[1], 0, LONG_MAX) : -1;
+        return n && count < 0 ? CTL_USAGE : ctl_cmd_watch(c, count);
+    }
+    if (!strcmp(op, "get") && n == 1)
+        q = (struct ur_agent_req){.op = UR_AGENT_GET, .bundle = a[0]};
+    else if (!strcmp(op, "get") && n == 2)
+        q = (struct ur_agent_req){.op = UR_AGENT_GET, .ns = a[0], .id = a[1]};
+    else if (!strcmp(op, "list") && n == 0)
+        q.op = UR_AGENT_LIST;
+    else if (!strcmp(op, "raw") && n == 1) {
+        char *line;
+        if (asprintf(&line, "%s\n", a[0]) < 0)
+            return ctl_fail(c, CTL_UNREACHABLE, "out of memory");
+        int rc = ctl_cmd_query(c, line);
+        free(line);
+        return rc;
+    } else
+        return usage(c);
+    char *line = ur_agent_req_line(&q);
+    if (!line)
+        return ctl_fail(c, CTL_UNREACHABLE, "out of memory");
+    int rc = ctl_cmd_query(c, line);
+    free(line);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
-    const char *sock = ur_agent_socket_path();
-    long timeout = 2000, count = -1;
+    struct ctl c = {.sock = ur_agent_socket_path(), .timeout_ms = 2000, .root = UR_RUNTIME_ROOT_DEFAULT};
+    /* --json anywhere: the failures below are already reported in JSON */
+    int k = 1;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--json"))
+            c.json = true;
+        else
+            argv[k++] = argv[i];
+    }
+    argc = k;
+    argv[argc] = NULL;
     int i = 1;
     for (; i < argc && !strncmp(argv[i], "--", 2); i++) {
-        if (!strcmp(argv[i], "--help"))
-            return usage_to(stdout, 0);
-        if (!strcmp(argv[i], "--socket") && i + 1 < argc)
-            sock = argv[++i];
-        else if (!strcmp(argv[i], "--timeout") && i + 1 < argc) {
-            if ((timeout = parse_num("--timeout", argv[++i], 1, INT_MAX)) < 0)
-                return 2;
+        if (!strcmp(argv[i], "--help")) {
+            usage_text(stdout);
+            return CTL_OK;
         }
-        else
-            return usage();
+        if (!strcmp(argv[i], "--socket") && i + 1 < argc)
+            c.sock = argv[++i];
+        else if (!strcmp(argv[i], "--root") && i + 1 < argc && argv[i + 1][0])
+            c.root = argv[++i];
+        else if (!strcmp(argv[i], "--timeout") && i + 1 < argc) {
+            if ((c.timeout_ms = parse_num(&c, "--timeout", argv[++i], 1, INT_MAX)) < 0)
+                return CTL_USAGE;
+        } else
+            return usage(&c);
     }
     if (i >= argc)
-        return usage();
-    const char *op = argv[i++];
-    struct ur_agent_req q = {.op = UR_AGENT_BAD};
-    char *line = NULL;
-    if ((!strcmp(op, "get") || !strcmp(op, "explain")) && argc - i == 1) {
-        q = (struct ur_agent_req){.op = UR_AGENT_GET, .bundle = argv[i]};
-    } else if (!strcmp(op, "get") && argc - i == 2) {
-        q = (struct ur_agent_req){.op = UR_AGENT_GET, .ns = argv[i], .id = argv[i + 1]};
-    } else if ((!strcmp(op, "list") || !strcmp(op, "status")) && argc == i) {
-        q.op = !strcmp(op, "list") ? UR_AGENT_LIST : UR_AGENT_STATUS;
-    } else if (!strcmp(op, "watch")) {
-        q.op = UR_AGENT_WATCH;
-        if (argc - i == 2 && !strcmp(argv[i], "--count")) {
-            if ((count = parse_num("--count", argv[i + 1], 0, LONG_MAX)) < 0)
-                return 2;
-        } else if (argc != i)
-            return usage();
-    } else if (!strcmp(op, "raw") && argc - i == 1) {
-        if (asprintf(&line, "%s\n", argv[i]) < 0)
-            line = NULL;
-    } else {
-        return usage();
-    }
-    if (!line)
-        line = ur_agent_req_line(&q);
-    if (!line) {
-        fprintf(stderr, "unirootctl: out of memory\n");
-        return 2;
-    }
-
-    static char buf[8 << 20];
-    struct ur_agent_conn c;
-    struct ur_err e;
-    int rc = ur_agent_connect(&c, sock, (int)timeout, buf, sizeof(buf), &e);
-    if (rc == -ENAMETOOLONG)
-        fprintf(stderr, "unirootctl: socket path %s is longer than a unix socket address allows "
-                        "(%zu bytes)\n", sock, sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
-    else if (rc < 0)
-        fprintf(stderr, "unirootctl: connect %s: %s\n", sock, strerror(-rc));
-    else if ((rc = ur_agent_send(&c, line, &e)) < 0)
-        fprintf(stderr, "unirootctl: write: %s\n", strerror(-rc));
-    free(line);
-    if (rc < 0) {
-        ur_agent_close(&c);
-        return 2;
-    }
-    char *ans;
-    if (ur_agent_recv_line(&c, &ans, &e) < 0) {
-        fprintf(stderr, "unirootctl: no answer from %s within %ld ms\n", sock, timeout);
-        ur_agent_close(&c);
-        return 2;
-    }
-    if (!strcmp(op, "explain")) {
-        ur_agent_close(&c);
-        return explain(argv[argc - 1], ans);
-    }
-    printf("%s\n", ans);
-    fflush(stdout);
-    int ok = ur_agent_answer(ans, NULL, NULL, NULL) == 0;
-    if (!ok || strcmp(op, "watch") != 0) {
-        ur_agent_close(&c);
-        return ok ? 0 : 1;
-    }
-    c.deadline = -1; /* change lines come when they come */
-    for (long n = 0; (count < 0 || n < count) && ur_agent_recv_line(&c, &ans, &e) == 0; n++) {
-        printf("%s\n", ans);
-        fflush(stdout);
-    }
-    ur_agent_close(&c);
-    return 0;
+        return usage(&c);
+    return run(&c, argc - i, argv + i);
 }

@@ -44,6 +44,7 @@ struct creation {
     struct rootfs_takeover take;
     struct kernel_info ki;      /* the binary's manifest */
     struct core_net net;
+    uint64_t mem_mb;            /* --mem given to the monitor, 0: none */
     cJSON *cgroups;
     struct cg_plan cg;
     pid_t vmm;
@@ -258,6 +259,7 @@ static int launch(const struct core_create_opts *o, struct creation *cr, char *c
     if (block_fd >= 0)
         log_info("block device rootfs: %s, handed to the monitor as an inherited fd",
                  cr->image_fd >= 0 ? cr->uk.block : cr->d.found.rec.device);
+    cr->mem_mb = l.mem_mb;
     cmdline[0] = '\0';
     for (int i = 0; i < cmd.argc; i++)
         snprintf(cmdline + strlen(cmdline), n - strlen(cmdline), "%s%s", i ? " " : "", cmd.argv[i]);
@@ -318,6 +320,40 @@ static void record_decision(struct creation *cr)
         annotate(a, "dev.uniroot.rootfs.path", d->path);
 }
 
+/* The decision as state.json's "decision" (common/ctrdecision.h), for
+ * unirootctl explain: monitor, memory, the rootfs and how it was found, the
+ * taps. NULL when out of memory. */
+static cJSON *decision_json(const struct creation *cr)
+{
+    static struct ur_decision x;
+    const struct rootfs_decision *d = &cr->d;
+    memset(&x, 0, sizeof(x));
+    fmt_into(x.hypervisor, sizeof(x.hypervisor), "%s", cr->be->name);
+    fmt_into(x.monitor, sizeof(x.monitor), "%s", cr->monitor);
+    x.mem_mb = cr->mem_mb;
+    fmt_into(x.outcome, sizeof(x.outcome), "%s", rootfs_outcome_name(d->outcome));
+    fmt_into(x.source, sizeof(x.source), "%s", d->find_ran ? rootfs_source_name(d->found.source) : "none");
+    if (d->outcome == OUT_ROOTFS_BLOCK || d->outcome == OUT_BLOCK_IMAGE)
+        fmt_into(x.device, sizeof(x.device), "%s", d->path);
+    if (d->outcome == OUT_ROOTFS_BLOCK) {
+        x.major = d->found.rec.major;
+        x.minor = d->found.rec.minor;
+        fmt_into(x.fstype, sizeof(x.fstype), "%s", d->found.rec.fstype);
+    }
+    fmt_into(x.reason, sizeof(x.reason), "%s", d->reason);
+    if (d->find_ran)
+        fmt_into(x.trace, sizeof(x.trace), "%s", d->found.trace);
+    for (unsigned i = 0; i < cr->net.n && i < UR_DECISION_MAX_NET; i++, x.nnet++) {
+        struct ur_decision_net *n = &x.net[i];
+        fmt_into(n->name, sizeof(n->name), "%s", cr->net.dev[i].name);
+        fmt_into(n->tap, sizeof(n->tap), "%s", cr->net.dev[i].st.tap);
+        fmt_into(n->mac, sizeof(n->mac), "%s", cr->net.dev[i].mac);
+        fmt_into(n->iface, sizeof(n->iface), "%s", cr->net.dev[i].st.iface.name);
+        fmt_into(n->netns, sizeof(n->netns), "%s", cr->net.dev[i].st.netns);
+    }
+    return ur_decision_to_json(&x);
+}
+
 /* The created container's state.json. */
 static int record(struct creation *cr, const char *cmdline, struct ur_err *err)
 {
@@ -325,7 +361,7 @@ static int record(struct creation *cr, const char *cmdline, struct ur_err *err)
     char created[64];
     rfc3339_now(created, sizeof(created));
     state_set_num(cs, "pid", cr->vmm);
-    state_set_num(cs, "pid_start", (double)proc_start_time(cr->vmm));
+    state_set_num(cs, "pid_start", (double)ur_proc_start_time(cr->vmm));
     state_set_str(cs, "status", "created");
     state_set_str(cs, "bundle", cr->bundle);
     state_set_str(cs, "rootfs", cr->spec.rootfs);
@@ -336,6 +372,12 @@ static int record(struct creation *cr, const char *cmdline, struct ur_err *err)
     cJSON_AddItemToObject(cs->j, "cgroups", cr->cgroups);
     cr->cgroups = NULL;
     record_decision(cr);
+    cJSON *dj = decision_json(cr);
+    if (!dj || !cJSON_AddItemToObject(cs->j, "decision", dj)) {
+        cJSON_Delete(dj);
+        cr->cgroups = cJSON_DetachItemFromObjectCaseSensitive(cs->j, "cgroups");
+        return ur_errf(err, -ENOMEM, "out of memory");
+    }
     int rc = state_save(cs, err);
     if (rc < 0)
         cr->cgroups = cJSON_DetachItemFromObjectCaseSensitive(cs->j, "cgroups");

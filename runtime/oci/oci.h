@@ -19,12 +19,13 @@
 
 #include <cjson/cJSON.h>
 
+#include "ctrstate.h"
 #include "err.h"
 #include "ukbundle.h"
 
 #define UNIROOT_VERSION "0.1.0"
 #define UNIROOT_OCI_VERSION "1.0.2"
-#define UNIROOT_DEFAULT_ROOT "/run/uniroot"
+#define UNIROOT_DEFAULT_ROOT UR_RUNTIME_ROOT_DEFAULT /* common/ctrstate.h: unirootctl reads it too */
 #define RUNC_DEFAULT_ROOT "/run/runc"
 
 struct rt_settings;

@@ -1,35 +1,23 @@
 /* state.c: per-container state directories, their lock and state.json
- * (see state.h), and the liveness of the recorded VMM process. */
+ * (see state.h), and what the container is now (common/ctrstate.c judges it
+ * from the recorded monitor's liveness, common/procstat.c). */
+#include "ctrstate.h"
 #include "fileio.h"
 #include "state.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 int state_check_id(const char *id, struct ur_err *err)
 {
-    size_t n = strlen(id);
-    if (n == 0 || n >= sizeof(((struct cstate *)0)->id))
-        return ur_errf(err, -EINVAL, "invalid container id \"%s\" (length)", id);
-    if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
-        return ur_errf(err, -EINVAL, "invalid container id \"%s\"", id);
-    for (const char *p = id; *p; p++) {
-        char ch = *p;
-        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-              ch == '_' || ch == '-' || ch == '.' || ch == '+'))
-            return ur_errf(err, -EINVAL, "invalid container id \"%s\": only letters, digits, "
-                                         "'_', '-', '.', '+' are allowed", id);
-    }
-    return 0;
+    return ur_ctr_id_check(id, err);
 }
 
 /* mkdir -p for the --root directory. */
@@ -316,85 +304,14 @@ cJSON *state_annotations(struct cstate *cs)
     return a;
 }
 
-/* Fields of /proc/PID/stat after the ")" that ends comm: field 3 is state. */
-static int read_proc_stat(pid_t pid, char *state, unsigned long long *start, int *exit_code)
-{
-    char path[64], buf[2048];
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    ssize_t n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n <= 0)
-        return -EIO;
-    buf[n] = '\0';
-    char *p = strrchr(buf, ')');
-    if (!p)
-        return -EIO;
-    p += 2;
-    *state = *p;
-    *start = 0;
-    *exit_code = -1;
-    /* field 3 is at p; field 22 is starttime, field 52 exit_code */
-    int field = 3;
-    for (char *tok = strtok(p, " "); tok; tok = strtok(NULL, " "), field++) {
-        if (field == 22)
-            *start = strtoull(tok, NULL, 10);
-        if (field == 52)
-            *exit_code = (int)strtol(tok, NULL, 10);
-    }
-    return 0;
-}
-
-unsigned long long proc_start_time(pid_t pid)
-{
-    char st;
-    unsigned long long start;
-    int code;
-    return read_proc_stat(pid, &st, &start, &code) == 0 ? start : 0;
-}
-
-int proc_inspect(pid_t pid, unsigned long long start, struct proc_info *pi)
-{
-    memset(pi, 0, sizeof(*pi));
-    pi->exit_status = -1;
-    if (pid <= 0)
-        return 0;
-    char st;
-    unsigned long long s;
-    int code;
-    if (read_proc_stat(pid, &st, &s, &code) < 0 || (start && s != start))
-        return 0; /* gone, or the pid was reused */
-    if (st == 'Z' || st == 'X') {
-        pi->zombie = true;
-        if (code >= 0)
-            pi->exit_status = WIFEXITED(code) ? WEXITSTATUS(code) : 128 + WTERMSIG(code);
-        return 0;
-    }
-    pi->alive = true;
-    pi->stopped = st == 'T';
-    return 0;
-}
-
 const char *state_status(struct cstate *cs)
 {
-    const char *stored = state_str(cs, "status");
-    if (!stored)
-        return "stopped";
-    if (strcmp(stored, "stopped") == 0 || strcmp(stored, "creating") == 0)
-        return stored;
-    struct proc_info pi;
-    proc_inspect((pid_t)state_num(cs, "pid", 0), (unsigned long long)state_num(cs, "pid_start", 0),
-                 &pi);
-    if (!pi.alive) {
-        if (pi.exit_status >= 0 && state_num(cs, "exit_status", -1) < 0) {
-            state_set_num(cs, "exit_status", pi.exit_status);
-            cs->learnt = true;
-        }
-        return "stopped";
+    int learnt = -1;
+    const char *now = ur_ctr_status(state_str(cs, "status"), state_num(cs, "pid", 0),
+                                    state_num(cs, "pid_start", 0), &learnt);
+    if (learnt >= 0 && state_num(cs, "exit_status", -1) < 0) {
+        state_set_num(cs, "exit_status", learnt);
+        cs->learnt = true;
     }
-    if (pi.stopped || strcmp(stored, "paused") == 0)
-        return "paused";
-    return stored;
+    return now;
 }

@@ -12,6 +12,7 @@
 #define UNIROOT_OCI_STATE_H
 
 #include "oci.h"
+#include "procstat.h"
 
 struct cstate {
     char id[256];
@@ -21,7 +22,7 @@ struct cstate {
     bool learnt;     /* state_status() learnt the exit status: worth saving */
 };
 
-/* The id is valid as a runc id and a file name. */
+/* The id is valid as a runc id and a file name (common/ctrstate.h). */
 int state_check_id(const char *id, struct ur_err *err);
 /* Make <root>/<id>/, locked and holding a state.json marked as ours from the
  * moment it appears (built under a temporary name, renamed into place;
@@ -46,16 +47,6 @@ int state_set_str(struct cstate *cs, const char *key, const char *v);
 int state_set_num(struct cstate *cs, const char *key, double v);
 cJSON *state_annotations(struct cstate *cs); /* creates the object if absent */
 
-/* What the recorded VMM process is doing now. */
-struct proc_info {
-    bool alive;        /* exists, same start time, not a zombie */
-    bool zombie;       /* exited, not yet reaped */
-    bool stopped;      /* SIGSTOPped */
-    int exit_status;   /* from the zombie, -1 when unknown */
-};
-int proc_inspect(pid_t pid, unsigned long long start, struct proc_info *pi);
-/* Start time (clock ticks since boot) of pid, 0 when unknown. */
-unsigned long long proc_start_time(pid_t pid);
 /* created | running | paused | stopped, updating exit_status when learnt. */
 const char *state_status(struct cstate *cs);
 

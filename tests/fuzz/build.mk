@@ -8,6 +8,7 @@
 #   fuzz_config_annotate the agent's config.json scanner and annotation writer
 #   fuzz_settings        the settings-file parser (runtime's /etc/uniroot/config)
 #                        and the dev.uniroot.memory-mb annotation
+#   fuzz_ctr_state       a container's state.json as unirootctl reads it, explain's rendering
 # Seeds: tests/fuzz/corpus/<target>/. `make check` runs each briefly
 # (tests/integration/fuzz.sh); `make fuzz` runs each for FUZZ_SECONDS (600).
 FUZZ_CC := clang
@@ -18,7 +19,7 @@ FUZZ_COMMON_SRC := common/err.c common/fileio.c common/jsonstr.c common/rootfs_r
 	common/ukbundle.c common/inroot.c
 FUZZ_DIR := $(BUILD)/fuzz
 FUZZ_TARGETS := fuzz_elf_image fuzz_spec fuzz_urunc_json fuzz_rootfs_record \
-	fuzz_agent_request fuzz_config_annotate fuzz_settings
+	fuzz_agent_request fuzz_config_annotate fuzz_settings fuzz_ctr_state
 FUZZ_SECONDS ?= 600
 
 TEST_DEPS += $(FUZZ_TARGETS:%=$(FUZZ_DIR)/%)
@@ -37,14 +38,15 @@ FUZZ_SRC_fuzz_agent_request := common/agentproto.c
 FUZZ_SRC_fuzz_config_annotate := userspace/bundle.c userspace/jsonpatch.c
 FUZZ_SRC_fuzz_settings := runtime/oci/settings.c runtime/oci/guest_mem.c common/kvconf.c \
 	common/agentsock.c $(FUZZ_BACKEND_SRC)
+FUZZ_SRC_fuzz_ctr_state := common/ctrstate.c common/ctrdecision.c common/procstat.c tools/ctl_render.c
 
 define FUZZ_RULE
 $$(FUZZ_DIR)/$(1): tests/fuzz/$(1).c tests/fuzz/fuzz_common.h $$(FUZZ_SRC_$(1)) $$(FUZZ_COMMON_SRC) $$(FUZZ_HDRS)
 	@mkdir -p $$(@D)
-	$$(FUZZ_CC) $$(FUZZ_FLAGS) -Iruntime/oci -Iuserspace -o $$@ $$< $$(FUZZ_SRC_$(1)) $$(FUZZ_COMMON_SRC) -lcjson
+	$$(FUZZ_CC) $$(FUZZ_FLAGS) -Iruntime/oci -Iuserspace -Itools -o $$@ $$< $$(FUZZ_SRC_$(1)) $$(FUZZ_COMMON_SRC) -lcjson
 endef
 FUZZ_HDRS := $(wildcard common/*.h) runtime/oci/oci.h runtime/oci/settings.h runtime/oci/backend.h \
-	userspace/bundle.h userspace/jsonpatch.h
+	userspace/bundle.h userspace/jsonpatch.h tools/ctl.h
 $(foreach t,$(filter-out fuzz_elf_image,$(FUZZ_TARGETS)),$(eval $(call FUZZ_RULE,$(t))))
 
 # make fuzz: every target for FUZZ_SECONDS each (make fuzz FUZZ_SECONDS=60);

@@ -1,11 +1,12 @@
 #!/bin/bash
-# ctl_explain.sh: unirootctl's argument checks and `explain` (no /dev/kvm, no
-# agent needed: a fake agent socket answers). A --socket path longer than a
-# unix address is refused (not cut); --timeout that is not a positive number
-# is refused (not "no timeout"); explain runs the runtime's own verifier, so
-# a bind mount of a subdirectory of the recorded ext4 is "not verifiable"
-# while the filesystem's root mounted there is verifiable. Runs in a mount
-# namespace of its own; the loop device it makes is detached at exit.
+# ctl_explain.sh: unirootctl's argument checks and `explain BUNDLE` (no
+# /dev/kvm, no agent needed: a fake agent socket answers). A --socket path
+# longer than a unix address is refused (not cut); --timeout that is not a
+# positive number is refused (not "no timeout"), both with the usage status
+# 64; explain runs the runtime's own verifier, so a bind mount of a
+# subdirectory of the recorded ext4 is "not verifiable" while the
+# filesystem's root mounted there is verifiable. Runs in a mount namespace of
+# its own; the loop device it makes is detached at exit.
 if [ -z "${UR_MNTNS:-}" ] && unshare --mount true 2>/dev/null; then
     UR_MNTNS=1 exec unshare --mount bash "$0" "$@"
 fi
@@ -45,7 +46,7 @@ SOCK107="${base}s"          # exactly 107 bytes: the longest that fits
 fake_agent "$SOCK107" answer "$T/none.json"
 wait_sock "$SOCK107" || not_ok "fake agent" "no socket at $SOCK107"
 expect "--socket of 107 bytes works" 1 '"ok":false' -- "$CTL" --socket "$SOCK107" get /nonexistent
-expect "--socket longer than a unix address refused" 2 'longer than a unix socket address' -- \
+expect "--socket longer than a unix address refused (usage, 64)" 64 'longer than a unix socket address' -- \
     "$CTL" --socket "${SOCK107}-cut-off" get /nonexistent
 
 # --- --timeout must be a positive number
@@ -53,10 +54,10 @@ SIL=$T/silent.sock
 fake_agent "$SIL" silent
 wait_sock "$SIL" || not_ok "silent fake agent" "no socket"
 for v in abc -5 0 10x '' 99999999999999999999; do
-    expect "--timeout '$v' refused" 2 'wants a number' -- timeout 10 "$CTL" --socket "$SIL" --timeout "$v" list
+    expect "--timeout '$v' refused (usage, 64)" 64 'wants a number' -- timeout 10 "$CTL" --socket "$SIL" --timeout "$v" list
 done
 expect "--timeout 300 times out" 2 'no answer .* within 300 ms' -- timeout 10 "$CTL" --socket "$SIL" --timeout 300 list
-expect "watch --count abc refused" 2 'wants a number' -- timeout 10 "$CTL" --socket "$SIL" watch --count abc
+expect "watch --count abc refused (usage, 64)" 64 'wants a number' -- timeout 10 "$CTL" --socket "$SIL" watch --count abc
 
 # --- explain: the runtime's verifier, on a subdirectory bind mount and on the fs root
 if [ -z "${UR_MNTNS:-}" ]; then

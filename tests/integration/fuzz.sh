@@ -9,7 +9,7 @@
 #   UR_FUZZ_KEEP      a directory: keep each target's grown corpus and log there
 source "$(dirname "$0")/lib.sh"
 SECONDS_TO_RUN=${UR_FUZZ_SECONDS:-10}
-TARGETS=${UR_FUZZ_TARGETS:-fuzz_elf_image fuzz_spec fuzz_urunc_json fuzz_rootfs_record fuzz_agent_request fuzz_config_annotate fuzz_settings}
+TARGETS=${UR_FUZZ_TARGETS:-fuzz_elf_image fuzz_spec fuzz_urunc_json fuzz_rootfs_record fuzz_agent_request fuzz_config_annotate fuzz_settings fuzz_ctr_state}
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 
 for t in $TARGETS; do

@@ -276,25 +276,25 @@ static void lock_and_delete(void **st)
 static void liveness(void **st)
 {
     (void)st;
-    struct proc_info pi;
+    struct ur_proc_info pi;
     pid_t me = getpid();
-    unsigned long long start = proc_start_time(me);
+    unsigned long long start = ur_proc_start_time(me);
     assert_true(start > 0);
-    proc_inspect(me, start, &pi);
+    ur_proc_inspect(me, start, &pi);
     assert_true(pi.alive);
-    proc_inspect(me, start + 1, &pi); /* a reused pid has another start time */
+    ur_proc_inspect(me, start + 1, &pi); /* a reused pid has another start time */
     assert_false(pi.alive);
     pid_t z = fork();
     if (z == 0)
         _exit(3);
     siginfo_t si; /* wait for the exit without reaping it (no timing guess) */
     assert_int_equal(waitid(P_PID, (id_t)z, &si, WEXITED | WNOWAIT), 0);
-    proc_inspect(z, 0, &pi); /* not reaped yet: a zombie with its status */
+    ur_proc_inspect(z, 0, &pi); /* not reaped yet: a zombie with its status */
     assert_false(pi.alive);
     assert_true(pi.zombie);
     assert_int_equal(pi.exit_status, 3);
     waitpid(z, NULL, 0);
-    proc_inspect(z, 0, &pi);
+    ur_proc_inspect(z, 0, &pi);
     assert_false(pi.alive);
     assert_false(pi.zombie);
 }
@@ -312,7 +312,7 @@ static void status_from_process(void **st)
         _exit(0);
     }
     state_set_num(&cs, "pid", z);
-    state_set_num(&cs, "pid_start", (double)proc_start_time(z));
+    state_set_num(&cs, "pid_start", (double)ur_proc_start_time(z));
     state_set_str(&cs, "status", "running");
     assert_string_equal(state_status(&cs), "running");
     kill(z, SIGSTOP);
