@@ -51,6 +51,10 @@ int ctl_put_json(const struct ctl *c, cJSON *doc, int status);
  * in msg and the exit status is returned (CTL_UNREACHABLE, CTL_USAGE). */
 int ctl_ask(const struct ctl *c, const char *line, struct ur_agent_conn *conn, char **ans,
             char *msg, size_t n);
+/* ctl_ask for request q: builds its line, asks, and on failure reports it
+ * (ctl_fail) and returns the exit status; CTL_OK with *ans set otherwise. */
+int ctl_ask_req(const struct ctl *c, const struct ur_agent_req *q, struct ur_agent_conn *conn,
+                char **ans);
 /* The next line on a watching connection, no deadline: 0, or -1 at the end. */
 int ctl_ask_next(struct ur_agent_conn *conn, char **ans);
 void ctl_ask_close(struct ur_agent_conn *conn);

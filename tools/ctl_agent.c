@@ -49,14 +49,11 @@ int ctl_cmd_query(const struct ctl *c, const char *line)
 int ctl_cmd_status(const struct ctl *c)
 {
     struct ur_agent_req q = {.op = UR_AGENT_STATUS};
-    char *line = ur_agent_req_line(&q), *ans, msg[1024];
-    if (!line)
-        return ctl_fail(c, CTL_UNREACHABLE, "out of memory");
     struct ur_agent_conn conn;
-    int rc = ctl_ask(c, line, &conn, &ans, msg, sizeof(msg));
-    free(line);
+    char *ans;
+    int rc = ctl_ask_req(c, &q, &conn, &ans);
     if (rc != CTL_OK)
-        return ctl_fail(c, rc, "%s", msg);
+        return rc;
     cJSON *doc;
     char reason[512];
     rc = ctl_readiness(ans, &doc, reason, sizeof(reason));
@@ -81,14 +78,11 @@ int ctl_cmd_status(const struct ctl *c)
 int ctl_cmd_watch(const struct ctl *c, long count)
 {
     struct ur_agent_req q = {.op = UR_AGENT_WATCH};
-    char *line = ur_agent_req_line(&q), *ans, msg[1024];
-    if (!line)
-        return ctl_fail(c, CTL_UNREACHABLE, "out of memory");
     struct ur_agent_conn conn;
-    int rc = ctl_ask(c, line, &conn, &ans, msg, sizeof(msg));
-    free(line);
+    char *ans;
+    int rc = ctl_ask_req(c, &q, &conn, &ans);
     if (rc != CTL_OK)
-        return ctl_fail(c, rc, "%s", msg);
+        return rc;
     rc = show(c, ans);
     for (long n = 0; rc == CTL_OK && (count < 0 || n < count) && ctl_ask_next(&conn, &ans) == 0; n++)
         if (show(c, ans) == CTL_UNREACHABLE)

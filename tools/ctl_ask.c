@@ -4,6 +4,7 @@
 #include "ctl.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/un.h>
@@ -49,4 +50,15 @@ int ctl_ask_next(struct ur_agent_conn *conn, char **ans)
 void ctl_ask_close(struct ur_agent_conn *conn)
 {
     ur_agent_close(conn);
+}
+
+int ctl_ask_req(const struct ctl *c, const struct ur_agent_req *q, struct ur_agent_conn *conn,
+                char **ans)
+{
+    char *line = ur_agent_req_line(q), msg[1024];
+    if (!line)
+        return ctl_fail(c, CTL_UNREACHABLE, "out of memory");
+    int rc = ctl_ask(c, line, conn, ans, msg, sizeof(msg));
+    free(line);
+    return rc == CTL_OK ? CTL_OK : ctl_fail(c, rc, "%s", msg);
 }

@@ -179,14 +179,11 @@ static int explain(const struct ctl *c, const char *bundle, const char *agent_li
 int ctl_cmd_explain_bundle(const struct ctl *c, const char *bundle)
 {
     struct ur_agent_req q = {.op = UR_AGENT_GET, .bundle = bundle};
-    char *line = ur_agent_req_line(&q), *ans, msg[1024];
-    if (!line)
-        return ctl_fail(c, CTL_UNREACHABLE, "out of memory");
     struct ur_agent_conn conn;
-    int rc = ctl_ask(c, line, &conn, &ans, msg, sizeof(msg));
-    free(line);
+    char *ans;
+    int rc = ctl_ask_req(c, &q, &conn, &ans);
     if (rc != CTL_OK)
-        return ctl_fail(c, rc, "%s", msg);
+        return rc;
     rc = explain(c, bundle, ans);
     ctl_ask_close(&conn);
     return rc;
