@@ -144,10 +144,17 @@ struct hvt_hc_halt { uint64_t cookie; int32_t exit_status; };
  * ent_tail) and consumes commits (advancing com_head); the monitor consumes
  * entries (ent_head) and produces commits (com_tail). Writes get no commit,
  * reads get one each. The guest wakes a sleeping monitor (needs_kick != 0)
- * with a 32-bit outl to HVT_RING_KICK_PIO_BASE. Indices run freely and are
- * taken modulo HVT_RING_SIZE. */
+ * with a 32-bit outl to HVT_RING_KICK_PIO_BASE: the value HVT_RING_KICK_WAKE
+ * wakes it and the guest runs on at once; HVT_RING_KICK_SERVE returns to the
+ * guest only after every entry submitted so far is served (a guest about to
+ * wait for a read's commit saves the wake-up). Entries are served at the
+ * latest at the guest's next kick, poll hypercall or halt, so a guest need
+ * not kick after each write. Indices run freely and are taken modulo
+ * HVT_RING_SIZE. */
 #define HVT_FEATURE_RING_IO    (1u << 0)
 #define HVT_RING_KICK_PIO_BASE 0x600u
+#define HVT_RING_KICK_WAKE     0u
+#define HVT_RING_KICK_SERVE    1u
 #define HVT_RING_SIZE          1024u
 #define HVT_RING_NET_WRITE     1u
 #define HVT_RING_NET_READ      2u

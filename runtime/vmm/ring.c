@@ -3,9 +3,16 @@
  * With a net device attached, the ring (struct hvt_ring, ~48 KiB) is placed
  * page-aligned at the top of guest memory and the memory the boot info
  * offers the guest ends below it (guest_top; the guest's stack starts there).
- * An eventfd bound with KVM_IOEVENTFD to the kick port turns the guest's
- * 32-bit OUT to HVT_RING_KICK_PIO_BASE into a wake-up of the I/O thread
- * without a VM exit to us. The thread serves every submitted entry
+ * An eventfd bound with KVM_IOEVENTFD to the kick port (matching the value
+ * HVT_RING_KICK_WAKE) turns the guest's 32-bit OUT there into a wake-up of
+ * the I/O thread without a VM exit to us. Any other value (HVT_RING_KICK_SERVE)
+ * exits to the vCPU thread, which serves the ring itself and resumes the guest
+ * with its commits made: a guest about to wait for a read, with the I/O thread
+ * asleep, pays one exit and no thread wake-up (on PVM, where each guest
+ * instruction is emulated, its spinning is what costs). The vCPU thread also
+ * serves before a poll hypercall blocks, so writes need no kick of their own.
+ * The two threads take turns through one lock (busy). The I/O thread serves
+ * every submitted entry
  * (runtime/tender/net_ring.c, which checks everything the guest wrote),
  * spins a little for more, then sets needs_kick, looks once more and sleeps
  * on the eventfd: the guest kicks only when needs_kick is set, so a busy
@@ -91,7 +98,8 @@ int vmm_ring_setup(struct vmm *vmm, struct ur_err *err)
     if (efd < 0)
         return ur_errf_sys(err, -errno, "net ring: eventfd");
     struct kvm_ioeventfd io = {
-        .addr = HVT_RING_KICK_PIO_BASE, .len = 4, .fd = efd, .flags = KVM_IOEVENTFD_FLAG_PIO,
+        .datamatch = HVT_RING_KICK_WAKE, .addr = HVT_RING_KICK_PIO_BASE, .len = 4, .fd = efd,
+        .flags = KVM_IOEVENTFD_FLAG_PIO | KVM_IOEVENTFD_FLAG_DATAMATCH,
     };
     if (ioctl(vmm->vm_fd, KVM_IOEVENTFD, &io) < 0) {
         fprintf(stderr, "uniroot-vmm: net ring not offered: KVM_IOEVENTFD: %s; the guest uses "
@@ -132,6 +140,35 @@ static int wait_kick(struct vmm_ring *g, bool stalled)
     return 0;
 }
 
+int vmm_ring_serve_locked(struct vmm_ring *g, unsigned *served, struct ur_err *err)
+{
+    while (__atomic_exchange_n(&g->busy, 1, __ATOMIC_ACQUIRE))
+        __builtin_ia32_pause(); /* the other thread serves: natively, briefly */
+    int rc = __atomic_load_n(&g->failed, __ATOMIC_ACQUIRE)
+                 ? -EFAULT
+                 : tender_net_ring_service(g->ctx, &g->r, served, err);
+    if (rc < 0 && !__atomic_load_n(&g->failed, __ATOMIC_RELAXED)) {
+        if (err != &g->err)
+            g->err = *err;
+        __atomic_store_n(&g->failed, 1, __ATOMIC_RELEASE);
+    } else if (rc < 0 && err != &g->err) {
+        *err = g->err; /* broken before: the first reason */
+    }
+    __atomic_store_n(&g->busy, 0, __ATOMIC_RELEASE);
+    if (rc == 0)
+        __atomic_add_fetch(&g->served, *served, __ATOMIC_RELAXED);
+    return rc;
+}
+
+int vmm_ring_serve(struct vmm *vmm, struct ur_err *err)
+{
+    struct vmm_ring *g = vmm->ring;
+    if (!g || !pending(g, tender_gpa_w(g->ctx, g->r.gpa, sizeof(struct hvt_ring))))
+        return 0;
+    unsigned served;
+    return vmm_ring_serve_locked(g, &served, err);
+}
+
 static void *io_thread(void *arg)
 {
     struct vmm_ring *g = arg;
@@ -162,11 +199,10 @@ static void *io_thread(void *arg)
                 break;
         }
         unsigned served = 0;
-        if (tender_net_ring_service(g->ctx, &g->r, &served, &g->err) < 0) {
+        if (vmm_ring_serve_locked(g, &served, &g->err) < 0) {
             fail(g);
             break;
         }
-        __atomic_add_fetch(&g->served, served, __ATOMIC_RELAXED);
         stalled = served == 0 && pending(g, ring);
     }
     return NULL;
@@ -213,6 +249,12 @@ void vmm_ring_stop(struct vmm *vmm)
             perror("uniroot-vmm: net ring: waking the I/O thread");
         pthread_join(g->thread, NULL);
     }
+    /* what the guest submitted just before it halted (its last writes) goes
+     * out, unless it broke the ring */
+    unsigned served;
+    struct ur_err ignored;
+    if (!__atomic_load_n(&g->failed, __ATOMIC_ACQUIRE))
+        (void)vmm_ring_serve_locked(g, &served, &ignored);
     if (g->efd >= 0)
         close(g->efd);
     free(g);

@@ -1,6 +1,7 @@
 /* run.c: the vCPU loop. Each exit is a hypercall (a 32-bit OUT to the
- * hypercall ports), a stop signal, the net ring's I/O thread reporting that
- * the guest broke the ring (ring.c), an exception reported by the monitor's
+ * hypercall ports), a net ring kick that asks to be served here (ring.c), a
+ * stop signal, the net ring's I/O thread reporting that
+ * the guest broke the ring, an exception reported by the monitor's
  * exception stubs (trap.c), or a guest fault; nothing else is expected from
  * an hvt guest, so everything else ends the guest with the reason and its
  * registers on stderr (status 255).
@@ -138,6 +139,13 @@ int vmm_run(struct vmm *vmm, struct ur_err *err)
             if (run->io.direction == KVM_EXIT_IO_OUT && run->io.size == 4 &&
                 port >= VMM_TRAP_PIO_BASE && port < VMM_TRAP_PIO_BASE + VMM_TRAP_VECTORS)
                 return guest_trap(vmm, port - VMM_TRAP_PIO_BASE, err);
+            if (port == HVT_RING_KICK_PIO_BASE && vmm->ring && run->io.direction == KVM_EXIT_IO_OUT &&
+                run->io.size == 4) {
+                /* a kick the ioeventfd did not take (HVT_RING_KICK_SERVE): serve it here */
+                if (vmm_ring_serve(vmm, &ring_err) < 0)
+                    return guest_fault(vmm, err, "%s", ring_err.msg);
+                break;
+            }
             if (run->io.direction != KVM_EXIT_IO_OUT || run->io.size != 4 || run->io.count != 1 ||
                 port < HVT_HYPERCALL_PIO_BASE || port >= HVT_HYPERCALL_PIO_BASE + HVT_HYPERCALL_MAX)
                 return guest_fault(vmm, err, "guest broke the ABI: %s of %u byte(s) at I/O port 0x%x",
@@ -145,6 +153,9 @@ int vmm_run(struct vmm *vmm, struct ur_err *err)
                                    run->io.size, port);
             uint32_t gpa;
             memcpy(&gpa, (uint8_t *)run + run->io.data_offset, sizeof(gpa));
+            /* what waits in the net ring goes out before the guest blocks */
+            if (port == HVT_HYPERCALL_PIO_BASE + HVT_HYPERCALL_POLL && vmm_ring_serve(vmm, &ring_err) < 0)
+                return guest_fault(vmm, err, "%s", ring_err.msg);
             int rc = hypercall_dispatch(vmm, port - HVT_HYPERCALL_PIO_BASE, gpa, err);
             if (rc == TENDER_HC_HALT)
                 return vmm->t.exit_status;

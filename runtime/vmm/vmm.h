@@ -100,8 +100,9 @@ int vmm_run(struct vmm *vmm, struct ur_err *err);
 void vmm_install_signals(struct vmm *vmm);
 
 /* ---- ring.c: the hvt net ring (HVT_FEATURE_RING_IO), served by an I/O thread
- * that a guest kick (a 32-bit OUT to HVT_RING_KICK_PIO_BASE, an ioeventfd)
- * wakes. Offered only when a net device is attached, guest memory has room
+ * that a guest kick (a 32-bit OUT of HVT_RING_KICK_WAKE to
+ * HVT_RING_KICK_PIO_BASE, an ioeventfd) wakes, and by the vCPU thread itself
+ * on a HVT_RING_KICK_SERVE kick and before a poll hypercall. Offered only when a net device is attached, guest memory has room
  * above the image and KVM takes the ioeventfd; otherwise the guest keeps the
  * hypercalls (a line on stderr says so when KVM refuses the ioeventfd). */
 struct vmm_ring;
@@ -113,7 +114,11 @@ int vmm_ring_setup(struct vmm *vmm, struct ur_err *err);
 int vmm_ring_start(struct vmm *vmm, struct ur_err *err);
 /* Set by the I/O thread when the guest broke the ring: what it did in err. */
 bool vmm_ring_failed(const struct vmm *vmm, struct ur_err *err);
-/* Stop and join the I/O thread, close the eventfd. */
+/* Serve the ring in the calling (vCPU) thread: a HVT_RING_KICK_SERVE kick,
+ * or a poll hypercall about to block. 0, or the guest broke the ring (err). */
+int vmm_ring_serve(struct vmm *vmm, struct ur_err *err);
+/* Stop and join the I/O thread, serve what the guest left (unless it broke
+ * the ring), close the eventfd. */
 void vmm_ring_stop(struct vmm *vmm);
 /* The eventfd the kick signals, or -1 (for the seccomp rules). */
 int vmm_ring_efd(const struct vmm *vmm);

@@ -22,6 +22,7 @@ struct vmm_ring {
     int ready;                    /* atomic: the thread runs its own code (start-up done) */
     int stop;                     /* atomic: the vCPU thread asks the I/O thread to end */
     int failed;                   /* atomic: the guest broke the ring, why in err */
+    int busy;                     /* atomic: a thread is serving the ring (the lock) */
     unsigned served;              /* atomic: entries served so far */
     struct ur_err err;
 };
@@ -32,5 +33,8 @@ uint64_t vmm_ring_place(uint64_t mem_size, uint64_t kernel_end);
 /* Zero the ring at gpa and serve it, kicks arriving on efd (taken over);
  * the calling thread is the one fail() signals. Sets guest_top = gpa. */
 int vmm_ring_attach(struct vmm *vmm, uint64_t gpa, int efd, struct ur_err *err);
+/* Serve what is submitted, under the lock the two threads share; on a broken
+ * ring marks it failed and fills err. */
+int vmm_ring_serve_locked(struct vmm_ring *g, unsigned *served, struct ur_err *err);
 
 #endif

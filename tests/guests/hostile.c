@@ -422,7 +422,7 @@ static int a_ring_tail_wild(void)
     if (!r)
         return 2;
     r->ent_tail = r->ent_head + 5000;
-    hvt_outl(HVT_RING_KICK_PIO_BASE, 0);
+    hvt_outl(HVT_RING_KICK_PIO_BASE, HVT_RING_KICK_WAKE);
     ring_drained(r);
     return survived();
 }

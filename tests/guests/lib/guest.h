@@ -49,10 +49,12 @@ int guest_net_read(uint64_t handle, void *buf, uint64_t size, uint64_t *len);
 int guest_net_write(uint64_t handle, const void *buf, uint64_t len);
 
 /* ---- hvt net ring (lib/ring.c; not on spt): the ring the monitor offers
- * (HVT_FEATURE_RING_IO) or NULL; then frame writes (no wait) and reads
- * (wait for the commit) through it, as Solo5's bindings do; results as the
- * hypercalls'. guest_ring_submit publishes the entry at ent_tail (filled by
- * the caller) and kicks the monitor if it sleeps. */
+ * (HVT_FEATURE_RING_IO) or NULL; then frame writes (no wait, no kick, no
+ * copy: the monitor sends the frame from buf by the guest's next kick, poll
+ * or halt, so buf stays as it is until a later read or poll returns) and
+ * reads (wait for the commit) through it; results as the hypercalls'.
+ * guest_ring_submit publishes the entry at ent_tail (filled by the caller)
+ * and wakes the monitor if it sleeps (HVT_RING_KICK_WAKE). */
 struct hvt_ring *guest_ring_init(void);
 int guest_ring_write(uint64_t handle, const void *buf, uint64_t len);
 int guest_ring_read(uint64_t handle, void *buf, uint64_t size, uint64_t *len);
