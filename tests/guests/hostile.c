@@ -384,7 +384,7 @@ static int ring_entry(uint32_t op, uint64_t handle, uint64_t data, uint32_t len)
     ring_drained(r);
     r->entries[r->ent_tail % HVT_RING_SIZE] = (struct hvt_ring_entry){
         .operation = op, .handle = (uint32_t)handle, .data = data, .len = len, .id = 7 };
-    guest_ring_submit();
+    guest_ring_submit((struct hvt_ring *)r);
     if (!ring_drained(r)) {
         guest_puts("hostile: survived (neither served nor stopped within 2 s)");
         return 1;

@@ -48,17 +48,12 @@ int guest_block_write(uint64_t handle, uint64_t offset, const void *buf, uint64_
 int guest_net_read(uint64_t handle, void *buf, uint64_t size, uint64_t *len);
 int guest_net_write(uint64_t handle, const void *buf, uint64_t len);
 
-/* ---- hvt net ring (lib/ring.c; not on spt): the ring the monitor offers
- * (HVT_FEATURE_RING_IO) or NULL; then frame writes (no wait, no kick, no
- * copy: the monitor sends the frame from buf by the guest's next kick, poll
- * or halt, so buf stays as it is until a later read or poll returns) and
- * reads (wait for the commit) through it; results as the hypercalls'.
+/* ---- hvt net ring (lib/ring.c, the I/O pieces inline in lib/ring.h; not
+ * on spt): the ring the monitor offers (HVT_FEATURE_RING_IO) or NULL;
  * guest_ring_submit publishes the entry at ent_tail (filled by the caller)
  * and wakes the monitor if it sleeps (HVT_RING_KICK_WAKE). */
 struct hvt_ring *guest_ring_init(void);
-int guest_ring_write(uint64_t handle, const void *buf, uint64_t len);
-int guest_ring_read(uint64_t handle, void *buf, uint64_t size, uint64_t *len);
-void guest_ring_submit(void);
+void guest_ring_submit(struct hvt_ring *r);
 
 /* ---- spt only (lib/spt.c, built with -DGUEST_SPT): a raw system call */
 long spt_syscall6(long nr, long a, long b, long c, long d, long e, long f);
