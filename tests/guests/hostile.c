@@ -343,7 +343,8 @@ static int a_block_read_ro(void)
 }
 
 /* ---- the net ring (HVT_FEATURE_RING_IO): hostile entries and indices.
- * The monitor's I/O thread must stop the guest with an error (fatal), or
+ * The monitor (its I/O thread after a WAKE kick, its vCPU thread after a
+ * SERVE kick: ring-serve-*) must stop the guest with an error (fatal), or
  * drop a bad write and commit SOLO5_R_EINVAL for a bad read (ring-bad-*). */
 static struct hvt_ring *ring_or_say(void)
 {
@@ -426,6 +427,31 @@ static int a_ring_tail_wild(void)
     ring_drained(r);
     return survived();
 }
+/* The same two, kicked with HVT_RING_KICK_SERVE: the vCPU thread serves
+ * them itself, and must stop the guest as the I/O thread does. */
+static int a_ring_serve_wild(void)
+{
+    volatile struct hvt_ring *r = ring_or_say();
+
+    if (!r)
+        return 2;
+    r->ent_tail = r->ent_head + 5000;
+    hvt_outl(HVT_RING_KICK_PIO_BASE, HVT_RING_KICK_SERVE);
+    return survived();
+}
+static int a_ring_serve_data(void)
+{
+    volatile struct hvt_ring *r = ring_or_say();
+
+    if (!r)
+        return 2;
+    ring_drained(r);
+    r->entries[r->ent_tail % HVT_RING_SIZE] = (struct hvt_ring_entry){
+        .operation = HVT_RING_NET_WRITE, .handle = (uint32_t)hn, .data = mem - 32, .len = 64 };
+    r->ent_tail = r->ent_tail + 1;
+    hvt_outl(HVT_RING_KICK_PIO_BASE, HVT_RING_KICK_SERVE);
+    return survived();
+}
 /* com_head runs 5000 ahead of the commits the monitor made, then a read */
 static int a_ring_head_wild(void)
 {
@@ -498,6 +524,8 @@ static const struct attack attacks[] = {
     { "ring-bad-handle", a_ring_bad_handle },
     { "ring-tail-wild", a_ring_tail_wild },
     { "ring-head-wild", a_ring_head_wild },
+    { "ring-serve-wild", a_ring_serve_wild },
+    { "ring-serve-data", a_ring_serve_data },
 };
 
 int guest_main(int argc, char **argv)

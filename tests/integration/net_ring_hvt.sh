@@ -38,7 +38,7 @@ for m in "$VMM" "$VMM_ASAN"; do
     t=$(basename "$(dirname "$(dirname "$m")")")/$(basename "$m")
     [ -x "$m" ] || { skip "$t" "$m is not built"; continue; }
     for a in ring-write-data ring-write-wrap ring-read-data ring-read-wrap ring-read-huge ring-read-ro \
-             ring-tail-wild ring-head-wild; do
+             ring-tail-wild ring-head-wild ring-serve-wild ring-serve-data; do
         vrun ip netns exec $C "$m" --block:storage="$ZERO" --net:net0=$TAP "$GUESTS/hostile.hvt" $a
         want "attack did not run" out_has "^hostile: $a"
         want "the monitor let it pass" out_lacks 'hostile: survived|no net ring'

@@ -89,6 +89,7 @@ declare -A ATTACK=(
     [bad-handle]=einval [mft-tamper]=einval [net-write-big]=einval
     [ring-write-data]=fatal [ring-write-wrap]=fatal [ring-read-data]=fatal [ring-read-wrap]=fatal
     [ring-read-huge]=fatal [ring-read-ro]=fatal [ring-tail-wild]=fatal [ring-head-wild]=fatal
+    [ring-serve-wild]=fatal [ring-serve-data]=fatal
     [ring-bad-handle]=einval
 )
 

@@ -6,6 +6,8 @@
  * signals the thread that attached it (the vCPU thread); stop joins it.
  * One case runs all of that in a child under the monitor's real seccomp
  * filter, so a system call the thread makes that the filter lacks kills it.
+ * The vCPU thread's own serving (a HVT_RING_KICK_SERVE kick, a poll, halt:
+ * vmm_ring_serve, vmm_ring_stop) is covered too, alone and racing the thread.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -152,6 +154,15 @@ static int guest_breaks_ring(struct fx *f, struct ur_err *err)
     return 0;
 }
 
+/* Publish an entry without a kick (the guest lets it wait for its next exit). */
+static void g_put(struct fx *f, uint32_t op, uint64_t data, uint32_t len, uint32_t id)
+{
+    struct hvt_ring *r = f->ring;
+    r->entries[r->ent_tail % HVT_RING_SIZE] =
+        (struct hvt_ring_entry){.operation = op, .handle = 1, .data = data, .len = len, .id = id};
+    __atomic_store_n(&r->ent_tail, r->ent_tail + 1, __ATOMIC_RELEASE);
+}
+
 static void placement(void **state)
 {
     (void)state;
@@ -226,6 +237,128 @@ static void broken_ring_fails_and_signals(void **state)
     assert_int_equal(f->ring->ent_head, 0);
 }
 
+/* A SERVE kick with the thread asleep: the vCPU thread serves the writes
+ * that waited unkicked and the read, and the guest resumes with the commit. */
+static void vcpu_serves_on_a_serve_kick(void **state)
+{
+    struct fx *f = *state;
+    struct ur_err err = {0};
+    assert_int_equal(vmm_ring_start(f->vmm, &err), 0);
+    assert_true(wait_u32(&f->ring->needs_kick, 1)); /* asleep */
+    static uint8_t got[MTU + 100];
+    fill(got, 77, 9);
+    assert_int_equal(send(f->peer, got, 77, 0), 77);
+    for (uint32_t i = 0; i < 2; i++) {
+        fill(f->vmm->t.mem + BUF + i * 0x1000, 100 + i, (uint8_t)(i + 1));
+        g_put(f, HVT_RING_NET_WRITE, BUF + i * 0x1000, 100 + i, i);
+    }
+    g_put(f, HVT_RING_NET_READ, BUF + 0x10000, 2048, 50);
+    assert_int_equal(vmm_ring_serve(f->vmm, &err), 0);
+    /* on return, with no waiting: everything served, the commit made */
+    assert_int_equal(f->ring->ent_head, 3);
+    assert_int_equal(f->ring->com_tail, 1);
+    assert_int_equal(f->ring->commits[0].id, 50);
+    assert_int_equal(f->ring->commits[0].ret, SOLO5_R_OK);
+    assert_int_equal(f->ring->commits[0].len, 77);
+    assert_memory_equal(f->vmm->t.mem + BUF + 0x10000, got, 77);
+    for (uint32_t i = 0; i < 2; i++)
+        assert_int_equal(recv(f->peer, got, sizeof(got), MSG_DONTWAIT), (ssize_t)(100 + i));
+    assert_peer_empty(f->peer);
+    assert_int_equal(f->vmm->ring->served, 3);
+    /* nothing pending: a no-op */
+    assert_int_equal(vmm_ring_serve(f->vmm, &err), 0);
+    assert_int_equal(f->vmm->ring->served, 3);
+}
+
+/* Take what reached the peer so far: each frame the next in order. */
+static void peer_take(int peer, uint32_t *next)
+{
+    uint8_t got[100];
+    ssize_t n;
+    while ((n = recv(peer, got, sizeof(got), MSG_DONTWAIT)) > 0) {
+        assert_int_equal(n, 60);
+        assert_int_equal(got[0], (uint8_t)*next);
+        (*next)++;
+    }
+}
+
+/* The thread (woken by WAKE kicks) and the vCPU thread (serving at will)
+ * race over 3000 writes: each frame goes out once, in order. */
+static void both_threads_serve_each_entry_once(void **state)
+{
+    struct fx *f = *state;
+    struct ur_err err = {0};
+    uint32_t next = 0;
+    assert_int_equal(vmm_ring_start(f->vmm, &err), 0);
+    enum { N = 3000 };
+    for (uint32_t i = 0; i < N; i++) {
+        peer_take(f->peer, &next); /* the socketpair holds few frames */
+        uint64_t at = BUF + (i % 32) * 0x100;
+        while (f->ring->ent_tail - __atomic_load_n(&f->ring->ent_head, __ATOMIC_ACQUIRE) >= 32)
+            assert_int_equal(vmm_ring_serve(f->vmm, &err), 0); /* wait for a buffer: serve it ourselves */
+        f->vmm->t.mem[at] = (uint8_t)i;
+        memset(f->vmm->t.mem + at + 1, 0xab, 59);
+        if (i % 2)
+            g_put(f, HVT_RING_NET_WRITE, at, 60, i);
+        else
+            g_submit(f, HVT_RING_NET_WRITE, at, 60, i);
+        if (i % 3 == 0)
+            assert_int_equal(vmm_ring_serve(f->vmm, &err), 0);
+    }
+    assert_int_equal(vmm_ring_serve(f->vmm, &err), 0);
+    assert_true(wait_u32(&f->ring->ent_head, N));
+    peer_take(f->peer, &next);
+    assert_int_equal(next, N);
+    assert_int_equal(f->vmm->ring->served, N);
+    assert_false(vmm_ring_failed(f->vmm, &err));
+}
+
+/* A SERVE kick on a broken ring: the error comes back to the vCPU thread,
+ * the ring is marked failed, and later serving gives the first reason. */
+static void serve_kick_on_a_broken_ring(void **state)
+{
+    struct fx *f = *state;
+    struct ur_err err = {0}, again = {0};
+    f->ring->ent_tail = f->ring->ent_head + 5000;
+    assert_int_equal(vmm_ring_serve(f->vmm, &err), -EFAULT);
+    assert_non_null(strstr(err.msg, "guest broke the ABI: net ring: 5000 entries pending"));
+    assert_true(vmm_ring_failed(f->vmm, &again));
+    assert_string_equal(again.msg, err.msg);
+    f->ring->ent_tail = f->ring->ent_head + 1; /* looks fine now: still failed */
+    memset(&again, 0, sizeof(again));
+    assert_int_equal(vmm_ring_serve(f->vmm, &again), -EFAULT);
+    assert_string_equal(again.msg, err.msg);
+}
+
+/* Writes left unkicked when the guest halts are sent by stop; not so when
+ * the guest broke the ring. */
+static void stop_sends_what_the_guest_left(void **state)
+{
+    struct fx *f = *state;
+    struct ur_err err = {0};
+    assert_int_equal(vmm_ring_start(f->vmm, &err), 0);
+    assert_true(wait_u32(&f->ring->needs_kick, 1));
+    fill(f->vmm->t.mem + BUF, 64, 3);
+    g_put(f, HVT_RING_NET_WRITE, BUF, 64, 1);
+    vmm_ring_stop(f->vmm);
+    uint8_t got[100];
+    assert_int_equal(recv(f->peer, got, sizeof(got), MSG_DONTWAIT), 64);
+    assert_memory_equal(got, f->vmm->t.mem + BUF, 64);
+    assert_peer_empty(f->peer);
+}
+
+static void stop_after_a_broken_ring_sends_nothing(void **state)
+{
+    struct fx *f = *state;
+    struct ur_err err = {0};
+    g_put(f, HVT_RING_NET_WRITE, BUF, 64, 1);
+    f->ring->entries[0].data = FAKE_MEM - 8; /* outside guest memory */
+    assert_int_equal(vmm_ring_serve(f->vmm, &err), -EFAULT);
+    g_put(f, HVT_RING_NET_WRITE, BUF, 64, 2); /* a good one after it */
+    vmm_ring_stop(f->vmm);
+    assert_peer_empty(f->peer);
+}
+
 /* The whole exchange in a child under uniroot-vmm's run-loop filter (the
  * parent plays the tap's other side, which the filter would not allow). */
 static void thread_runs_under_the_filter(void **state)
@@ -270,6 +403,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(thread_serves_writes_and_reads, setup, teardown),
         cmocka_unit_test_setup_teardown(broken_ring_fails_and_signals, setup, teardown),
         cmocka_unit_test_setup_teardown(thread_runs_under_the_filter, setup, teardown),
+        cmocka_unit_test_setup_teardown(vcpu_serves_on_a_serve_kick, setup, teardown),
+        cmocka_unit_test_setup_teardown(both_threads_serve_each_entry_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(serve_kick_on_a_broken_ring, setup, teardown),
+        cmocka_unit_test_setup_teardown(stop_sends_what_the_guest_left, setup, teardown),
+        cmocka_unit_test_setup_teardown(stop_after_a_broken_ring_sends_nothing, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
