@@ -71,6 +71,7 @@ int vmm_ring_attach(struct vmm *vmm, uint64_t gpa, int efd, struct ur_err *err)
     }
     g->efd = efd;
     g->ctx = &vmm->t;
+    g->ring = p; /* checked by tender_net_ring_init */
     g->pid = getpid();
     g->vcpu_tid = (pid_t)syscall(SYS_gettid);
     vmm->ring = g;
@@ -118,10 +119,19 @@ static bool pending(const struct vmm_ring *g, const struct hvt_ring *ring)
     return __atomic_load_n(&ring->ent_tail, __ATOMIC_ACQUIRE) != g->r.ent_head;
 }
 
-/* The guest broke the ring: keep why, tell the vCPU thread. */
+/* The lock the I/O and vCPU threads take turns through; the holder serves
+ * the ring, or records why it failed. */
+static void ring_lock(struct vmm_ring *g)
+{
+    while (__atomic_exchange_n(&g->busy, 1, __ATOMIC_ACQUIRE))
+        __builtin_ia32_pause(); /* the other thread serves: natively, briefly */
+}
+
+static void ring_unlock(struct vmm_ring *g) { __atomic_store_n(&g->busy, 0, __ATOMIC_RELEASE); }
+
+/* The ring failed (recorded by vmm_ring_serve_locked): tell the vCPU thread. */
 static void fail(struct vmm_ring *g)
 {
-    __atomic_store_n(&g->failed, 1, __ATOMIC_RELEASE);
     syscall(SYS_tgkill, g->pid, g->vcpu_tid, VMM_RING_SIGNAL);
 }
 
@@ -140,30 +150,30 @@ static int wait_kick(struct vmm_ring *g, bool stalled)
     return 0;
 }
 
+/* g->err is written only here, under the lock, until failed is set; from
+ * then on it holds the first reason and is only read. */
 int vmm_ring_serve_locked(struct vmm_ring *g, unsigned *served, struct ur_err *err)
 {
-    while (__atomic_exchange_n(&g->busy, 1, __ATOMIC_ACQUIRE))
-        __builtin_ia32_pause(); /* the other thread serves: natively, briefly */
-    int rc = __atomic_load_n(&g->failed, __ATOMIC_ACQUIRE)
-                 ? -EFAULT
-                 : tender_net_ring_service(g->ctx, &g->r, served, err);
-    if (rc < 0 && !__atomic_load_n(&g->failed, __ATOMIC_RELAXED)) {
-        if (err != &g->err)
-            g->err = *err;
-        __atomic_store_n(&g->failed, 1, __ATOMIC_RELEASE);
-    } else if (rc < 0 && err != &g->err) {
-        *err = g->err; /* broken before: the first reason */
+    int rc = -EFAULT;
+    *served = 0;
+    ring_lock(g);
+    if (!__atomic_load_n(&g->failed, __ATOMIC_ACQUIRE)) {
+        rc = tender_net_ring_service(g->ctx, &g->r, served, &g->err);
+        if (rc < 0)
+            __atomic_store_n(&g->failed, 1, __ATOMIC_RELEASE);
+        else
+            __atomic_add_fetch(&g->served, *served, __ATOMIC_RELAXED);
     }
-    __atomic_store_n(&g->busy, 0, __ATOMIC_RELEASE);
-    if (rc == 0)
-        __atomic_add_fetch(&g->served, *served, __ATOMIC_RELAXED);
+    ring_unlock(g);
+    if (rc < 0 && err != &g->err)
+        *err = g->err;
     return rc;
 }
 
 int vmm_ring_serve(struct vmm *vmm, struct ur_err *err)
 {
     struct vmm_ring *g = vmm->ring;
-    if (!g || !pending(g, tender_gpa_w(g->ctx, g->r.gpa, sizeof(struct hvt_ring))))
+    if (!g || !pending(g, g->ring))
         return 0;
     unsigned served;
     return vmm_ring_serve_locked(g, &served, err);
@@ -172,7 +182,7 @@ int vmm_ring_serve(struct vmm *vmm, struct ur_err *err)
 static void *io_thread(void *arg)
 {
     struct vmm_ring *g = arg;
-    struct hvt_ring *ring = tender_gpa_w(g->ctx, g->r.gpa, sizeof(*ring)); /* checked at attach */
+    struct hvt_ring *ring = g->ring;
     bool stalled = false;
     /* libc's thread start-up (rseq, robust list, signal mask) is done: from
      * here on the thread makes only the calls the seccomp filter allows */
@@ -189,7 +199,12 @@ static void *io_thread(void *arg)
             if (stalled || !pending(g, ring)) {
                 int rc = wait_kick(g, stalled);
                 if (rc < 0) {
-                    ur_errf_sys(&g->err, rc, "net ring: waiting for a kick");
+                    ring_lock(g);
+                    if (!__atomic_load_n(&g->failed, __ATOMIC_ACQUIRE)) {
+                        ur_errf_sys(&g->err, rc, "net ring: waiting for a kick");
+                        __atomic_store_n(&g->failed, 1, __ATOMIC_RELEASE);
+                    }
+                    ring_unlock(g);
                     fail(g);
                     break;
                 }

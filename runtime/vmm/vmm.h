@@ -102,9 +102,10 @@ void vmm_install_signals(struct vmm *vmm);
 /* ---- ring.c: the hvt net ring (HVT_FEATURE_RING_IO), served by an I/O thread
  * that a guest kick (a 32-bit OUT of HVT_RING_KICK_WAKE to
  * HVT_RING_KICK_PIO_BASE, an ioeventfd) wakes, and by the vCPU thread itself
- * on a HVT_RING_KICK_SERVE kick and before a poll hypercall. Offered only when a net device is attached, guest memory has room
- * above the image and KVM takes the ioeventfd; otherwise the guest keeps the
- * hypercalls (a line on stderr says so when KVM refuses the ioeventfd). */
+ * on a HVT_RING_KICK_SERVE kick and before a poll hypercall. Offered only
+ * when a net device is attached, guest memory has room above the image and
+ * KVM takes the ioeventfd; otherwise the guest keeps the hypercalls (a line
+ * on stderr says so when KVM refuses the ioeventfd). */
 struct vmm_ring;
 /* Reserve the ring at the top of guest memory (sets guest_top) and register
  * the kick's ioeventfd; before the page tables, the vCPU and the boot info. */

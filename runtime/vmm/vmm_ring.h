@@ -15,6 +15,7 @@
 struct vmm_ring {
     struct tender_net_ring r;     /* the monitor's own indices */
     const struct tender_ctx *ctx;
+    struct hvt_ring *ring;        /* where it is in our mapping of guest memory */
     int efd;                      /* the kick */
     pid_t pid, vcpu_tid;          /* where fail() sends VMM_RING_SIGNAL */
     pthread_t thread;
@@ -34,7 +35,7 @@ uint64_t vmm_ring_place(uint64_t mem_size, uint64_t kernel_end);
  * the calling thread is the one fail() signals. Sets guest_top = gpa. */
 int vmm_ring_attach(struct vmm *vmm, uint64_t gpa, int efd, struct ur_err *err);
 /* Serve what is submitted, under the lock the two threads share; on a broken
- * ring marks it failed and fills err. */
+ * ring (now or before) marks it failed and gives the first reason in err. */
 int vmm_ring_serve_locked(struct vmm_ring *g, unsigned *served, struct ur_err *err);
 
 #endif
