@@ -38,6 +38,7 @@ containernetworking-plugins
 jq
 qemu-system-x86
 dmsetup
+debootstrap
 "
 
 missing=""

@@ -1,8 +1,10 @@
 #!/bin/bash
 # deploy_image.sh: `make image` builds the node image, and the DaemonSet's containers work in it.
 # Needs a Debian 12 base image in podman (no registry here): $UR_IMAGE_BASE, default
-# localhost/uniroot-build-base:bookworm as deploy/mkbase.sh makes it; skipped, saying so,
-# without one. Built under a test tag (removed at the end). In the image: every program,
+# localhost/uniroot-build-base:bookworm, which it makes with deploy/mkbase.sh when it is
+# missing (debootstrap from Debian's archive, about 5 min; the image stays in podman as a
+# cache, as build/vm keeps the nested guest's kernel); skipped, saying so, only when that
+# fails or a named UR_IMAGE_BASE is missing. Built under a test tag (removed at the end). In the image: every program,
 # byte-identical to build/bin; deploy/install runs (python3 with tomllib); nsenter is there;
 # unirootctl without an agent fails clearly. The init container's command from
 # deploy/kubernetes/daemonset.yaml, run as written in a privileged container with a node root
@@ -11,15 +13,23 @@
 # through chroot, the runtime entry added in the layout of the node's containerd, and the
 # second start changes nothing. The readiness probe's command, run in the image with the
 # agent's socket directory mounted at /run/uniroot, passes while a host agent runs.
-# uniroot-test: timeout 600
+# uniroot-test: timeout 1200
 . "$(dirname "$0")/agent_lib.sh"
 PY=/usr/bin/python3
 BASE=${UR_IMAGE_BASE:-localhost/uniroot-build-base:bookworm}
 command -v podman >/dev/null || { skip "node image" "podman is not installed"; finish; exit 0; }
 if ! podman image exists "$BASE" 2>/dev/null; then
-    skip "node image" "no base image $BASE in podman (no registry here): make one with deploy/mkbase.sh, or set UR_IMAGE_BASE"
-    finish
-    exit 0
+    if [ -n "${UR_IMAGE_BASE:-}" ]; then
+        skip "node image" "no base image $BASE in podman (UR_IMAGE_BASE names it; no registry here)"
+        finish
+        exit 0
+    fi
+    echo "# no base image $BASE in podman: making it with deploy/mkbase.sh (a few minutes)"
+    if ! mkout=$(sh "$UR_TOP/deploy/mkbase.sh" "$BASE" 2>&1); then
+        skip "node image" "no base image $BASE, and deploy/mkbase.sh could not make one: $(echo "$mkout" | tail -1)"
+        finish
+        exit 0
+    fi
 fi
 "$PY" -c 'import yaml' 2>/dev/null || { not_ok "python3-yaml" "missing (tools/install-deps.sh)"; finish; exit 1; }
 IMG=localhost/uniroot-node-test:$$
