@@ -93,13 +93,16 @@ refuse "hvt: an spt image is refused" '/unikernel/hello.hvt is built for Solo5 s
     env UNIROOT_VMM="$STANDIN" "$UNIROOT" --root "$RT_ROOT" --log "$RT_LOG" --log-format json create --bundle "$X" c1
 
 # hvt where /dev/kvm is missing: one clear error before anything is touched
-# (with no UNIROOT_VMM the runtime checks the node for its own monitor)
+# (with no UNIROOT_VMM the runtime checks the node for its own monitor). On a
+# node that has it, a private mount namespace puts a plain file over it.
 H=$T_TMP/h1; make_bundle_on hvt "$H" hello
+nokvm() { "$@"; }
 if [ -e /dev/kvm ]; then
-    skip "hvt without /dev/kvm" "this node has /dev/kvm"
-else
-    refuse "hvt without /dev/kvm" '^hypervisor hvt needs /dev/kvm, which this node lacks; use hypervisor spt' ur create --bundle "$H" c1
+    : >"$T_TMP/not-kvm"
+    nokvm() { unshare --mount --propagation private sh -c 'mount --bind "$0" /dev/kvm && exec "$@"' "$T_TMP/not-kvm" "$@"; }
 fi
+refuse "hvt without /dev/kvm" '^hypervisor hvt needs /dev/kvm, which this node lacks; use hypervisor spt' \
+    nokvm "$UNIROOT" --root "$RT_ROOT" --log "$RT_LOG" --log-format json create --bundle "$H" c1
 refuse "spt monitor that cannot be run" '^cannot run /nonexistent/spt: No such file or directory$' \
     env UNIROOT_SPT=/nonexistent/spt "$UNIROOT" --root "$RT_ROOT" --log "$RT_LOG" --log-format json create --bundle "$B" c1
 REFUSE_NO_MONITOR=0 refuse "spt monitor's error names uniroot-spt" '^uniroot-spt: no memory today$' \
