@@ -23,7 +23,8 @@
 #   # uniroot-test: timeout S    its time limit in seconds (default
 #                                $UR_TEST_TIMEOUT, 900); a script past it fails
 # Where the host has what a script needs, it runs directly.
-# The closing lines list every skipped case and why; the last line is the
+# The closing lines list the failed scripts with their failing cases (so a
+# log's tail says why), every skipped case and why; the last line is the
 # total "N passed, N failed, N skipped", and the exit status is non-zero on
 # any failure.
 set -u
@@ -33,7 +34,7 @@ case ${1:-} in unit | integration | all) what=$1; shift ;; esac
 export UR_TOP=$PWD
 DEFAULT_TIMEOUT=${UR_TEST_TIMEOUT:-900}
 passed=0 failed=0 skipped=0
-failures=() skips=()
+failures=() skips=() failure_lines=()
 
 # count NAME OUT RC SECONDS NOTE: add one program's results to the totals and print its line.
 count() {
@@ -77,6 +78,10 @@ run_one() {
     rc=$?
     grep -q '^run-in-vm: .*rerunning CMD' "$out" && note="${note:+$note, }rerun after the guest wedged"
     LIMIT=${SHOWN_LIMIT:-$limit} count "$name" "$out" $rc "$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN {printf "%.1f", b - a}')" "$note"
+    if [ "$LAST_FAILED" -gt 0 ]; then # kept for the closing lines, which a log's tail shows
+        while IFS= read -r line; do failure_lines+=("$name: $line"); done < <(
+            grep -E '^(not ok|\[  FAILED  \]|run-in-vm: )' "$out" | cut -c1-400 | tail -8)
+    fi
     if [ "$LAST_FAILED" -gt 0 ] || grep -q -E '^(not ok|\[  FAILED  \]|SKIP)' "$out"; then
         sed 's/^/    | /' "$out"
     else
@@ -156,7 +161,10 @@ if [ "$what" = all ] || [ "$what" = integration ]; then
 fi
 
 echo
-[ ${#failures[@]} -gt 0 ] && echo "failed: ${failures[*]}"
+if [ ${#failures[@]} -gt 0 ]; then
+    echo "failed: ${failures[*]}"
+    [ ${#failure_lines[@]} -gt 0 ] && printf '  %s\n' "${failure_lines[@]}"
+fi
 if [ ${#skips[@]} -gt 0 ]; then
     echo "skipped (${#skips[@]}):"
     printf '  %s\n' "${skips[@]}"

@@ -48,13 +48,22 @@ RT="$UNIROOT --root /run/containerd/runc/$NS"
 expect "ctr run: the guest reads the snapshot's ext4 label from its block device" 0 "label=$LABEL" -- \
     $C run --rm --snapshotter blocksnap --runc-binary "$UNIROOT" "$IMG" r1
 
-# detached, to read the decision through `uniroot state`
-decision() { # ID WANT_SOURCE NAME
+# detached, to read the decision through `uniroot state`; WANT_SOURCES is an
+# extended regex of the sources accepted. With AGENT_WROTE=1 the bundle's
+# config.json must also carry the agent's annotation (within 5 s: the agent
+# races the shim's create, and when create wins the runtime asks its socket).
+decision() { # ID WANT_SOURCES NAME
     $C run -d --snapshotter blocksnap --runc-binary "$UNIROOT" "$IMG" "$1" >/dev/null 2>&1
     local st; st=$($RT state "$1" 2>&1)
     echo "$st" | grep -q '"dev.uniroot.rootfs.outcome":[[:space:]]*"rootfs-block"' &&
-        echo "$st" | grep -q "\"dev.uniroot.rootfs.source\":[[:space:]]*\"$2\"" &&
+        echo "$st" | grep -q -E "\"dev.uniroot.rootfs.source\":[[:space:]]*\"($2)\"" &&
         ok "$3" || not_ok "$3" "$(echo "$st" | grep dev.uniroot.rootfs | tr -d '\t' | tr '\n' ' ')"
+    if [ "${AGENT_WROTE:-}" = 1 ]; then
+        local cfg=$D/state/io.containerd.runtime.v2.task/$NS/$1/config.json
+        for _ in $(seq 50); do grep -q '"dev.uniroot.rootfs"' "$cfg" 2>/dev/null && break; sleep 0.1; done
+        grep -q '"dev.uniroot.rootfs"' "$cfg" 2>/dev/null && ok "the agent wrote its decision into the bundle" ||
+            not_ok "the agent wrote its decision into the bundle" "no dev.uniroot.rootfs in $cfg: $(tail -3 "$T_TMP/agent.log")"
+    fi
     for _ in $(seq 100); do $C tasks ls | grep -q "^$1 .*STOPPED" && break; sleep 0.1; done
     $C tasks rm "$1" >/dev/null 2>&1; $C containers rm "$1" >/dev/null 2>&1
 }
@@ -68,7 +77,9 @@ if [ -x "$UNIROOTD" ]; then
     at_exit "'$UNIROOTD' --cleanup --pin-dir $PIN; rmdir $(dirname "$PIN")"
     at_exit "kill $AGENT; wait $AGENT"
     for _ in $(seq 100); do grep -q '"event":"ready"' "$T_TMP/agent.log" && break; sleep 0.05; done
-    decision d2 annotation "with unirootd: the agent annotated the bundle of the urunc.json image before create, verified"
+    # the annotation when the agent wrote it before create, else its socket
+    # (runtime_agent.sh covers each path on its own, deterministically)
+    AGENT_WROTE=1 decision d2 'annotation|agent' "with unirootd: the agent's decision on the urunc.json image, verified"
 else
     skip "with unirootd" "build/bin/unirootd is not built"
 fi
