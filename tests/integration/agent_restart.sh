@@ -24,7 +24,8 @@ expect "get without a key answered with an error" 1 'needs' -- ctl raw '{"op":"g
 ctl watch --count 1 >"$T_TMP/watch.out" 2>&1 &
 WATCH=$!
 at_exit "kill $WATCH"
-sleep 0.2
+# subscribed once the agent's first answer is out (a mount before it is missed)
+for _ in $(seq 100); do grep -q '"watching":true' "$T_TMP/watch.out" && break; sleep 0.05; done
 for c in c1 c2 c3; do mount "$(dev_of $c)" "$TASKS/default/$c/rootfs"; done
 for _ in $(seq 50); do grep -q '"event":"add"' "$T_TMP/watch.out" && break; sleep 0.05; done
 grep -q '"event":"add","record":{"version":1' "$T_TMP/watch.out" && ok "watch streams changes" ||

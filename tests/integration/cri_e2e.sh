@@ -100,7 +100,6 @@ expect "RemoveContainer (ext4label)" 0 "" -- $CRI rm "$L"
 expect "StopPodSandbox" 0 "" -- $CRI stopp "$POD"
 expect "RemovePodSandbox" 0 "" -- $CRI rmp "$POD"
 [ -z "$($CRI pods)$($CRI ps)" ] && ok "no pod or container listed" || not_ok "listed" "$($CRI pods) $($CRI ps)"
-sleep 0.3
-w=$(cri_leaks "$POD" "$L" "$E")
+w=$(cri_leaks_settled "$POD" "$L" "$E")
 [ -z "$w" ] && ok "nothing left: loops, mounts, pod namespace, state, taps, veths, IP allocations, processes" || not_ok "left behind" "$w"
 finish

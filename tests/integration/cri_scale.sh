@@ -65,9 +65,8 @@ round() {
     expect "round $k: all removed (StopContainer, RemoveContainer, StopPodSandbox, RemovePodSandbox)" 0 '^down: 0 failed$' -- $CRI down
     echo "# round $k: down: $(secs "$t0") s"
     [ -z "$($CRI pods)$($CRI ps)" ] && ok "round $k: no pod or container listed" || not_ok "round $k: listed" "$($CRI pods | wc -l) pods, $($CRI ps | wc -l) containers"
-    sleep 0.5
     # shellcheck disable=SC2086
-    w=$(cri_leaks $ids)
+    w=$(cri_leaks_settled $ids)
     [ -z "$w" ] && ok "round $k: nothing left: loops, mounts, pod namespaces, state, taps, veths, IP allocations, processes" || {
         not_ok "round $k: left behind" "${w:0:400}"
         [ -n "${CRI_DEBUG:-}" ] && { echo "$w"; ps -e -o pid,ppid,stat,args; cp -r "$D/log" "$T_TMP/agent.log" "$T_TMP/up.jsonl" /tmp/cri-debug/; }

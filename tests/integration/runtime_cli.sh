@@ -291,7 +291,8 @@ N=$T_TMP/ns
 make_bundle "$N" hello '"com.urunc.unikernel.cmdline":"standin:sleep=30"'
 unshare --net --uts --ipc sleep 60 & NSPID=$!
 at_exit "kill $NSPID"
-sleep 0.2
+# until unshare has made them (before, /proc/NSPID/ns names ours)
+for _ in $(seq 100); do [ "$(readlink /proc/$NSPID/ns/net)" != "$(readlink /proc/self/ns/net)" ] && break; sleep 0.02; done
 sed -i "s#\"namespaces\":\[#\"resources\":{\"memory\":{\"limit\":67108864}},\"namespaces\":[{\"type\":\"network\",\"path\":\"/proc/$NSPID/ns/net\"},{\"type\":\"uts\",\"path\":\"/proc/$NSPID/ns/uts\"},{\"type\":\"ipc\",\"path\":\"/proc/$NSPID/ns/ipc\"},{\"type\":\"user\",\"path\":\"/proc/$NSPID/ns/user\"},#" "$N/config.json"
 sed -i "s#{\"type\":\"mount\"}#{\"type\":\"mount\",\"path\":\"/proc/$NSPID/ns/mnt\"}#" "$N/config.json"
 exec 7<"$N/config.json" 5<"$N/rootfs"
