@@ -18,9 +18,10 @@ _t_cleanup=()
 T_TMP=$(mktemp -d /tmp/uniroot-test.XXXXXX)
 
 at_exit() { _t_cleanup+=("$*"); }
+# (its counter has a name no cleanup command uses: an eval'd "for i in" would move it)
 _t_run_cleanup() {
-    local i
-    for ((i = ${#_t_cleanup[@]} - 1; i >= 0; i--)); do eval "${_t_cleanup[$i]}" >/dev/null 2>&1; done
+    local _t_ci
+    for ((_t_ci = ${#_t_cleanup[@]} - 1; _t_ci >= 0; _t_ci--)); do eval "${_t_cleanup[$_t_ci]}" >/dev/null 2>&1; done
     rm -rf "$T_TMP"
 }
 trap _t_run_cleanup EXIT
