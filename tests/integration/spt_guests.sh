@@ -365,6 +365,7 @@ want "status 0" rc_is 0
 want "did not finish" out_has '^sleep: done$'
 verdict "$t: sleep 1"
 
+fresh "$T_TMP/sleep.out" "$T_TMP/sleep.err"
 "$m" "$GUESTS/sleep.spt" 30 >"$T_TMP/sleep.out" 2>"$T_TMP/sleep.err" &
 BG_PID=$!
 wait_line "$T_TMP/sleep.out" 'sleep: sleeping'
@@ -382,6 +383,7 @@ want "took $ms ms to stop" [ "$ms" -lt 1000 ]
 verdict "$t: SIGTERM stops a sleeping guest ($ms ms), filter in mode 2"
 
 # A guest that never calls the host must stop as promptly.
+fresh "$T_TMP/sleep.out" "$T_TMP/sleep.err"
 "$m" "$GUESTS/sleep.spt" spin >"$T_TMP/sleep.out" 2>"$T_TMP/sleep.err" &
 BG_PID=$!
 wait_line "$T_TMP/sleep.out" 'sleep: spinning'
@@ -398,6 +400,7 @@ want "took $ms ms to stop" [ "$ms" -lt 1000 ]
 verdict "$t: SIGTERM stops a spinning guest ($ms ms)"
 
 for sig in INT:130 HUP:129; do
+    fresh "$T_TMP/sleep.out" "$T_TMP/sleep.err"
     "$m" "$GUESTS/sleep.spt" 30 >"$T_TMP/sleep.out" 2>"$T_TMP/sleep.err" &
     BG_PID=$!
     wait_line "$T_TMP/sleep.out" 'sleep: sleeping'
@@ -409,6 +412,7 @@ for sig in INT:130 HUP:129; do
 done
 
 # poll with the largest timeout must wait, not overflow and return.
+fresh "$T_TMP/sleep.out" "$T_TMP/sleep.err"
 "$m" "$GUESTS/sleep.spt" forever >"$T_TMP/sleep.out" 2>"$T_TMP/sleep.err" &
 BG_PID=$!
 wait_line "$T_TMP/sleep.out" 'sleep: sleeping'
@@ -431,6 +435,7 @@ verdict "$t: console pipe closed"
 # ---- the create/start split ------------------------------------------------
 fifo=$T_TMP/start.fifo
 mkfifo "$fifo"
+fresh "$T_TMP/fifo.out" "$T_TMP/fifo.err" "$T_TMP/ready"
 "$m" --ready-fd=3 --start-fifo="$fifo" "$GUESTS/hello.spt" started 3>"$T_TMP/ready" \
     >"$T_TMP/fifo.out" 2>"$T_TMP/fifo.err" &
 BG_PID=$!
@@ -447,6 +452,7 @@ want "status 0" rc_is 0
 want "guest did not run" out_has '^cmdline: started$'
 verdict "$t: --ready-fd and --start-fifo"
 
+fresh "$T_TMP/fifo.out" "$T_TMP/fifo.err"
 "$m" --start-fifo="$fifo" "$GUESTS/hello.spt" >"$T_TMP/fifo.out" 2>"$T_TMP/fifo.err" &
 BG_PID=$!
 sleep 0.3
@@ -457,6 +463,7 @@ want "status 143" rc_is 143
 want "guest ran" out_lacks 'Hello'
 verdict "$t: SIGTERM while waiting on --start-fifo"
 
+fresh "$T_TMP/fifo.out" "$T_TMP/fifo.err"
 "$m" --start-fifo="$fifo" "$GUESTS/hello.spt" >"$T_TMP/fifo.out" 2>"$T_TMP/fifo.err" &
 BG_PID=$!
 : >"$fifo"

@@ -358,6 +358,7 @@ os.execv(m, [m, "--net:net0=@%d" % fd, "--net-mac:net0=" + sys.argv[3], sys.argv
     want "did not finish" out_has '^sleep: done$'
     verdict "$t: sleep 1"
 
+    fresh "$T_TMP/sleep.out" "$T_TMP/sleep.err"
     "$m" "$GUESTS/sleep.hvt" 30 >"$T_TMP/sleep.out" 2>"$T_TMP/sleep.err" &
     vpid=$!
     BG_PID=$vpid
@@ -382,6 +383,7 @@ os.execv(m, [m, "--net:net0=@%d" % fd, "--net-mac:net0=" + sys.argv[3], sys.argv
     verdict "$t: SIGTERM stops a sleeping guest ($ms ms)"
 
     # A guest that never makes a hypercall (ring-0 loop) must stop as promptly.
+    fresh "$T_TMP/sleep.out" "$T_TMP/sleep.err"
     "$m" "$GUESTS/sleep.hvt" spin >"$T_TMP/sleep.out" 2>"$T_TMP/sleep.err" &
     vpid=$!
     BG_PID=$vpid
@@ -403,6 +405,7 @@ os.execv(m, [m, "--net:net0=@%d" % fd, "--net-mac:net0=" + sys.argv[3], sys.argv
 
     # Other stop signals: 128 + N as well.
     for sig in INT:130 HUP:129; do
+        fresh "$T_TMP/sleep.out" "$T_TMP/sleep.err"
         "$m" "$GUESTS/sleep.hvt" 30 >"$T_TMP/sleep.out" 2>"$T_TMP/sleep.err" &
         vpid=$!
         BG_PID=$vpid
@@ -423,6 +426,7 @@ os.execv(m, [m, "--net:net0=@%d" % fd, "--net-mac:net0=" + sys.argv[3], sys.argv
     # waiting stops it; the FIFO closed without a byte cancels the start.
     local fifo=$T_TMP/start.fifo
     rm -f "$fifo" && mkfifo "$fifo"
+    fresh "$T_TMP/fifo.out" "$T_TMP/fifo.err" "$T_TMP/ready"
     "$m" --ready-fd=3 --start-fifo="$fifo" "$GUESTS/hello.hvt" started 3>"$T_TMP/ready" \
         >"$T_TMP/fifo.out" 2>"$T_TMP/fifo.err" &
     vpid=$!
@@ -442,6 +446,7 @@ os.execv(m, [m, "--net:net0=@%d" % fd, "--net-mac:net0=" + sys.argv[3], sys.argv
     want "guest did not run after the start byte" out_has '^cmdline: started$'
     verdict "$t: --ready-fd and --start-fifo"
 
+    fresh "$T_TMP/fifo.out" "$T_TMP/fifo.err"
     "$m" --start-fifo="$fifo" "$GUESTS/hello.hvt" >"$T_TMP/fifo.out" 2>"$T_TMP/fifo.err" &
     vpid=$!
     BG_PID=$vpid
@@ -454,6 +459,7 @@ os.execv(m, [m, "--net:net0=@%d" % fd, "--net-mac:net0=" + sys.argv[3], sys.argv
     want "guest ran" out_lacks 'Hello'
     verdict "$t: SIGTERM while waiting on --start-fifo"
 
+    fresh "$T_TMP/fifo.out" "$T_TMP/fifo.err"
     "$m" --start-fifo="$fifo" "$GUESTS/hello.hvt" >"$T_TMP/fifo.out" 2>"$T_TMP/fifo.err" &
     vpid=$!
     BG_PID=$vpid
@@ -474,6 +480,7 @@ os.execv(m, [m, "--net:net0=@%d" % fd, "--net-mac:net0=" + sys.argv[3], sys.argv
     verdict "$t: console pipe closed"
 
     # poll with the largest timeout must wait, not overflow and return.
+    fresh "$T_TMP/sleep.out" "$T_TMP/sleep.err"
     "$m" "$GUESTS/sleep.hvt" forever >"$T_TMP/sleep.out" 2>"$T_TMP/sleep.err" &
     vpid=$!
     BG_PID=$vpid
