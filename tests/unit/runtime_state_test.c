@@ -315,12 +315,12 @@ static void status_from_process(void **st)
     state_set_num(&cs, "pid_start", (double)ur_proc_start_time(z));
     state_set_str(&cs, "status", "running");
     assert_string_equal(state_status(&cs), "running");
+    siginfo_t si; /* waited for without reaping (WNOWAIT), not guessed with a sleep */
     kill(z, SIGSTOP);
-    struct timespec ts = {0, 50000000};
-    nanosleep(&ts, NULL);
+    assert_int_equal(waitid(P_PID, (id_t)z, &si, WSTOPPED | WNOWAIT), 0);
     assert_string_equal(state_status(&cs), "paused");
     kill(z, SIGKILL);
-    nanosleep(&ts, NULL);
+    assert_int_equal(waitid(P_PID, (id_t)z, &si, WEXITED | WNOWAIT), 0);
     assert_string_equal(state_status(&cs), "stopped");
     assert_int_equal(state_num(&cs, "exit_status", -1), 128 + SIGKILL);
     waitpid(z, NULL, 0);
