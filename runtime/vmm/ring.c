@@ -268,8 +268,7 @@ void vmm_ring_stop(struct vmm *vmm)
      * out, unless it broke the ring */
     unsigned served;
     struct ur_err ignored;
-    if (!__atomic_load_n(&g->failed, __ATOMIC_ACQUIRE))
-        (void)vmm_ring_serve_locked(g, &served, &ignored);
+    (void)vmm_ring_serve_locked(g, &served, &ignored); /* a no-op on a broken ring */
     if (g->efd >= 0)
         close(g->efd);
     free(g);

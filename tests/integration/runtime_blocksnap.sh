@@ -31,8 +31,9 @@ ASOCK=$T_TMP/agent.sock
 "$PY" "$SNAP" "$D/snap.sock" "$D/snaps" "$LABEL" >"$D/snap.log" 2>&1 &
 SNAPPID=$!
 at_exit "kill $SNAPPID"
-# loop devices still attached to this test's images, if any
-at_exit "losetup -l -n -O NAME,BACK-FILE | awk -v p='$D/' 'index(\$2, p) == 1 {print \$1}' | xargs -r -n1 losetup -d"
+# bs_loops: the loop devices attached to this test's images; any left are detached at exit
+bs_loops() { losetup -l -n -O NAME,BACK-FILE | awk -v p="$D/" 'index($2, p) == 1 {print $1}'; }
+at_exit "bs_loops | xargs -r -n1 losetup -d"
 for _ in $(seq 100); do [ -S "$D/snap.sock" ] && break; sleep 0.05; done
 UNIROOT_AGENT_SOCKET=$ASOCK ctd_start "$D" "$NS" "[proxy_plugins.blocksnap]
   type = \"snapshot\"
@@ -85,7 +86,6 @@ else
 fi
 
 # autoclear loop devices detach when the last holder closes them: wait up to 5 s
-bs_loops() { losetup -l -n -O NAME,BACK-FILE | awk -v p="$D/" 'index($2, p) == 1 {print $1}'; }
 for _ in $(seq 50); do [ -z "$(bs_loops)" ] && break; sleep 0.1; done
 left=$(bs_loops)
 [ -z "$left" ] && ok "no loop device left attached" || not_ok "no loop device left attached" "$left"
